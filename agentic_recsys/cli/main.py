@@ -1,0 +1,36 @@
+"""The `ars` command: one sub-command group per job; every error is one line, never a traceback."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from agentic_recsys.cli import data
+from agentic_recsys.errors import ArsError
+
+app = typer.Typer(
+    name="ars",
+    help="agentic-recsys: an agentic recommender you can talk to.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(data.app, name="data")
+
+EXIT_USAGE = 2  # bad input: a file, an argument, a dataset that is not there
+EXIT_INTERRUPTED = 130
+
+
+def run() -> None:
+    """Entry point of the console script."""
+    err = Console(stderr=True)
+    try:
+        app()
+    except ArsError as e:
+        err.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+        sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(EXIT_INTERRUPTED)

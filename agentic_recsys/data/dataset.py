@@ -1,0 +1,321 @@
+"""A prepared dataset folder: the catalog, the interactions and the item relations.
+
+One folder per dataset, opened by path. It is written once, atomically (a temporary
+folder renamed into place), and read many times; everything derived from it (indexes,
+conversations, memory) lives in sub-folders and is keyed by the dataset's fingerprint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from scipy import sparse
+
+from agentic_recsys.errors import DataError
+
+FORMAT_VERSION = 1
+ITEMS_FILE = "items.parquet"
+INTERACTIONS_FILE = "interactions.parquet"
+RELATIONS_FILE = "relations.parquet"
+META_FILE = "dataset.json"
+STATE_DIR = "state"  # conversations and memory: kept when a dataset is replaced
+INDEX_DIR = "index"  # derived from the data: rebuilt when the fingerprint changes
+
+
+@dataclass
+class Items:
+    """The catalog, column-wise: row i of every field describes item i."""
+
+    ids: list[str]
+    titles: list[str]
+    years: np.ndarray  # int32, 0 where unknown
+    genres: list[tuple[str, ...]]
+    descriptions: list[str]
+    images: list[str]
+    extra: dict[str, list[str]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        """Item id -> row."""
+        return {item_id: i for i, item_id in enumerate(self.ids)}
+
+    @cached_property
+    def genre_vocab(self) -> list[str]:
+        """Every genre in the catalog, sorted."""
+        return sorted({g for gs in self.genres for g in gs})
+
+    @cached_property
+    def genre_matrix(self) -> np.ndarray:
+        """Boolean (items x genres) matrix, for hard filters as masks."""
+        col = {g: j for j, g in enumerate(self.genre_vocab)}
+        m = np.zeros((len(self), len(col)), dtype=bool)
+        for i, gs in enumerate(self.genres):
+            for g in gs:
+                m[i, col[g]] = True
+        return m
+
+    def text(self, i: int) -> str:
+        """The text that describes item i for semantic search."""
+        parts = [self.titles[i] + (f" ({self.years[i]})" if self.years[i] else "")]
+        if self.genres[i]:
+            parts.append("Genres: " + ", ".join(self.genres[i]))
+        if self.descriptions[i]:
+            parts.append(self.descriptions[i])
+        return ". ".join(parts)
+
+    def label(self, i: int) -> str:
+        """Title with year, as a user sees it."""
+        return self.titles[i] + (f" ({self.years[i]})" if self.years[i] else "")
+
+
+@dataclass
+class Interactions:
+    """User-item events as parallel arrays over user and item rows."""
+
+    user_ids: list[str]
+    users: np.ndarray  # int32 row into user_ids
+    items: np.ndarray  # int32 row into the catalog
+    ratings: np.ndarray  # float32
+    timestamps: np.ndarray  # float64
+
+    def __len__(self) -> int:
+        return len(self.users)
+
+    @cached_property
+    def user_index(self) -> dict[str, int]:
+        """User id -> row."""
+        return {u: i for i, u in enumerate(self.user_ids)}
+
+    def matrix(self, n_items: int) -> sparse.csr_matrix:
+        """Sparse users x items matrix of ones (implicit feedback); never densified."""
+        data = np.ones(len(self), dtype=np.float32)
+        m = sparse.csr_matrix(
+            (data, (self.users, self.items)), shape=(len(self.user_ids), n_items)
+        )
+        m.sum_duplicates()
+        m.data[:] = 1.0
+        return m
+
+    def subset(self, mask: np.ndarray) -> Interactions:
+        """The events where mask is true, same user and item rows."""
+        return Interactions(
+            self.user_ids, self.users[mask], self.items[mask], self.ratings[mask],
+            self.timestamps[mask],
+        )
+
+
+@dataclass
+class Relations:
+    """Knowledge-graph edges from an item to an entity (director, actor, ...)."""
+
+    items: np.ndarray  # int32 catalog row
+    relations: list[str]
+    entities: list[str]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+@dataclass
+class Dataset:
+    """A prepared dataset opened from its folder."""
+
+    path: Path
+    name: str
+    items: Items
+    interactions: Interactions
+    relations: Relations
+    fingerprint: str
+
+    @property
+    def index_dir(self) -> Path:
+        """Where engines keep what they build from this dataset."""
+        return self.path / INDEX_DIR
+
+    @property
+    def state_dir(self) -> Path:
+        """Where conversations and long-term memory are kept."""
+        return self.path / STATE_DIR
+
+    @classmethod
+    def open(cls, path: Path | str) -> Dataset:
+        """Open a prepared dataset folder; a clear DataError if it is not one."""
+        path = Path(path)
+        meta_path = path / META_FILE
+        if not meta_path.is_file():
+            raise DataError(
+                "not a prepared dataset (no dataset.json); prepare one with "
+                "`ars data movielens-100k --out DIR` or `ars data import`",
+                path=path,
+            )
+        meta = json.loads(meta_path.read_text())
+        if meta.get("format") != FORMAT_VERSION:
+            raise DataError(f"dataset format {meta.get('format')} is not supported", path=path)
+        items = _read_items(path / ITEMS_FILE)
+        interactions = _read_interactions(path / INTERACTIONS_FILE, items.index)
+        relations = _read_relations(path / RELATIONS_FILE, items.index)
+        return cls(path, meta["name"], items, interactions, relations, _fingerprint(path))
+
+    def summary(self) -> dict[str, object]:
+        """Counts, sparsity and top genres, for `ars data info`."""
+        n_users, n_items = len(self.interactions.user_ids), len(self.items)
+        counts = self.items.genre_matrix.sum(axis=0)
+        top = sorted(zip(self.items.genre_vocab, counts.tolist(), strict=True),
+                     key=lambda x: -x[1])[:8]
+        density = len(self.interactions) / max(1, n_users * n_items)
+        return {
+            "name": self.name,
+            "path": str(self.path),
+            "users": n_users,
+            "items": n_items,
+            "interactions": len(self.interactions),
+            "relations": len(self.relations),
+            "sparsity": round(1.0 - density, 6),
+            "top_genres": dict(top),
+        }
+
+
+def _fingerprint(path: Path) -> str:
+    h = hashlib.sha256()
+    for name in (ITEMS_FILE, INTERACTIONS_FILE, RELATIONS_FILE):
+        h.update((path / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _read_items(path: Path) -> Items:
+    table = pq.read_table(path)
+    cols = table.to_pydict()
+    known = {"id", "title", "year", "genres", "description", "image"}
+    return Items(
+        ids=cols["id"],
+        titles=cols["title"],
+        years=np.asarray([y or 0 for y in cols["year"]], dtype=np.int32),
+        genres=[tuple(g or ()) for g in cols["genres"]],
+        descriptions=[d or "" for d in cols["description"]],
+        images=[d or "" for d in cols["image"]],
+        extra={k: [v or "" for v in vs] for k, vs in cols.items() if k not in known},
+    )
+
+
+def _read_interactions(path: Path, item_index: dict[str, int]) -> Interactions:
+    table = pq.read_table(path)
+    users = table.column("user").combine_chunks().dictionary_encode()
+    items = table.column("item").to_pylist()
+    return Interactions(
+        user_ids=users.dictionary.to_pylist(),
+        users=users.indices.to_numpy(zero_copy_only=False).astype(np.int32),
+        items=np.fromiter((item_index[i] for i in items), dtype=np.int32, count=len(items)),
+        ratings=table.column("rating").to_numpy().astype(np.float32),
+        timestamps=table.column("timestamp").to_numpy().astype(np.float64),
+    )
+
+
+def _read_relations(path: Path, item_index: dict[str, int]) -> Relations:
+    table = pq.read_table(path)
+    items = table.column("item").to_pylist()
+    return Relations(
+        items=np.fromiter((item_index[i] for i in items), dtype=np.int32, count=len(items)),
+        relations=table.column("relation").to_pylist(),
+        entities=table.column("entity").to_pylist(),
+    )
+
+
+@dataclass
+class ItemRecord:
+    """One catalog row as read from a user's file."""
+
+    id: str
+    title: str
+    year: int | None = None
+    genres: tuple[str, ...] = ()
+    description: str = ""
+    image: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class InteractionRecord:
+    """One user-item event as read from a user's file."""
+
+    user: str
+    item: str
+    rating: float = 1.0
+    timestamp: float = 0.0
+
+
+def write_dataset(
+    out: Path | str,
+    name: str,
+    items: Sequence[ItemRecord],
+    interactions: Sequence[InteractionRecord],
+    relations: Sequence[tuple[str, str, str]] = (),
+) -> Path:
+    """Write a dataset folder atomically: `out` is either the complete new dataset or untouched.
+
+    Conversations and memory (the `state/` sub-folder) of a dataset being replaced are kept.
+    """
+    out = Path(out)
+    extra_keys = sorted({k for it in items for k in it.extra})
+    items_table = pa.table({
+        "id": [it.id for it in items],
+        "title": [it.title for it in items],
+        "year": pa.array([it.year for it in items], type=pa.int32()),
+        "genres": pa.array([list(it.genres) for it in items], type=pa.list_(pa.string())),
+        "description": [it.description for it in items],
+        "image": [it.image for it in items],
+        **{k: [it.extra.get(k, "") for it in items] for k in extra_keys},
+    })
+    inter_table = pa.table({
+        "user": [r.user for r in interactions],
+        "item": [r.item for r in interactions],
+        "rating": pa.array([r.rating for r in interactions], type=pa.float32()),
+        "timestamp": pa.array([r.timestamp for r in interactions], type=pa.float64()),
+    })
+    rel_table = pa.table({
+        "item": pa.array([r[0] for r in relations], type=pa.string()),
+        "relation": pa.array([r[1] for r in relations], type=pa.string()),
+        "entity": pa.array([r[2] for r in relations], type=pa.string()),
+    })
+    with _atomic_folder(out) as tmp:
+        pq.write_table(items_table, tmp / ITEMS_FILE)
+        pq.write_table(inter_table, tmp / INTERACTIONS_FILE)
+        pq.write_table(rel_table, tmp / RELATIONS_FILE)
+        meta = {"format": FORMAT_VERSION, "name": name}
+        (tmp / META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
+    return out
+
+
+@contextmanager
+def _atomic_folder(out: Path) -> Iterator[Path]:
+    """Yield a temporary sibling folder; on success swap it into `out`, on failure remove it."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        yield tmp
+        if (out / STATE_DIR).is_dir():
+            shutil.copytree(out / STATE_DIR, tmp / STATE_DIR)
+        if out.exists():
+            old = out.with_name(f".{out.name}.old-{os.getpid()}")
+            os.replace(out, old)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,187 @@
+"""Import a user's items and interactions into a prepared dataset folder.
+
+Columns (case-insensitive; the first name listed is the documented one):
+
+items        id (item_id), title (name, movie_title), year (release_year),
+             genres (genre, class, categories: a list, or one string split on `|`),
+             description (overview, plot), image (image_url, poster);
+             every other column is kept as metadata.
+interactions user (user_id), item (item_id), rating (optional, default 1),
+             timestamp (optional: seconds, or an ISO-8601 date; default the line order).
+
+The whole import is validated before anything is written; the first bad value stops
+it with a DataError naming file, line and field.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from agentic_recsys.data.dataset import InteractionRecord, ItemRecord, write_dataset
+from agentic_recsys.errors import DataError
+from agentic_recsys.data.readers import Row, read_rows
+
+ITEM_COLUMNS = {
+    "id": ("id", "item_id", "itemid", "movie_id"),
+    "title": ("title", "name", "movie_title"),
+    "year": ("year", "release_year"),
+    "genres": ("genres", "genre", "class", "categories"),
+    "description": ("description", "overview", "plot", "summary"),
+    "image": ("image", "image_url", "poster"),
+}
+INTERACTION_COLUMNS = {
+    "user": ("user", "user_id", "userid"),
+    "item": ("item", "item_id", "itemid", "movie_id"),
+    "rating": ("rating", "score"),
+    "timestamp": ("timestamp", "time", "date"),
+}
+MISSING_YEAR = {"", "unknown", "unkonwn", "nan", "none", "null", "n/a"}  # ml-100k has "unkonwn"
+REQUIRED_ITEM = ("id", "title")
+REQUIRED_INTERACTION = ("user", "item")
+
+
+def import_dataset(items_path: Path, interactions_path: Path, out: Path, name: str = "") -> Path:
+    """Validate both files completely, then write the dataset folder atomically."""
+    items = list(read_items(items_path))
+    known = {it.id for it in items}
+    interactions = list(read_interactions(interactions_path, known))
+    return write_dataset(out, name or out.name, items, interactions)
+
+
+def _columns(
+    path: Path, names: list[str], spec: dict[str, tuple[str, ...]], required: tuple[str, ...]
+) -> dict[str, str]:
+    """Map each documented field to the file's column that holds it."""
+    lower = {n.lower(): n for n in names}
+    mapping: dict[str, str] = {}
+    for f, aliases in spec.items():
+        for a in aliases:
+            if a in lower:
+                mapping[f] = lower[a]
+                break
+    for f in required:
+        if f not in mapping:
+            raise DataError(
+                f"missing column (expected one of: {', '.join(spec[f])})", path=path, line=1,
+                field=f,
+            )
+    return mapping
+
+
+def read_items(path: Path) -> Iterator[ItemRecord]:
+    """Validated catalog rows from a file; duplicate ids are an error."""
+    return parse_items(path, *read_rows(path))
+
+
+def parse_items(
+    path: Path, names: list[str], rows: Iterable[tuple[int, Row]]
+) -> Iterator[ItemRecord]:
+    """Validate raw rows (with their line numbers) into catalog records."""
+    cols = _columns(path, names, ITEM_COLUMNS, REQUIRED_ITEM)
+    extra_cols = [n for n in names if n not in cols.values()]
+    seen: set[str] = set()
+    count = 0
+    for line, row in rows:
+        item_id = _text(row, cols["id"], path, line, required=True)
+        if item_id in seen:
+            raise DataError(f"duplicate item id '{item_id}'", path=path, line=line,
+                            field=cols["id"])
+        seen.add(item_id)
+        count += 1
+        yield ItemRecord(
+            id=item_id,
+            title=_text(row, cols["title"], path, line, required=True),
+            year=_year(row, cols.get("year"), path, line),
+            genres=_genres(row.get(cols["genres"]) if "genres" in cols else None),
+            description=_text(row, cols.get("description"), path, line),
+            image=_text(row, cols.get("image"), path, line),
+            extra={c: _text(row, c, path, line) for c in extra_cols},
+        )
+    if count == 0:
+        raise DataError("file has a header but no rows", path=path, line=2)
+
+
+def read_interactions(path: Path, known_items: set[str]) -> Iterator[InteractionRecord]:
+    """Validated interaction rows; every item must be in the catalog."""
+    names, rows = read_rows(path)
+    cols = _columns(path, names, INTERACTION_COLUMNS, REQUIRED_INTERACTION)
+    count = 0
+    for line, row in rows:
+        item = _text(row, cols["item"], path, line, required=True)
+        if item not in known_items:
+            raise DataError(f"unknown item '{item}' (not in the items file)", path=path,
+                            line=line, field=cols["item"])
+        count += 1
+        yield InteractionRecord(
+            user=_text(row, cols["user"], path, line, required=True),
+            item=item,
+            rating=_number(row, cols.get("rating"), path, line, default=1.0),
+            timestamp=_timestamp(row, cols.get("timestamp"), path, line, default=float(count)),
+        )
+    if count == 0:
+        raise DataError("file has a header but no rows", path=path, line=2)
+
+
+def _text(row: Row, col: str | None, path: Path, line: int, required: bool = False) -> str:
+    value = row.get(col) if col else None
+    if isinstance(value, list):
+        value = " ".join(str(v) for v in value)
+    text = "" if value is None else str(value).strip()
+    if required and not text:
+        raise DataError("empty value", path=path, line=line, field=col)
+    return text
+
+
+def _number(row: Row, col: str | None, path: Path, line: int, default: float) -> float:
+    value = row.get(col) if col else None
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise DataError(f"not a number: {str(value)[:40]!r}", path=path, line=line,
+                        field=col) from None
+    if not math.isfinite(number):
+        raise DataError(f"not a finite number: {value!r}", path=path, line=line, field=col)
+    return number
+
+
+def _timestamp(row: Row, col: str | None, path: Path, line: int, default: float) -> float:
+    value = row.get(col) if col else None
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, str) and re.match(r"^\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            return datetime.fromisoformat(value.strip()).timestamp()
+        except ValueError:
+            raise DataError(f"not a date: {value!r}", path=path, line=line, field=col) from None
+    return _number(row, col, path, line, default)
+
+
+def _year(row: Row, col: str | None, path: Path, line: int) -> int | None:
+    value = row.get(col) if col else None
+    if value is None or str(value).strip().lower() in MISSING_YEAR:
+        return None
+    try:
+        year = int(float(value))
+    except (TypeError, ValueError):
+        raise DataError(f"not a year: {str(value)[:40]!r}", path=path, line=line,
+                        field=col) from None
+    if not 1000 <= year <= 3000:
+        raise DataError(f"year out of range: {year}", path=path, line=line, field=col)
+    return year
+
+
+def _genres(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, (list, tuple)):
+        parts = [str(v) for v in value]
+    else:
+        parts = re.split(r"[|;]", str(value))
+    return tuple(dict.fromkeys(p.strip() for p in parts if p.strip()))

@@ -1,0 +1,64 @@
+"""The types every recommendation engine shares: who we recommend for, and why an item is there.
+
+An engine scores every catalog row for a `Profile`; hard filters are boolean masks over
+the same rows; the fusion ranker combines the scores; every candidate that leaves the
+engines carries `Evidence` the explainer can cite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from agentic_recsys.data.dataset import Dataset
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Who we recommend for: a known user, items liked in the conversation, a text query."""
+
+    user: int | None = None  # row of a user in the training interactions, if known
+    history: tuple[int, ...] = ()  # item rows the user consumed or liked, oldest first
+    query: str = ""  # free text for semantic search ("dark thriller about a heist")
+    exclude: tuple[int, ...] = ()  # item rows never to recommend (seen, rejected)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One reason an item is a candidate, grounded in data the explainer may cite."""
+
+    source: str  # engine name: popularity, itemknn, als, semantic, kg, filter, ...
+    score: float
+    because: int | None = None  # item row of the liked item it resembles
+    relation: str | None = None  # knowledge-graph relation, e.g. film.film.directed_by
+    entity: str | None = None  # the shared knowledge-graph entity
+    detail: str = ""  # a short grounded fact, e.g. "liked by 480 users"
+
+
+@dataclass
+class Candidate:
+    """An item on the candidate bus: its fused score and every piece of evidence."""
+
+    item: int  # catalog row
+    score: float
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+class Engine(Protocol):
+    """A recommendation engine: fitted once per dataset, then scores all items for a profile."""
+
+    name: str
+
+    def fit(self, dataset: Dataset, train: np.ndarray) -> Engine:
+        """Learn from the interactions selected by the boolean mask `train`."""
+        ...
+
+    def score(self, profile: Profile) -> np.ndarray:
+        """A float32 score for every catalog row; higher is better, -inf means never."""
+        ...
+
+    def explain(self, profile: Profile, item: int) -> Evidence | None:
+        """Why `item` scores well for this profile, or None if this engine has no reason."""
+        ...

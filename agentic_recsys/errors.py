@@ -1,0 +1,28 @@
+"""User-facing errors: each prints as one line that says what is wrong and what to do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ArsError(Exception):
+    """An error a user can act on; the CLI prints it as one line, never a traceback."""
+
+
+class DataError(ArsError):
+    """Bad input data, reported as one line a user can act on."""
+
+    def __init__(
+        self, message: str, *, path: Path | str | None = None, line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.path = Path(path) if path is not None else None
+        self.line = line
+        self.field = field
+        self.message = message
+        where = [str(self.path)] if self.path is not None else []
+        if line is not None:
+            where.append(f"line {line}")
+        if field is not None:
+            where.append(f"field '{field}'")
+        super().__init__(f"{', '.join(where)}: {message}" if where else message)
