@@ -1,0 +1,134 @@
+"""Critic agent: checks the candidate bus before anyone sees it, and returns a typed verdict.
+
+Checks: every item exists, meets the hard constraints, was not shown, rejected, disliked or
+seen; there are enough; the list is not one genre over and over. With a capable LLM it also
+drops items that do not fit the request's mood. Verdict: accept, revise (back to the planner,
+at most `Context.max_revisions` times per turn) or clarify (ask the user).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from langgraph.runtime import Runtime
+from langgraph.types import Command
+from pydantic import BaseModel, Field
+
+from agentic_recsys.agents.prompts import CRITIC_SYSTEM, CRITIC_USER
+from agentic_recsys.agents.retrieval import constraint_mask
+from agentic_recsys.app import App
+from agentic_recsys.graphs.context import Context
+from agentic_recsys.graphs.resources import app_of, context_of, role_model
+from agentic_recsys.graphs.state import BusItem, Critique, Plan, State, Taste
+from agentic_recsys.llm import ask_json
+
+DIVERSITY = 0.15  # weight of genre overlap against rank when ordering the shortlist
+SHORTLIST = 10  # items an LLM critic sees
+
+
+class Misfit(BaseModel):
+    """An item an LLM critic judged not to fit, by 1-based position."""
+
+    position: int = Field(ge=1, le=SHORTLIST)
+    reason: str = Field(default="", max_length=200)
+
+
+class LLMCritique(BaseModel):
+    """An LLM critic's answer."""
+
+    misfits: list[Misfit] = Field(default_factory=list, max_length=SHORTLIST)
+
+
+def critic_agent(state: State, runtime: Runtime[Context]) -> Command[Literal["planner", "explainer"]]:
+    """Accept the bus, send the plan back with reasons, or ask the user."""
+    app, ctx = app_of(runtime), context_of(runtime)
+    plan = state["plan"]
+    assert plan is not None, "the planner runs first"
+    taste = state.get("taste") or Taste()
+    blocked = {*state.get("shown_before", []), *state.get("rejected", []), *taste.disliked,
+               *taste.seen}
+    valid, reasons = check(state.get("candidates", []), app, plan, blocked)
+    role = role_model(runtime, "critic")
+    use = role.use()
+    if role.capability == "capable" and role.model is not None and valid:
+        shortlist = valid[:SHORTLIST]
+        answer, calls = ask_json(
+            role.model, LLMCritique, CRITIC_SYSTEM,
+            CRITIC_USER.format(request=state.get("message", "")[:500],
+                               items=_item_lines(app, shortlist)),
+            role="critic", timeout_s=ctx.llm_timeout_s,
+        )
+        if answer is not None:
+            drop = {shortlist[m.position - 1].item for m in answer.misfits
+                    if m.position <= len(shortlist)}
+            if len(drop) <= len(shortlist) // 2:  # a critic that rejects everything is ignored
+                valid = [c for c in valid if c.item not in drop]
+                reasons += [f"{len(drop)} did not fit the request"] if drop else []
+        use = role.use(calls=len(calls), fell_back=answer is None)
+    chosen = diversify(valid, plan.count, app)
+    revisions = state.get("revisions", 0)
+    models = [*state.get("models", []), use]
+    if len(chosen) >= plan.count:
+        verdict = Critique(verdict="accept", reasons=reasons)
+    elif revisions < ctx.max_revisions:
+        reasons.append(f"only {len(chosen)} of {plan.count} items meet the request")
+        critique = Critique(verdict="revise", reasons=reasons)
+        return Command(goto="planner", update={"critique": critique, "revisions": revisions + 1,
+                                               "models": models})
+    elif chosen:
+        verdict = Critique(verdict="accept", reasons=[*reasons, f"only {len(chosen)} found"])
+    else:
+        verdict = Critique(
+            verdict="clarify", reasons=reasons,
+            question="I could not find anything that meets all of that. Could you loosen "
+                     "something: another genre, a wider range of years, or fewer exclusions?",
+        )
+    return Command(goto="explainer",
+                   update={"critique": verdict, "candidates": chosen, "models": models})
+
+
+def check(candidates: list[BusItem], app: App, plan: Plan,
+          blocked: set[str]) -> tuple[list[BusItem], list[str]]:
+    """The candidates that pass every hard check, and what was removed and why."""
+    index = app.dataset.items.index
+    mask = constraint_mask(app, plan)
+    unknown = [c for c in candidates if c.item not in index]
+    known = [c for c in candidates if c.item in index]
+    broken = [c for c in known if not mask[index[c.item]]]
+    repeat = [c for c in known if mask[index[c.item]] and c.item in blocked]
+    valid = [c for c in known if mask[index[c.item]] and c.item not in blocked]
+    reasons = [f"{len(group)} {what}" for group, what in (
+        (unknown, "were not in the catalog"), (broken, "broke a constraint"),
+        (repeat, "were already shown, seen or rejected")) if group]
+    return valid, reasons
+
+
+def diversify(candidates: list[BusItem], count: int, app: App) -> list[BusItem]:
+    """Pick `count` items in rank order, passing over ones whose genres repeat the list's."""
+    items = app.dataset.items
+    pool = candidates[: max(3 * count, count + 10)]
+    genres = {c.item: set(items.genres[items.index[c.item]]) for c in pool}
+    chosen: list[BusItem] = []
+    while pool and len(chosen) < count:
+        def value(pos_cand: tuple[int, BusItem]) -> float:
+            pos, cand = pos_cand
+            overlap = max((_jaccard(genres[cand.item], genres[c.item]) for c in chosen),
+                          default=0.0)
+            return -pos / len(pool) - DIVERSITY * overlap
+        _, best = max(enumerate(pool), key=value)
+        chosen.append(best)
+        pool.remove(best)
+    return chosen
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
+def _item_lines(app: App, shortlist: list[BusItem]) -> str:
+    items = app.dataset.items
+    lines = []
+    for n, c in enumerate(shortlist, 1):
+        row = items.index[c.item]
+        lines.append(f"{n}. {items.label(row)} - {', '.join(items.genres[row]) or 'no genre'}")
+    return "\n".join(lines)

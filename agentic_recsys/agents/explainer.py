@@ -1,0 +1,211 @@
+"""Explainer agent: writes the reply, one grounded reason per item.
+
+Reasons are built only from an item's evidence and catalog facts (the constraint it
+meets, the liked item it resembles, the knowledge-graph entity it shares). An LLM, even
+the small embedded one, may word them; its wording is kept only if it states no year and
+names no other title than the facts do, else the template stands.
+"""
+
+from __future__ import annotations
+
+import re
+
+from langchain_core.messages import AIMessage
+from langgraph.runtime import Runtime
+from pydantic import BaseModel, Field
+
+from agentic_recsys.agents.prompts import CHITCHAT_SYSTEM, EXPLAINER_SYSTEM, EXPLAINER_USER
+from agentic_recsys.app import App
+from agentic_recsys.graphs.context import Context
+from agentic_recsys.graphs.resources import RoleModel, app_of, context_of, role_model
+from agentic_recsys.graphs.schema import Intent
+from agentic_recsys.graphs.state import BusItem, EvidenceNote, ModelUse, Plan, State
+from agentic_recsys.llm import ask_json, ask_text
+
+RELATION_NAMES = {
+    "directed_by": "director", "actor": "actor", "written_by": "writer",
+    "produced_by": "producer", "cinematography": "cinematographer", "sequel": "series",
+    "prequel": "series", "production_companies": "studio", "subjects": "subject",
+    "genre": "genre", "award_won": "award", "award_nomination": "award nomination",
+}
+GREETING = ("Tell me what you are in the mood for (a genre, an era, a movie you liked) and "
+            "I will find something.")
+
+
+class LLMReply(BaseModel):
+    """An LLM's wording of the reply: an opening and one reason per item, in order."""
+
+    opening: str = Field(max_length=300)
+    reasons: list[str] = Field(max_length=20)
+
+
+def explainer_agent(state: State, runtime: Runtime[Context]) -> dict[str, object]:
+    """Write the turn's reply from the intent, the critique and the accepted candidates."""
+    app = app_of(runtime)
+    intent = state["intent"]
+    assert intent is not None, "the intent agent runs first"
+    role = role_model(runtime, "explainer")
+    critique = state.get("critique")
+    acted = intent.kind in ("recommend", "refine", "feedback")
+    if acted and critique is not None and critique.verdict != "clarify":
+        items = [c.item for c in state.get("candidates", [])]
+        return _reply_with_items(state, runtime, app, role, intent, items)
+    if intent.kind == "explain":
+        return _reply(state, explain(app, state, intent), [], {}, "", role.use())
+    if acted and critique is not None:  # the critic found nothing: ask
+        return _reply(state, critique.question, [], {}, critique.question, role.use())
+    if intent.kind == "clarify":
+        question = intent.question or "What are you in the mood for?"
+        return _reply(state, question, [], {}, question, role.use())
+    if intent.kind == "edit_profile":
+        return _reply(state, acknowledge(intent, app) or "Noted.", [], {}, "", role.use())
+    text, use = small_talk(state, runtime, role)
+    return _reply(state, text, [], {}, "", use)
+
+
+def _reply_with_items(state: State, runtime: Runtime[Context], app: App, role: RoleModel,
+                      intent: Intent, items: list[str]) -> dict[str, object]:
+    bus = {c.item: c for c in state.get("candidates", [])}
+    plan = state["plan"]
+    assert plan is not None
+    reasons = {i: reason(app, bus[i], plan) for i in items}
+    opening = " ".join(filter(None, [acknowledge(intent, app), heading(app, plan, len(items))]))
+    use = role.use()
+    if role.model is not None and role.capability != "none":
+        facts = "\n".join(f"{n}. {app.dataset.items.label(app.dataset.items.index[i])}: "
+                          f"{reasons[i]}" for n, i in enumerate(items, 1))
+        answer, calls = ask_json(role.model, LLMReply, EXPLAINER_SYSTEM,
+                                 EXPLAINER_USER.format(request=state["message"][:500], items=facts),
+                                 role="explainer", timeout_s=context_of(runtime).llm_timeout_s)
+        worded = answer is not None and len(answer.reasons) == len(items)
+        if answer is not None and worded:
+            for i, text in zip(items, answer.reasons, strict=True):
+                if faithful(text, reasons[i], app):
+                    reasons[i] = text.strip()
+            if faithful(answer.opening, opening, app):
+                opening = answer.opening.strip()
+        use = role.use(calls=len(calls), fell_back=not worded)
+    lines = [opening] + [f"{n}. {app.dataset.items.label(app.dataset.items.index[i])} - "
+                         f"{reasons[i]}" for n, i in enumerate(items, 1)]
+    return _reply(state, "\n".join(lines), items, reasons, "", use)
+
+
+def _reply(state: State, text: str, items: list[str], explanations: dict[str, str],
+           question: str, use: ModelUse) -> dict[str, object]:
+    update: dict[str, object] = {
+        "reply": text, "items": items, "explanations": explanations, "question": question,
+        "messages": [AIMessage(content=text)], "models": [*state.get("models", []), use],
+    }
+    if items:
+        update["shown"] = items
+        update["shown_before"] = list(dict.fromkeys([*state.get("shown_before", []), *items]))
+    return update
+
+
+def reason(app: App, item: BusItem, plan: Plan) -> str:
+    """One line on why an item is here, from its evidence and the catalog only."""
+    items = app.dataset.items
+    row = items.index[item.item]
+    parts = []
+    met = [g for g in items.genres[row] if g in plan.constraints.genres_in]
+    genres = ", ".join(items.genres[row][:3])
+    if met:
+        parts.append(f"a {', '.join(met)} pick" + (f" ({genres})" if len(items.genres[row]) > 1
+                                                    else ""))
+    elif genres:
+        parts.append(genres)
+    seen_because: set[str] = set()
+    for e in sorted(item.evidence, key=lambda e: -e.score):
+        text = _evidence_text(app, e)
+        if text and text not in seen_because:
+            seen_because.add(text)
+            parts.append(text)
+        if len(parts) >= 3:
+            break
+    return "; ".join(parts) or "a good match overall"
+
+
+def _evidence_text(app: App, e: EvidenceNote) -> str:
+    items = app.dataset.items
+    liked = items.label(items.index[e.because]) if e.because in items.index else ""
+    if e.source == "kg" and e.relation and liked:
+        name = RELATION_NAMES.get(e.relation.rsplit(".", 1)[-1], "connection")
+        return f"shares a {name} with {liked}"
+    if liked:
+        return f"people who liked {liked} also liked it"
+    if e.source == "semantic" and e.detail:
+        return e.detail
+    return e.detail
+
+
+def heading(app: App, plan: Plan, n: int) -> str:
+    """The opening line: what was asked for, and anything relaxed."""
+    c = plan.constraints
+    what = f"{n} {'pick' if n == 1 else 'picks'}"
+    if c.genres_in:
+        what += f" in {' or '.join(c.genres_in)}"
+    if c.year_min or c.year_max:
+        what += f" from {c.year_min or 'any year'} to {c.year_max or 'now'}"
+    if c.genres_out:
+        what += f", no {', '.join(c.genres_out)}"
+    notes = f" (I {'; '.join(plan.notes)}.)" if plan.notes else ""
+    return f"Here are {what}:{notes}"
+
+
+def acknowledge(intent: Intent, app: App) -> str:
+    """Say back the feedback and lasting preferences taken, and titles not found."""
+    items = app.dataset.items
+    said = []
+    for verdict in ("liked", "disliked", "seen"):
+        titles = [items.label(items.index[f.item]) for f in intent.feedback
+                  if f.verdict == verdict and f.item in items.index]
+        if titles:
+            said.append(f"noted that you {'have ' if verdict == 'seen' else ''}{verdict} "
+                        f"{', '.join(titles)}")
+    if intent.reject_shown:
+        said.append("I will leave those out")
+    for p in intent.preferences:
+        said.append(f"I will remember you {'like' if p.polarity == 'like' else 'avoid'} "
+                    f"{p.key.split(':', 1)[-1]}")
+    if intent.unresolved_titles:
+        said.append("I could not find " + ", ".join(f'"{t}"' for t in intent.unresolved_titles)
+                    + " in the catalog")
+    return (said[0][0].upper() + "; ".join(said)[1:] + ".") if said else ""
+
+
+def explain(app: App, state: State, intent: Intent) -> str:
+    """Why the asked-about items were shown, from the evidence kept on the bus."""
+    items = app.dataset.items
+    bus = {c.item: c for c in state.get("candidates", [])}
+    plan = state.get("plan")
+    lines = []
+    for i in intent.explain_items:
+        label = items.label(items.index[i]) if i in items.index else i
+        if i in bus and plan is not None:
+            lines.append(f"{label}: {reason(app, bus[i], plan)}.")
+        elif i in items.index:
+            genres = ", ".join(items.genres[items.index[i]]) or "no listed genre"
+            lines.append(f"{label} was not in my last list; it is {genres}.")
+    return "\n".join(lines) or "Which one? Say its number, like \"why #2\"."
+
+
+def small_talk(state: State, runtime: Runtime[Context], role: RoleModel) -> tuple[str, ModelUse]:
+    """Greetings and off-topic messages: a short answer steering back to recommendations."""
+    if role.model is None:
+        return f"Hi! {GREETING}", role.use()
+    text, calls = ask_text(role.model, CHITCHAT_SYSTEM, state["message"][:500], role="explainer",
+                           timeout_s=context_of(runtime).llm_timeout_s, max_chars=400)
+    ok = bool(text) and faithful(text or "", "", app_of(runtime))
+    return (text.strip() if ok and text else f"Hi! {GREETING}"), role.use(len(calls), not ok)
+
+
+YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+
+def faithful(text: str, facts: str, app: App) -> bool:
+    """No year and no catalog title in `text` that the facts do not contain."""
+    if not text.strip() or len(text) > 400:
+        return False
+    if any(y not in facts for y in YEAR.findall(text)):
+        return False
+    return all(m.title in facts for m in app.titles.find_in(text))

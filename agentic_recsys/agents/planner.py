@@ -1,0 +1,193 @@
+"""Planner agent: the intent (and any critique) becomes a `Plan` of retrieval tool calls.
+
+The policy: carry the active request across turns (refinements change it), add what
+long-term memory says to avoid, pick tools for what the user gave (a title, a mood, a
+history), and on a critique relax step by step (widen the years, then drop the genre
+wish; never a "no horror"). With a capable LLM the tool choice is the LLM's, validated.
+"""
+
+from __future__ import annotations
+
+from langgraph.runtime import Runtime
+from pydantic import BaseModel, Field
+
+from agentic_recsys.agents.prompts import PLANNER_SYSTEM, PLANNER_USER
+from agentic_recsys.app import App
+from agentic_recsys.graphs.context import Context
+from agentic_recsys.graphs.resources import app_of, context_of, role_model
+from agentic_recsys.graphs.schema import Constraints, Intent
+from agentic_recsys.graphs.state import Plan, Request, State, Taste, ToolCall
+from agentic_recsys.llm import ask_json
+from agentic_recsys.tools.retrieval import TOOL_DESCRIPTIONS
+
+DARK = ("Crime", "Thriller", "Film-Noir", "Drama", "War", "Mystery")
+LIGHT = ("Comedy", "Romance", "Children's", "Animation", "Musical", "Adventure")
+YEAR_STEP = 5
+
+
+class LLMStep(BaseModel):
+    """A tool call as an LLM may propose it (filters are not the LLM's to choose)."""
+
+    tool: str = Field(max_length=40)
+    query: str = Field(default="", max_length=200)
+    titles: list[str] = Field(default_factory=list, max_length=3)
+
+
+class LLMPlan(BaseModel):
+    """An LLM's plan: up to four steps."""
+
+    steps: list[LLMStep] = Field(min_length=1, max_length=4)
+
+
+def planner_agent(state: State, runtime: Runtime[Context]) -> dict[str, object]:
+    """Plan this turn's retrieval (or re-plan it after a critique)."""
+    app, ctx = app_of(runtime), context_of(runtime)
+    intent = state["intent"]
+    assert intent is not None, "the intent agent runs first"
+    request = state.get("request") or Request()
+    if state.get("revisions", 0) == 0:  # first plan of the turn: update the active request
+        request = next_request(request, intent, app, state.get("shown", []),
+                               state.get("liked", []))
+    constraints, notes = effective_constraints(request.constraints, state.get("taste") or Taste())
+    constraints, relaxed = relax(constraints, state.get("revisions", 0))
+    count = intent.constraints.count or request.constraints.count or ctx.default_count
+    has_history = bool(state["user_id"] in app.dataset.interactions.user_index
+                       or state.get("liked") or (state.get("taste") or Taste()).liked)
+    steps = policy_steps(request, has_history, widen=state.get("revisions", 0) > 0)
+    role = role_model(runtime, "planner")
+    use = role.use()
+    if role.capability == "capable" and role.model is not None:
+        answer, calls = ask_json(
+            role.model, LLMPlan, PLANNER_SYSTEM.format(tools=", ".join(TOOL_DESCRIPTIONS)),
+            PLANNER_USER.format(request=_describe(request, app),
+                                critique="; ".join(state["critique"].reasons)
+                                if state.get("critique") else "none"),
+            role="planner", timeout_s=ctx.llm_timeout_s,
+        )
+        grounded = ground_steps(answer) if answer else []
+        if grounded:
+            steps = grounded
+        use = role.use(calls=len(calls), fell_back=not grounded)
+    plan = Plan(steps=steps, constraints=constraints, count=count, notes=notes + relaxed,
+                boost_genres=request.boost_genres, popularity=request.popularity)
+    return {"plan": plan, "request": request, "models": [*state.get("models", []), use]}
+
+
+def next_request(prev: Request, intent: Intent, app: App, shown: list[str],
+                 liked: list[str]) -> Request:
+    """The request this turn serves: a new one, or the last one refined."""
+    if intent.kind == "recommend":
+        return Request(constraints=intent.constraints, query=intent.query,
+                       like_items=intent.like_items)
+    c = prev.constraints.model_copy(deep=True)
+    new = intent.constraints
+    c.genres_in = new.genres_in or c.genres_in
+    c.genres_out = list(dict.fromkeys(c.genres_out + new.genres_out))
+    c.genres_in = [g for g in c.genres_in if g not in c.genres_out]
+    c.year_min = new.year_min if new.year_min is not None else c.year_min
+    c.year_max = new.year_max if new.year_max is not None else c.year_max
+    c.count = new.count or c.count
+    request = Request(
+        constraints=c,
+        query=" ".join(q for q in (prev.query, intent.query) if q)[-300:],
+        like_items=intent.like_items or prev.like_items,
+        boost_genres=list(prev.boost_genres),
+        popularity=prev.popularity,
+    )
+    if intent.kind == "feedback" and any(f.verdict == "liked" for f in intent.feedback):
+        request.like_items = [f.item for f in intent.feedback if f.verdict == "liked"]
+    return apply_refinements(request, intent, app, shown)
+
+
+def apply_refinements(request: Request, intent: Intent, app: App, shown: list[str]) -> Request:
+    """"darker", "older", "more popular", ...: change the request relative to what was shown."""
+    items = app.dataset.items
+    vocab = set(items.genre_vocab)
+    years = sorted(int(items.years[items.index[i]]) for i in shown
+                   if i in items.index and items.years[items.index[i]])
+    c = request.constraints
+    for r in intent.refinements:
+        if r in ("darker", "lighter"):
+            lean = DARK if r == "darker" else LIGHT
+            request.boost_genres = [g for g in lean if g in vocab]
+        elif r == "older":
+            c.year_max = (years[0] - 1) if years else (c.year_max or 2000) - 10
+            c.year_min = c.year_min if c.year_min and c.year_min <= c.year_max else None
+        elif r == "newer":
+            c.year_min = (years[len(years) // 2] + 1) if years else (c.year_min or 1990) + 10
+            c.year_max = c.year_max if c.year_max and c.year_max >= c.year_min else None
+        elif r == "more_popular":
+            request.popularity = 1.0
+        elif r == "less_popular":
+            request.popularity = -1.0
+    return request
+
+
+def effective_constraints(c: Constraints, taste: Taste) -> tuple[Constraints, list[str]]:
+    """Add what memory says the user avoids, unless they asked for it this time."""
+    out = c.model_copy(deep=True)
+    remembered = [g for g in taste.avoid_genres if g not in c.genres_in and g not in c.genres_out]
+    out.genres_out = c.genres_out + remembered
+    notes = [f"left out {', '.join(remembered)}, as you asked before"] if remembered else []
+    if out.year_min is not None and out.year_max is not None and out.year_min > out.year_max:
+        out.year_min, out.year_max = out.year_max, out.year_min
+        notes.append(f"read the years as {out.year_min}-{out.year_max}")
+    return out, notes
+
+
+def relax(c: Constraints, revision: int) -> tuple[Constraints, list[str]]:
+    """Loosen soft constraints by revision: widen the years, then drop the genre wish."""
+    if revision == 0:
+        return c, []
+    out, notes = c.model_copy(deep=True), []
+    if revision == 1 and (c.year_min is not None or c.year_max is not None):
+        out.year_min = c.year_min - YEAR_STEP if c.year_min is not None else None
+        out.year_max = c.year_max + YEAR_STEP if c.year_max is not None else None
+        notes.append(f"widened the years to {_years(out)}")
+    elif revision >= 2:
+        if c.genres_in:
+            notes.append(f"included movies outside {', '.join(c.genres_in)}")
+        if c.year_min is not None or c.year_max is not None:
+            notes.append("dropped the year range")
+        out.genres_in, out.year_min, out.year_max = [], None, None
+    return out, notes
+
+
+def policy_steps(request: Request, has_history: bool, widen: bool) -> list[ToolCall]:
+    """Tools for what the user gave: a title, a mood, a history; popular when nothing else."""
+    steps = []
+    if request.like_items:
+        steps.append(ToolCall(tool="similar_items", args={"titles": request.like_items}))
+    if request.query:
+        steps.append(ToolCall(tool="search_catalog", args={"query": request.query}))
+    if has_history:
+        steps.append(ToolCall(tool="personalized"))
+    if not steps or widen:
+        steps.append(ToolCall(tool="popular"))
+    return steps
+
+
+def ground_steps(plan: LLMPlan) -> list[ToolCall]:
+    """Keep only known tools with the arguments they take."""
+    steps = []
+    for s in plan.steps:
+        if s.tool == "search_catalog" and s.query:
+            steps.append(ToolCall(tool=s.tool, args={"query": s.query}))
+        elif s.tool in ("similar_items", "related_by_people") and s.titles:
+            steps.append(ToolCall(tool=s.tool, args={"titles": s.titles}))
+        elif s.tool in ("personalized", "popular"):
+            steps.append(ToolCall(tool=s.tool))
+    return steps
+
+
+def _years(c: Constraints) -> str:
+    return f"{c.year_min or 'any'}-{c.year_max or 'now'}"
+
+
+def _describe(request: Request, app: App) -> str:
+    items = app.dataset.items
+    like = [items.label(items.index[i]) for i in request.like_items if i in items.index]
+    c = request.constraints
+    return (f"genres: {', '.join(c.genres_in) or 'any'}; not: {', '.join(c.genres_out) or '-'}; "
+            f"years: {_years(c)}; like: {'; '.join(like) or '-'}; mood/themes: "
+            f"{request.query or '-'}")

@@ -1,0 +1,80 @@
+"""Retrieval agent: runs the plan's tool calls and puts their candidates on the bus.
+
+Lists from several tools are merged by reciprocal-rank fusion (robust to their different
+score scales), evidence is pooled per item, and the plan's soft wishes (a genre lean, a
+popularity lean) nudge the order. Hard filters and exclusions were applied by the tools.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import numpy as np
+from langgraph.runtime import Runtime
+
+from agentic_recsys.app import App
+from agentic_recsys.engines.filters import ItemFilter
+from agentic_recsys.graphs.context import Context
+from agentic_recsys.graphs.resources import app_of
+from agentic_recsys.graphs.state import BusItem, Plan, State, Taste
+from agentic_recsys.tools.retrieval import ToolScope, build_tools
+
+RRF_K = 60.0
+BOOST = 0.5 / RRF_K  # a soft wish is worth about half a first place in one list
+POOL_FACTOR = 4  # candidates fetched per tool, relative to the items shown
+
+
+def retrieval_agent(state: State, runtime: Runtime[Context]) -> dict[str, object]:
+    """Execute the plan; the result is the candidate bus."""
+    app = app_of(runtime)
+    plan = state["plan"]
+    assert plan is not None, "the planner runs first"
+    taste = state.get("taste") or Taste()
+    scope = ToolScope(
+        app=app,
+        user_id=state["user_id"],
+        liked=tuple(dict.fromkeys([*taste.liked, *state.get("liked", [])])),
+        exclude=tuple(dict.fromkeys([*state.get("shown_before", []), *state.get("rejected", []),
+                                     *taste.disliked, *taste.seen])),
+        mask=constraint_mask(app, plan),
+        k=max(POOL_FACTOR * plan.count, 30),
+    )
+    tools = build_tools(scope)
+    ranked_lists = []
+    for step in plan.steps:
+        call = {"name": step.tool, "args": step.args, "id": uuid.uuid4().hex, "type": "tool_call"}
+        ranked_lists.append(tools[step.tool].invoke(call).artifact or [])
+    return {"candidates": fuse(ranked_lists, app, plan)}
+
+
+def constraint_mask(app: App, plan: Plan) -> np.ndarray:
+    """Catalog rows that meet every hard constraint of the plan."""
+    c = plan.constraints
+    return ItemFilter(genres_in=c.genres_in, genres_out=c.genres_out, year_min=c.year_min,
+                      year_max=c.year_max).mask(app.dataset)
+
+
+def fuse(ranked_lists: list[list[BusItem]], app: App, plan: Plan) -> list[BusItem]:
+    """Reciprocal-rank fusion of the tools' lists, plus the plan's soft wishes."""
+    merged: dict[str, BusItem] = {}
+    for ranked in ranked_lists:
+        for rank, cand in enumerate(ranked):
+            entry = merged.setdefault(cand.item, BusItem(item=cand.item, score=0.0))
+            entry.score += 1.0 / (RRF_K + rank + 1)
+            entry.evidence.extend(cand.evidence)
+    items = app.dataset.items
+    lean = set(plan.boost_genres)
+    if lean or plan.popularity:
+        pop = popularity_percentile(app)
+        for entry in merged.values():
+            row = items.index[entry.item]
+            if lean & set(items.genres[row]):
+                entry.score += BOOST
+            entry.score += BOOST * plan.popularity * (pop[row] - 0.5) * 2
+    return sorted(merged.values(), key=lambda b: -b.score)
+
+
+def popularity_percentile(app: App) -> np.ndarray:
+    """Each item's popularity as a percentile in [0, 1] (0 = least interacted with)."""
+    counts = np.bincount(app.dataset.interactions.items, minlength=len(app.dataset.items))
+    return counts.argsort().argsort() / max(1, len(counts) - 1)

@@ -1,0 +1,54 @@
+"""The two memory steps around the agents: recall before the intent, remember after the reply.
+
+Recall also starts the turn: per-turn fields are reset here, thread fields are kept.
+Only the structured part of memory (`Taste`) steers the planner and the critic; memory
+text reaches an LLM as quoted data, never as instructions.
+"""
+
+from __future__ import annotations
+
+from langgraph.runtime import Runtime
+
+from agentic_recsys.graphs.context import Context
+from agentic_recsys.graphs.resources import app_of
+from agentic_recsys.graphs.state import State, Taste
+from agentic_recsys.memory import Episode
+
+RECALL_K = 6
+
+
+def recall_memories(state: State, runtime: Runtime[Context]) -> dict[str, object]:
+    """Start the turn: recall what long-term memory holds for this user and message."""
+    app = app_of(runtime)
+    user = state.get("user_id") or "default"
+    recall = app.memory.recall(user, state.get("message", "")[:500], k=RECALL_K)
+    feedback = recall.feedback
+    taste = Taste(
+        like_genres=[p.key.split(":", 1)[1] for p in recall.preferences
+                     if p.polarity == "like" and p.key.startswith("genre:")],
+        avoid_genres=[p.key.split(":", 1)[1] for p in recall.preferences
+                      if p.polarity == "avoid" and p.key.startswith("genre:")],
+        liked=[i for i, v in feedback.items() if v == "liked"],
+        disliked=[i for i, v in feedback.items() if v == "disliked"],
+        seen=[i for i, v in feedback.items() if v == "seen"],
+    )
+    return {
+        "user_id": user, "memories": [m.text for m in recall.memories], "taste": taste,
+        "intent": None, "plan": None, "critique": None, "revisions": 0, "reply": "",
+        "items": [], "explanations": {}, "question": "", "models": [],
+    }
+
+
+def remember_turn(state: State, runtime: Runtime[Context]) -> dict[str, object]:
+    """End the turn: write stated preferences, feedback and the episode to long-term memory."""
+    intent = state.get("intent")
+    if intent is None:
+        return {}
+    app_of(runtime).memory.remember_turn(
+        state["user_id"],
+        preferences=intent.preferences,
+        feedback=intent.feedback,
+        episode=Episode(asked=state.get("message", "")[:500], shown=list(state.get("items", [])),
+                        chosen=[f.item for f in intent.feedback if f.verdict == "liked"]),
+    )
+    return {}

@@ -1,0 +1,125 @@
+"""The one typed state the five agents share, with a narrower input and output schema.
+
+Fields that outlive a turn (what was shown, liked, rejected; the active request) are what
+make refinement work across turns of one thread; per-turn fields are reset by `recall`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from langchain_core.messages import AnyMessage
+from langgraph.graph.message import add_messages
+from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
+
+from agentic_recsys.graphs.schema import Constraints, Intent
+
+
+class ToolCall(BaseModel):
+    """One step of a plan: a retrieval tool and its arguments."""
+
+    tool: str
+    args: dict[str, object] = Field(default_factory=dict)
+
+
+class Plan(BaseModel):
+    """Ordered tool calls, and the criteria the critic checks the result against."""
+
+    steps: list[ToolCall]
+    constraints: Constraints  # after memory and refinements: what every item must meet
+    count: int = Field(ge=1, le=50)
+    notes: list[str] = Field(default_factory=list)  # what was relaxed or widened, told to the user
+    boost_genres: list[str] = Field(default_factory=list)  # soft preferences ("darker")
+    popularity: float = 0.0  # soft lean to popular (>0) or lesser-known (<0) items
+
+
+class EvidenceNote(BaseModel):
+    """A reason an item is on the bus, with ids resolved (see engines.base.Evidence)."""
+
+    source: str
+    score: float
+    because: str | None = None  # item id of the liked item it resembles
+    relation: str | None = None
+    entity: str | None = None
+    detail: str = ""
+
+
+class BusItem(BaseModel):
+    """An entry on the candidate bus: item id, fused score, every piece of evidence."""
+
+    item: str
+    score: float
+    evidence: list[EvidenceNote] = Field(default_factory=list)
+
+
+class Critique(BaseModel):
+    """The critic's verdict on the bus."""
+
+    verdict: Literal["accept", "revise", "clarify"]
+    reasons: list[str] = Field(default_factory=list)
+    question: str = ""
+
+
+class Request(BaseModel):
+    """The request being served, kept across turns so "darker" or "older" can refine it."""
+
+    constraints: Constraints = Field(default_factory=Constraints)
+    query: str = ""
+    like_items: list[str] = Field(default_factory=list)
+    boost_genres: list[str] = Field(default_factory=list)  # soft: "darker" leans to Crime, ...
+    popularity: float = 0.0  # >0 leans to popular items, <0 to lesser-known ones
+
+
+class Taste(BaseModel):
+    """What long-term memory knows about the user, as structured data (never as instructions)."""
+
+    like_genres: list[str] = Field(default_factory=list)
+    avoid_genres: list[str] = Field(default_factory=list)
+    liked: list[str] = Field(default_factory=list)
+    disliked: list[str] = Field(default_factory=list)
+    seen: list[str] = Field(default_factory=list)
+
+
+class ModelUse(BaseModel):
+    """Which model each role used this turn ("rules" when the deterministic policy decided)."""
+
+    role: str
+    model: str
+    calls: int = 0
+    fell_back: bool = False
+
+
+class InputState(TypedDict):
+    """What a caller sends: a message, and whose it is."""
+
+    message: str
+    user_id: str
+
+
+class OutputState(TypedDict):
+    """What a caller gets back from a turn."""
+
+    reply: str
+    items: list[str]
+    explanations: dict[str, str]
+    question: str
+    models: list[ModelUse]
+
+
+class State(InputState, OutputState):
+    """Everything the agents read and write during a turn, and what the thread remembers."""
+
+    messages: Annotated[list[AnyMessage], add_messages]  # the conversation, for Studio and LLMs
+    memories: list[str]  # recalled long-term memories, shown to LLMs as data
+    taste: Taste  # the structured part of long-term memory, which planner and critic honour
+    intent: Intent | None
+    request: Request  # the active request (survives the turn, for refinements)
+    plan: Plan | None
+    candidates: list[BusItem]  # the candidate bus
+    critique: Critique | None
+    revisions: int  # revise loops used this turn (bounded by Context.max_revisions)
+    shown: list[str]  # items shown in the last reply, in order ("#2" refers here)
+    shown_before: list[str]  # every item shown in this thread
+    liked: list[str]
+    rejected: list[str]  # disliked, seen, or "none of those": never shown again in this thread

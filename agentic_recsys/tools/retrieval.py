@@ -1,0 +1,105 @@
+"""Retrieval tools over the engines: what the planner's steps call.
+
+Each tool is a LangChain tool whose arguments are only what a model may choose (a query,
+some titles). Who the user is, what they liked, what must be excluded and the hard
+filters are injected through a `ToolScope`, never passed by a model. A tool returns a
+short text for an LLM and, as its artifact, the candidates for the bus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from langchain_core.tools import BaseTool, StructuredTool
+
+from agentic_recsys.app import App
+from agentic_recsys.engines.base import Candidate
+from agentic_recsys.graphs.state import BusItem, EvidenceNote
+
+TOOL_DESCRIPTIONS = {
+    "personalized": "items this user is likely to enjoy, from their history and what they liked",
+    "search_catalog": "items whose description matches a mood or theme (query)",
+    "similar_items": "items similar to some titles (titles)",
+    "related_by_people": "items sharing a director, actor or writer with some titles (titles)",
+    "popular": "the most popular items",
+}
+
+
+@dataclass(frozen=True)
+class ToolScope:
+    """What a tool call may not choose: the user, their history, the exclusions, the filters."""
+
+    app: App
+    user_id: str
+    liked: tuple[str, ...]
+    exclude: tuple[str, ...]
+    mask: np.ndarray  # catalog rows allowed by the hard constraints
+    k: int
+
+
+def build_tools(scope: ToolScope) -> dict[str, BaseTool]:
+    """The retrieval tools, bound to one turn's scope."""
+
+    def run(weights: dict[str, float] | None, liked: tuple[str, ...] = (), query: str = "",
+            with_user: bool = True) -> tuple[str, list[BusItem]]:
+        rec = scope.app.recommender
+        profile, _ = rec.profile(scope.user_id if with_user else None, liked=liked,
+                                 exclude=scope.exclude, query=query)
+        found = rec.recommend(profile, scope.k, mask=scope.mask, weights=weights)
+        bus = [to_bus_item(scope.app, c) for c in found]
+        items = scope.app.dataset.items
+        titles = ", ".join(items.label(items.index[b.item]) for b in bus[:5])
+        return f"{len(bus)} candidates, e.g. {titles}" if bus else "no candidates", bus
+
+    def resolve(titles: list[str]) -> tuple[str, ...]:
+        ids = []
+        for t in titles:
+            if t in scope.app.dataset.items.index:
+                ids.append(t)
+            elif (m := scope.app.titles.resolve(t)) is not None:
+                ids.append(m.item_id)
+        return tuple(ids)
+
+    def personalized() -> tuple[str, list[BusItem]]:
+        return run(None, liked=scope.liked)
+
+    def search_catalog(query: str) -> tuple[str, list[BusItem]]:
+        return run({"semantic": 1.0}, query=query, with_user=False)
+
+    def similar_items(titles: list[str]) -> tuple[str, list[BusItem]]:
+        return run({"itemknn": 1.0, "kg": 0.5, "semantic": 0.5}, liked=resolve(titles),
+                   with_user=False)
+
+    def related_by_people(titles: list[str]) -> tuple[str, list[BusItem]]:
+        return run({"kg": 1.0}, liked=resolve(titles), with_user=False)
+
+    def popular() -> tuple[str, list[BusItem]]:
+        return run({"popularity": 1.0}, with_user=False)
+
+    functions: list[Callable[..., tuple[str, list[BusItem]]]] = [
+        personalized, search_catalog, similar_items, related_by_people, popular,
+    ]
+    return {
+        f.__name__: StructuredTool.from_function(
+            f, name=f.__name__, description=TOOL_DESCRIPTIONS[f.__name__],
+            response_format="content_and_artifact",
+        )
+        for f in functions
+    }
+
+
+def to_bus_item(app: App, c: Candidate) -> BusItem:
+    """An engine candidate (catalog rows) as a bus entry (item ids)."""
+    ids = app.dataset.items.ids
+    return BusItem(
+        item=ids[c.item],
+        score=float(c.score),
+        evidence=[
+            EvidenceNote(source=e.source, score=float(e.score),
+                         because=ids[e.because] if e.because is not None else None,
+                         relation=e.relation, entity=e.entity, detail=e.detail)
+            for e in c.evidence
+        ],
+    )
