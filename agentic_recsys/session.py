@@ -1,0 +1,141 @@
+"""A conversation for services and the CLI: send a message, get the reply, items and reasons.
+
+Each session is one thread of the graph, persisted by a SQLite checkpointer in the
+dataset's state folder, so a conversation survives a restart and can be resumed by id.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.graph.state import CompiledStateGraph
+
+from agentic_recsys.graphs import schema, state
+from agentic_recsys.graphs.context import Context
+from agentic_recsys.graphs.graph import build_graph
+from agentic_recsys.graphs.state import ModelUse
+
+# Checkpoints hold our pydantic models; only these may be rebuilt when a thread is loaded.
+STATE_TYPES = [
+    (module.__name__, name)
+    for module, names in (
+        (schema, ("Intent", "Constraints", "Feedback", "Preference")),
+        (state, ("Plan", "ToolCall", "BusItem", "EvidenceNote", "Critique", "Request",
+                 "Taste", "ModelUse")),
+    )
+    for name in names
+]
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    """What one turn produced."""
+
+    text: str
+    items: list[str]  # item ids, ranked
+    explanations: dict[str, str]  # item id -> why
+    question: str  # set when the system asks instead of recommending
+    models: list[ModelUse]  # which model each role used
+    thread_id: str
+    seconds: float
+
+    @property
+    def llm_calls(self) -> int:
+        """LLM calls made during the turn."""
+        return sum(m.calls for m in self.models)
+
+
+@dataclass(frozen=True)
+class ThreadInfo:
+    """A stored conversation of a user."""
+
+    thread_id: str
+    turns: int
+    last_message: str
+
+
+def open_checkpointer(path: Path) -> SqliteSaver:
+    """A SQLite checkpointer usable from several threads of this process."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), check_same_thread=False)
+    serde = JsonPlusSerializer(allowed_msgpack_modules=STATE_TYPES)
+    saver = SqliteSaver(conn, serde=serde)
+    saver.setup()
+    return saver
+
+
+def compile_graph(checkpointer: SqliteSaver) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """The turn graph with a checkpointer: what sessions run."""
+    return build_graph().compile(checkpointer=checkpointer, name="agentic-recsys")
+
+
+@dataclass
+class Session:
+    """One user's conversation thread."""
+
+    graph: CompiledStateGraph[Any, Any, Any, Any]
+    context: Context
+    user_id: str
+    thread_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+
+    def send(self, message: str) -> TurnResult:
+        """Run one turn and return its result."""
+        result: TurnResult | None = None
+        for kind, value in self.stream(message):
+            if kind == "result":
+                assert isinstance(value, TurnResult)
+                result = value
+        assert result is not None
+        return result
+
+    def stream(self, message: str) -> Iterator[tuple[str, object]]:
+        """Run one turn, yielding ("step", node), ("token", text) and finally ("result", TurnResult)."""
+        start = time.perf_counter()
+        config = self._config()
+        for mode, chunk in self.graph.stream(
+            {"message": message, "user_id": self.user_id}, config, context=self.context,
+            stream_mode=["updates", "messages"],
+        ):
+            if mode == "updates" and isinstance(chunk, dict):
+                for node in chunk:
+                    yield "step", node
+            elif mode == "messages":
+                token, meta = chunk  # type: ignore[misc]
+                if meta.get("langgraph_node") == "explainer" and getattr(token, "content", ""):
+                    yield "token", str(token.content)
+        values = self.graph.get_state(config).values
+        yield "result", TurnResult(
+            text=values.get("reply", ""), items=list(values.get("items", [])),
+            explanations=dict(values.get("explanations", {})),
+            question=values.get("question", ""), models=list(values.get("models", [])),
+            thread_id=self.thread_id, seconds=time.perf_counter() - start,
+        )
+
+    def values(self) -> dict[str, Any]:
+        """The thread's current state (empty for a new thread)."""
+        return dict(self.graph.get_state(self._config()).values)
+
+    def _config(self) -> dict[str, Any]:
+        return {"configurable": {"thread_id": self.thread_id},
+                "metadata": {"user_id": self.user_id}}
+
+
+def list_threads(checkpointer: SqliteSaver, user_id: str) -> list[ThreadInfo]:
+    """The user's stored threads, most recent first."""
+    latest: dict[str, ThreadInfo] = {}
+    for cp in checkpointer.list(None, filter={"user_id": user_id}):
+        thread = cp.config["configurable"]["thread_id"]
+        if thread in latest:
+            continue
+        values = cp.checkpoint["channel_values"]
+        turns = sum(1 for m in values.get("messages", []) if getattr(m, "type", "") == "human")
+        latest[thread] = ThreadInfo(thread, turns, str(values.get("message", ""))[:80])
+    return list(latest.values())
