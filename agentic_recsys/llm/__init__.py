@@ -1,0 +1,22 @@
+"""The model layer: specs per role, chat models for every provider, validated calls."""
+
+from agentic_recsys.llm.calls import LLMCall, ask_json, ask_text
+from agentic_recsys.llm.factory import clear_model_cache, load_model, model_label
+from agentic_recsys.llm.roles import ROLES, ModelRoles, Role
+from agentic_recsys.llm.specs import Capability, ModelSpec, capability, parse_spec
+
+__all__ = [
+    "ROLES",
+    "Capability",
+    "LLMCall",
+    "ModelRoles",
+    "ModelSpec",
+    "Role",
+    "ask_json",
+    "ask_text",
+    "capability",
+    "clear_model_cache",
+    "load_model",
+    "model_label",
+    "parse_spec",
+]

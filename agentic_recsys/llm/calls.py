@@ -1,0 +1,199 @@
+"""The two ways agents ask a model: for a typed JSON object, or for text.
+
+The failure policy lives here, once: invalid output, a timeout or an error gets one retry,
+then the answer is None and the agent falls back to its deterministic policy. Every attempt
+is recorded as an `LLMCall`, so a turn can show which model did what and how it went.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, Literal, TypeVar
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langchain_openai.chat_models.base import BaseChatOpenAI
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from agentic_recsys.llm.factory import is_openai_endpoint, model_label
+from agentic_recsys.llm.json_replies import InvalidJsonError, bounded_schema, extract_json_object
+from agentic_recsys.llm.llama_chat import LlamaCppChatModel
+
+ATTEMPTS = 2  # the first try and one retry
+ErrorKind = Literal["timeout", "invalid_json", "schema", "empty", "error"]
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+JSON_REPLY_FORMAT = """
+
+<reply_format>
+Reply with one JSON object and nothing else. It must match this JSON schema:
+{schema}
+</reply_format>"""
+
+
+class LLMCall(BaseModel):
+    """One attempt at a model call: which role and model, whether it worked, how long it took."""
+
+    model_config = ConfigDict(frozen=True)
+
+    role: str
+    model: str
+    ok: bool
+    error: ErrorKind | None = None
+    seconds: float
+    detail: str = ""  # the error's message, for logs and debugging
+
+
+class EmptyReplyError(ValueError):
+    """The model answered with nothing but whitespace."""
+
+
+def ask_json(
+    model: BaseChatModel | None, schema: type[M], system: str, user: str, *, role: str,
+    timeout_s: float = 30,
+) -> tuple[M | None, list[LLMCall]]:
+    """Ask for an object of `schema`; None (and the failed calls) when both attempts fail.
+
+    The schema goes in the prompt and, where the provider can enforce it, into the decoder
+    (a llama.cpp grammar, OpenAI JSON mode, the schema for OpenAI-compatible servers).
+    """
+    if model is None:
+        return None, []
+    json_schema = schema.model_json_schema()
+    messages = [SystemMessage(system + JSON_REPLY_FORMAT.format(schema=json.dumps(json_schema))),
+                HumanMessage(user)]
+    options = {**_json_mode(model, json_schema), **_timeout_option(model, timeout_s)}
+
+    def attempt() -> M:
+        reply = _run_with_timeout(lambda: model.invoke(messages, **options).text, timeout_s)
+        return schema.model_validate(extract_json_object(reply))
+
+    return _with_one_retry(attempt, role=role, model=model)
+
+
+def ask_text(
+    model: BaseChatModel | None, system: str, user: str, *, role: str, timeout_s: float = 30,
+    max_chars: int = 2000, on_progress: Callable[[str], None] | None = None,
+) -> tuple[str | None, list[LLMCall]]:
+    """Ask for a plain-text reply of at most `max_chars`; None when both attempts fail.
+
+    With `on_progress`, the reply is streamed and the callback gets the whole text so far
+    after each chunk (not the delta), so a retry simply starts the shown text over.
+    """
+    if model is None:
+        return None, []
+    messages = [SystemMessage(system), HumanMessage(user)]
+    options = _timeout_option(model, timeout_s)
+
+    def attempt() -> str:
+        cancelled = threading.Event()
+        try:
+            reply = _run_with_timeout(
+                lambda: _reply_text(model, messages, options, max_chars, on_progress, cancelled),
+                timeout_s,
+            )
+        finally:
+            cancelled.set()  # an abandoned stream must stop reporting progress
+        if not reply.strip():
+            raise EmptyReplyError("the reply was empty")
+        return _clip(reply.strip(), max_chars)
+
+    return _with_one_retry(attempt, role=role, model=model)
+
+
+def _reply_text(
+    model: BaseChatModel, messages: list[BaseMessage], options: dict[str, Any], max_chars: int,
+    on_progress: Callable[[str], None] | None, cancelled: threading.Event,
+) -> str:
+    # Streamed even without a listener, so generation stops once max_chars is reached.
+    text = ""
+    for chunk in model.stream(messages, **options):
+        if cancelled.is_set():
+            break
+        text += chunk.text
+        if on_progress is not None:
+            on_progress(_clip(text, max_chars))
+        if len(text) >= max_chars:
+            break
+    return text
+
+
+def _with_one_retry(
+    attempt: Callable[[], T], *, role: str, model: BaseChatModel,
+) -> tuple[T | None, list[LLMCall]]:
+    calls: list[LLMCall] = []
+    for _ in range(ATTEMPTS):
+        start = time.monotonic()
+        error: ErrorKind | None = None
+        detail = ""
+        try:
+            result = attempt()
+        except TimeoutError as exc:
+            error, detail = "timeout", str(exc)
+        except InvalidJsonError as exc:
+            error, detail = "invalid_json", str(exc)
+        except ValidationError as exc:
+            error, detail = "schema", str(exc).splitlines()[0]
+        except EmptyReplyError as exc:
+            error, detail = "empty", str(exc)
+        except Exception as exc:  # any provider failure: the agent falls back, the turn answers
+            error, detail = "error", f"{type(exc).__name__}: {exc}"[:300]
+        calls.append(LLMCall(role=role, model=model_label(model), ok=error is None, error=error,
+                             seconds=round(time.monotonic() - start, 4), detail=detail))
+        if error is None:
+            return result, calls
+    return None, calls
+
+
+def _run_with_timeout(fn: Callable[[], T], timeout_s: float) -> T:
+    """Run `fn` in a daemon thread (LangChain context carried over) and wait at most timeout_s.
+
+    A timed-out call is abandoned, not killed: providers stop on their own deadline (the
+    options below), and a daemon thread never keeps the process alive.
+    """
+    future: Future[T] = Future()
+    context = contextvars.copy_context()
+
+    def run() -> None:
+        try:
+            future.set_result(context.run(fn))
+        except BaseException as exc:
+            future.set_exception(exc)
+
+    threading.Thread(target=run, daemon=True, name="ars-llm-call").start()
+    try:
+        return future.result(timeout=timeout_s)
+    except TimeoutError:
+        raise TimeoutError(f"no reply within {timeout_s:g} s") from None
+
+
+def _json_mode(model: BaseChatModel, json_schema: dict[str, Any]) -> dict[str, Any]:
+    """Pick provider options that hold the reply to JSON (only for providers known to take them)."""
+    if isinstance(model, LlamaCppChatModel):
+        return {"json_schema": json_schema}
+    if isinstance(model, BaseChatOpenAI):
+        if is_openai_endpoint(model.openai_api_base):
+            return {"response_format": {"type": "json_object"}}
+        # llama.cpp's server grammars follow "schema"; vLLM and Ollama accept and ignore it.
+        return {"response_format": {"type": "json_object", "schema": bounded_schema(json_schema)}}
+    return {}
+
+
+def _timeout_option(model: BaseChatModel, timeout_s: float) -> dict[str, Any]:
+    """Let providers that can stop by themselves do so, so an abandoned call ends too."""
+    if isinstance(model, LlamaCppChatModel | BaseChatOpenAI):
+        return {"timeout": timeout_s}
+    return {}
+
+
+def _clip(text: str, max_chars: int) -> str:
+    if len(text) <= max_chars:
+        return text
+    cut = text[:max_chars]
+    return cut[: cut.rfind(" ")] if " " in cut[max_chars // 2:] else cut
