@@ -35,10 +35,17 @@ class ModelRoles(BaseModel):
         return parse_spec(spec).text
 
     @classmethod
-    def single(cls, spec: str | None = None, **per_role: str) -> ModelRoles:
+    def single(
+        cls, spec: str | None = None, *, capabilities: dict[str, Capability] | None = None,
+        **per_role: str,
+    ) -> ModelRoles:
         """Use `spec` (else $ARS_MODEL, else none) for every role not overridden: `--model`."""
+        unknown = set(per_role) - set(ROLES)
+        if unknown:
+            raise TypeError(f"not model roles: {sorted(unknown)}; roles are {ROLES}")
         shared = spec or os.environ.get("ARS_MODEL") or "none"
-        return cls.model_validate({role: per_role.get(role) or shared for role in ROLES})
+        specs = {role: per_role.get(role) or shared for role in ROLES}
+        return cls.model_validate({**specs, "capabilities": capabilities or {}})
 
     def spec_for(self, role: Role) -> str:
         """Return the spec the role runs on, for display and for `LLMCall.model`."""
