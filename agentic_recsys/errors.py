@@ -13,16 +13,20 @@ class DataError(ArsError):
     """Bad input data, reported as one line a user can act on."""
 
     def __init__(
-        self, message: str, *, path: Path | str | None = None, line: int | None = None,
+        self,
+        message: str,
+        *,
+        path: Path | str | None = None,
+        line: int | None = None,
         field: str | None = None,
     ) -> None:
         self.path = Path(path) if path is not None else None
         self.line = line
         self.field = field
-        self.message = message
+        self.message = " ".join(message.split())  # one line, whatever a library said
         where = [str(self.path)] if self.path is not None else []
         if line is not None:
             where.append(f"line {line}")
         if field is not None:
             where.append(f"field '{field}'")
-        super().__init__(f"{', '.join(where)}: {message}" if where else message)
+        super().__init__(f"{', '.join(where)}: {self.message}" if where else self.message)

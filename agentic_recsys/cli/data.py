@@ -56,7 +56,7 @@ def import_(
 
 @app.command("info")
 def info(path: Annotated[Path, typer.Argument(help="A prepared dataset folder.")]) -> None:
-    """Counts, sparsity and top genres of a dataset."""
+    """Show counts, sparsity and top genres of a dataset."""
     _print_info(Dataset.open(path))
 
 

@@ -70,7 +70,7 @@ class Items:
         return m
 
     def text(self, i: int) -> str:
-        """The text that describes item i for semantic search."""
+        """Describe item i in words, for semantic search."""
         parts = [self.titles[i] + (f" ({self.years[i]})" if self.years[i] else "")]
         if self.genres[i]:
             parts.append("Genres: " + ", ".join(self.genres[i]))
@@ -104,17 +104,18 @@ class Interactions:
     def matrix(self, n_items: int) -> sparse.csr_matrix:
         """Sparse users x items matrix of ones (implicit feedback); never densified."""
         data = np.ones(len(self), dtype=np.float32)
-        m = sparse.csr_matrix(
-            (data, (self.users, self.items)), shape=(len(self.user_ids), n_items)
-        )
+        m = sparse.csr_matrix((data, (self.users, self.items)), shape=(len(self.user_ids), n_items))
         m.sum_duplicates()
         m.data[:] = 1.0
         return m
 
     def subset(self, mask: np.ndarray) -> Interactions:
-        """The events where mask is true, same user and item rows."""
+        """Keep the events where mask is true, with the same user and item rows."""
         return Interactions(
-            self.user_ids, self.users[mask], self.items[mask], self.ratings[mask],
+            self.user_ids,
+            self.users[mask],
+            self.items[mask],
+            self.ratings[mask],
             self.timestamps[mask],
         )
 
@@ -156,27 +157,36 @@ class Dataset:
     def open(cls, path: Path | str) -> Dataset:
         """Open a prepared dataset folder; a clear DataError if it is not one."""
         path = Path(path)
-        meta_path = path / META_FILE
-        if not meta_path.is_file():
+        if not (path / META_FILE).is_file():
+            problem = "is not a prepared dataset" if path.is_dir() else "does not exist"
             raise DataError(
-                "not a prepared dataset (no dataset.json); prepare one with "
-                "`ars data movielens-100k --out DIR` or `ars data import`",
+                f"{problem}; prepare one with `ars data movielens-100k --out DIR` "
+                "or `ars data import --items F --interactions F --out DIR`",
                 path=path,
             )
-        meta = json.loads(meta_path.read_text())
-        if meta.get("format") != FORMAT_VERSION:
-            raise DataError(f"dataset format {meta.get('format')} is not supported", path=path)
-        items = _read_items(path / ITEMS_FILE)
-        interactions = _read_interactions(path / INTERACTIONS_FILE, items.index)
-        relations = _read_relations(path / RELATIONS_FILE, items.index)
-        return cls(path, meta["name"], items, interactions, relations, _fingerprint(path))
+        try:
+            meta = json.loads((path / META_FILE).read_text())
+            if meta.get("format") != FORMAT_VERSION:
+                raise DataError(f"dataset format {meta.get('format')} is not supported", path=path)
+            items = _read_items(path / ITEMS_FILE)
+            interactions = _read_interactions(path / INTERACTIONS_FILE, items.index)
+            relations = _read_relations(path / RELATIONS_FILE, items.index)
+            name, fingerprint = meta["name"], _fingerprint(path)
+        except DataError:
+            raise
+        except Exception as e:  # a file edited or deleted by hand; pyarrow and json vary
+            raise DataError(
+                f"damaged dataset folder ({type(e).__name__}: {e}); prepare it again", path=path
+            ) from None
+        return cls(path, name, items, interactions, relations, fingerprint)
 
     def summary(self) -> dict[str, object]:
-        """Counts, sparsity and top genres, for `ars data info`."""
+        """Count users, items and events, and list the top genres, for `ars data info`."""
         n_users, n_items = len(self.interactions.user_ids), len(self.items)
         counts = self.items.genre_matrix.sum(axis=0)
-        top = sorted(zip(self.items.genre_vocab, counts.tolist(), strict=True),
-                     key=lambda x: -x[1])[:8]
+        top = sorted(
+            zip(self.items.genre_vocab, counts.tolist(), strict=True), key=lambda x: -x[1]
+        )[:8]
         density = len(self.interactions) / max(1, n_users * n_items)
         return {
             "name": self.name,
@@ -271,26 +281,32 @@ def write_dataset(
     """
     out = Path(out)
     extra_keys = sorted({k for it in items for k in it.extra})
-    items_table = pa.table({
-        "id": [it.id for it in items],
-        "title": [it.title for it in items],
-        "year": pa.array([it.year for it in items], type=pa.int32()),
-        "genres": pa.array([list(it.genres) for it in items], type=pa.list_(pa.string())),
-        "description": [it.description for it in items],
-        "image": [it.image for it in items],
-        **{k: [it.extra.get(k, "") for it in items] for k in extra_keys},
-    })
-    inter_table = pa.table({
-        "user": [r.user for r in interactions],
-        "item": [r.item for r in interactions],
-        "rating": pa.array([r.rating for r in interactions], type=pa.float32()),
-        "timestamp": pa.array([r.timestamp for r in interactions], type=pa.float64()),
-    })
-    rel_table = pa.table({
-        "item": pa.array([r[0] for r in relations], type=pa.string()),
-        "relation": pa.array([r[1] for r in relations], type=pa.string()),
-        "entity": pa.array([r[2] for r in relations], type=pa.string()),
-    })
+    items_table = pa.table(
+        {
+            "id": [it.id for it in items],
+            "title": [it.title for it in items],
+            "year": pa.array([it.year for it in items], type=pa.int32()),
+            "genres": pa.array([list(it.genres) for it in items], type=pa.list_(pa.string())),
+            "description": [it.description for it in items],
+            "image": [it.image for it in items],
+            **{k: [it.extra.get(k, "") for it in items] for k in extra_keys},
+        }
+    )
+    inter_table = pa.table(
+        {
+            "user": [r.user for r in interactions],
+            "item": [r.item for r in interactions],
+            "rating": pa.array([r.rating for r in interactions], type=pa.float32()),
+            "timestamp": pa.array([r.timestamp for r in interactions], type=pa.float64()),
+        }
+    )
+    rel_table = pa.table(
+        {
+            "item": pa.array([r[0] for r in relations], type=pa.string()),
+            "relation": pa.array([r[1] for r in relations], type=pa.string()),
+            "entity": pa.array([r[2] for r in relations], type=pa.string()),
+        }
+    )
     with _atomic_folder(out) as tmp:
         pq.write_table(items_table, tmp / ITEMS_FILE)
         pq.write_table(inter_table, tmp / INTERACTIONS_FILE)
@@ -302,20 +318,43 @@ def write_dataset(
 
 @contextmanager
 def _atomic_folder(out: Path) -> Iterator[Path]:
-    """Yield a temporary sibling folder; on success swap it into `out`, on failure remove it."""
+    """Yield a temporary sibling folder; on success swap it into `out`, on failure remove it.
+
+    `out` may be missing, empty, or a dataset folder; any other folder is refused, so that
+    a mistyped `--out` never deletes a user's files.
+    """
+    out = out.resolve()
+    if out.exists() and not (out / META_FILE).is_file() and not _empty_dir(out):
+        raise DataError(
+            "exists and is not a dataset folder; choose a new or empty folder", path=out
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
         yield tmp
         if (out / STATE_DIR).is_dir():
             shutil.copytree(out / STATE_DIR, tmp / STATE_DIR)
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            os.replace(out, old)
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
+        _swap(tmp, out)
     finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _empty_dir(path: Path) -> bool:
+    return path.is_dir() and not any(path.iterdir())
+
+
+def _swap(new: Path, out: Path) -> None:
+    """Put `new` in the place of `out`; the old `out` is restored if the second rename fails."""
+    if not out.exists():
+        os.replace(new, out)
+        return
+    trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    try:
+        os.replace(out, trash / out.name)
+        try:
+            os.replace(new, out)
+        except OSError:
+            os.replace(trash / out.name, out)
+            raise
+    finally:
+        shutil.rmtree(trash, ignore_errors=True)

@@ -1,13 +1,29 @@
 """Import a user's items and interactions into a prepared dataset folder.
 
-Columns (case-insensitive; the first name listed is the documented one):
+Formats, by suffix: .csv, .tsv, .jsonl/.ndjson (one object per line), .json (JSON Lines,
+or one array of objects), .parquet, and RecBole atomic files (.item, .inter). Text files
+are UTF-8 (a BOM is fine); blank lines are skipped; CSV values holding commas, quotes or
+line breaks are quoted.
 
-items        id (item_id), title (name, movie_title), year (release_year),
-             genres (genre, class, categories: a list, or one string split on `|`),
-             description (overview, plot), image (image_url, poster);
-             every other column is kept as metadata.
-interactions user (user_id), item (item_id), rating (optional, default 1),
-             timestamp (optional: seconds, or an ISO-8601 date; default the line order).
+Columns (case-insensitive; the first name listed is the documented one, the others are
+aliases; the first alias present wins):
+
+items        id (item_id, itemid, movie_id)                  required, unique
+             title (name, movie_title)                       required
+             year (release_year)                             a whole number; empty or
+                                                             "unknown" for none
+             genres (genre, class, categories)               a list, or one string split
+                                                             on `|` or `;`
+             description (overview, plot, summary)
+             image (image_url, poster)                       a path or URL
+             every other column is kept as text metadata; an unnamed column is ignored.
+interactions user (user_id, userid)                          required
+             item (item_id, itemid, movie_id)                required, must be in items
+             rating (score)                                  a number; default 1
+             timestamp (time, date)                          seconds, or an ISO-8601 date
+                                                             (UTC unless it says); default
+                                                             the row's position
+             other columns are ignored; repeated (user, item) pairs are kept.
 
 The whole import is validated before anything is written; the first bad value stops
 it with a DataError naming file, line and field.
@@ -18,13 +34,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from agentic_recsys.data.dataset import InteractionRecord, ItemRecord, write_dataset
-from agentic_recsys.errors import DataError
 from agentic_recsys.data.readers import Row, read_rows
+from agentic_recsys.errors import DataError
 
 ITEM_COLUMNS = {
     "id": ("id", "item_id", "itemid", "movie_id"),
@@ -41,6 +57,7 @@ INTERACTION_COLUMNS = {
     "timestamp": ("timestamp", "time", "date"),
 }
 MISSING_YEAR = {"", "unknown", "unkonwn", "nan", "none", "null", "n/a"}  # ml-100k has "unkonwn"
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 REQUIRED_ITEM = ("id", "title")
 REQUIRED_INTERACTION = ("user", "item")
 
@@ -50,14 +67,23 @@ def import_dataset(items_path: Path, interactions_path: Path, out: Path, name: s
     items = list(read_items(items_path))
     known = {it.id for it in items}
     interactions = list(read_interactions(interactions_path, known))
-    return write_dataset(out, name or out.name, items, interactions)
+    return write_dataset(out, name or out.resolve().name, items, interactions)
 
 
 def _columns(
     path: Path, names: list[str], spec: dict[str, tuple[str, ...]], required: tuple[str, ...]
 ) -> dict[str, str]:
     """Map each documented field to the file's column that holds it."""
-    lower = {n.lower(): n for n in names}
+    lower: dict[str, str] = {}
+    for n in names:
+        if n and n.lower() in lower:
+            raise DataError(
+                f"columns '{lower[n.lower()]}' and '{n}' differ only in case",
+                path=path,
+                line=1,
+                field=n,
+            )
+        lower[n.lower()] = n
     mapping: dict[str, str] = {}
     for f, aliases in spec.items():
         for a in aliases:
@@ -67,14 +93,16 @@ def _columns(
     for f in required:
         if f not in mapping:
             raise DataError(
-                f"missing column (expected one of: {', '.join(spec[f])})", path=path, line=1,
+                f"missing column (expected one of: {', '.join(spec[f])})",
+                path=path,
+                line=1,
                 field=f,
             )
     return mapping
 
 
 def read_items(path: Path) -> Iterator[ItemRecord]:
-    """Validated catalog rows from a file; duplicate ids are an error."""
+    """Read and validate catalog rows from a file; duplicate ids are an error."""
     return parse_items(path, *read_rows(path))
 
 
@@ -83,14 +111,15 @@ def parse_items(
 ) -> Iterator[ItemRecord]:
     """Validate raw rows (with their line numbers) into catalog records."""
     cols = _columns(path, names, ITEM_COLUMNS, REQUIRED_ITEM)
-    extra_cols = [n for n in names if n not in cols.values()]
+    extra_cols = [n for n in names if n and n not in cols.values()]
     seen: set[str] = set()
     count = 0
     for line, row in rows:
         item_id = _text(row, cols["id"], path, line, required=True)
         if item_id in seen:
-            raise DataError(f"duplicate item id '{item_id}'", path=path, line=line,
-                            field=cols["id"])
+            raise DataError(
+                f"duplicate item id '{item_id}'", path=path, line=line, field=cols["id"]
+            )
         seen.add(item_id)
         count += 1
         yield ItemRecord(
@@ -107,15 +136,19 @@ def parse_items(
 
 
 def read_interactions(path: Path, known_items: set[str]) -> Iterator[InteractionRecord]:
-    """Validated interaction rows; every item must be in the catalog."""
+    """Read and validate interaction rows; every item must be in the catalog."""
     names, rows = read_rows(path)
     cols = _columns(path, names, INTERACTION_COLUMNS, REQUIRED_INTERACTION)
     count = 0
     for line, row in rows:
         item = _text(row, cols["item"], path, line, required=True)
         if item not in known_items:
-            raise DataError(f"unknown item '{item}' (not in the items file)", path=path,
-                            line=line, field=cols["item"])
+            raise DataError(
+                f"unknown item '{item}' (not in the items file)",
+                path=path,
+                line=line,
+                field=cols["item"],
+            )
         count += 1
         yield InteractionRecord(
             user=_text(row, cols["user"], path, line, required=True),
@@ -131,36 +164,43 @@ def _text(row: Row, col: str | None, path: Path, line: int, required: bool = Fal
     value = row.get(col) if col else None
     if isinstance(value, list):
         value = " ".join(str(v) for v in value)
+    elif isinstance(value, float):  # a numeric column read from Parquet or JSON
+        value = None if math.isnan(value) else int(value) if value.is_integer() else value
     text = "" if value is None else str(value).strip()
     if required and not text:
         raise DataError("empty value", path=path, line=line, field=col)
     return text
 
 
-def _number(row: Row, col: str | None, path: Path, line: int, default: float) -> float:
+def _number(
+    row: Row, col: str | None, path: Path, line: int, default: float, what: str = "a number"
+) -> float:
     value = row.get(col) if col else None
     if value is None or (isinstance(value, str) and not value.strip()):
         return default
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise DataError(f"not a number: {str(value)[:40]!r}", path=path, line=line,
-                        field=col) from None
+        number = math.nan
     if not math.isfinite(number):
-        raise DataError(f"not a finite number: {value!r}", path=path, line=line, field=col)
+        raise DataError(f"not {what}: {str(value)[:40]!r}", path=path, line=line, field=col)
     return number
 
 
 def _timestamp(row: Row, col: str | None, path: Path, line: int, default: float) -> float:
     value = row.get(col) if col else None
-    if isinstance(value, datetime):
-        return value.timestamp()
-    if isinstance(value, str) and re.match(r"^\d{4}-\d{2}-\d{2}", value.strip()):
+    if isinstance(value, date) and not isinstance(value, datetime):  # a Parquet date column
+        value = datetime(value.year, value.month, value.day)
+    if isinstance(value, str) and ISO_DATE.match(value.strip()):
         try:
-            return datetime.fromisoformat(value.strip()).timestamp()
+            value = datetime.fromisoformat(value.strip())
         except ValueError:
-            raise DataError(f"not a date: {value!r}", path=path, line=line, field=col) from None
-    return _number(row, col, path, line, default)
+            raise DataError(
+                f"not an ISO-8601 date: {value!r}", path=path, line=line, field=col
+            ) from None
+    if isinstance(value, datetime):  # a date without a zone is read as UTC, on every machine
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+    return _number(row, col, path, line, default, what="seconds or an ISO-8601 date")
 
 
 def _year(row: Row, col: str | None, path: Path, line: int) -> int | None:
@@ -169,9 +209,10 @@ def _year(row: Row, col: str | None, path: Path, line: int) -> int | None:
         return None
     try:
         year = int(float(value))
-    except (TypeError, ValueError):
-        raise DataError(f"not a year: {str(value)[:40]!r}", path=path, line=line,
-                        field=col) from None
+    except (TypeError, ValueError, OverflowError):
+        raise DataError(
+            f"not a year: {str(value)[:40]!r}", path=path, line=line, field=col
+        ) from None
     if not 1000 <= year <= 3000:
         raise DataError(f"year out of range: {year}", path=path, line=line, field=col)
     return year
