@@ -23,6 +23,7 @@ class Profile:
     history: tuple[int, ...] = ()  # item rows the user consumed or liked, oldest first
     query: str = ""  # free text for semantic search ("dark thriller about a heist")
     exclude: tuple[int, ...] = ()  # item rows never to recommend (seen, rejected)
+    time: float | None = None  # when, in the interactions' clock; None: after the latest event
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class Engine(Protocol):
         ...
 
     def score(self, profile: Profile) -> np.ndarray:
-        """A float32 score for every catalog row; higher is better, -inf means never."""
+        """Return a float32 score for every catalog row; higher is better, -inf means never."""
         ...
 
     def explain(self, profile: Profile, item: int) -> Evidence | None:

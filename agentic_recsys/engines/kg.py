@@ -1,0 +1,91 @@
+"""Knowledge-graph neighbours: items sharing a director, writer, actor, ... with liked items.
+
+Entities linked to many items (a country, a language, a broad genre) say little, so
+they are dropped above a share of the catalog and the rest weigh by rarity (IDF).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+from scipy import sparse
+
+from agentic_recsys.data.dataset import Dataset
+from agentic_recsys.engines.base import Evidence, Profile
+from agentic_recsys.engines.history import history_vector, recency_weights
+
+
+class KGConfig(BaseModel):
+    """Which entities count, and how fast old history fades."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_item_share: float = Field(default=0.05, gt=0, le=1,
+                                  description="drop entities linked to more of the catalog")
+    half_life: float | None = Field(default=10.0, gt=0, description="history items; None: all")
+
+
+class KnowledgeGraph:
+    """Scores items by the rarity-weighted entities they share with the history."""
+
+    name = "kg"
+
+    def __init__(self, config: KGConfig | None = None) -> None:
+        self.config = config or KGConfig()
+        self.item_entities = sparse.csr_matrix((0, 0), dtype=np.float32)  # IDF weights
+        self.entities: list[str] = []
+        self.relation_of: dict[tuple[int, int], str] = {}  # (item row, entity column)
+
+    def fit(self, dataset: Dataset, train: np.ndarray) -> KnowledgeGraph:
+        """Index the item-entity links (content: the training events are not needed)."""
+        rel = dataset.relations
+        n_items = len(dataset.items)
+        vocab, columns = np.unique(np.asarray(rel.entities, dtype=object), return_inverse=True)
+        links = sparse.csr_matrix(
+            (np.ones(len(rel), dtype=np.float32), (rel.items, columns)),
+            shape=(n_items, len(vocab)),
+        )
+        links.data[:] = 1.0  # an entity linked twice to one item (actor and producer) counts once
+        items_per_entity = np.asarray(links.getnnz(axis=0))
+        too_common = items_per_entity > self.config.max_item_share * n_items
+        useful = (items_per_entity >= 2) & ~too_common
+        kept = np.flatnonzero(useful)
+        links = links[:, kept].tocsr()
+        idf = np.log(n_items / items_per_entity[kept]).astype(np.float32)
+        self.item_entities = (links @ sparse.diags(idf)).tocsr()
+        self.item_entities.sort_indices()
+        self.entities = [str(e) for e in vocab[kept]]
+        new_column = np.full(len(vocab), -1)
+        new_column[kept] = np.arange(len(kept))
+        self.relation_of = {
+            (int(i), int(new_column[c])): r
+            for i, c, r in zip(rel.items, columns, rel.relations, strict=True)
+            if new_column[c] >= 0
+        }
+        return self
+
+    def score(self, profile: Profile) -> np.ndarray:
+        """Sum over shared entities of the entity's weight times the history's weight on it."""
+        h = history_vector(profile, self.item_entities.shape[0], self.config.half_life)
+        per_entity = self.item_entities.T @ h
+        return np.asarray(self.item_entities @ per_entity, dtype=np.float32).ravel()
+
+    def explain(self, profile: Profile, item: int) -> Evidence | None:
+        """Name the rarest entity the item shares with the most recent history items."""
+        start, end = self.item_entities.indptr[item], self.item_entities.indptr[item + 1]
+        entities = self.item_entities.indices[start:end]
+        if not profile.history or len(entities) == 0:
+            return None
+        history = np.asarray(profile.history, dtype=np.int64)
+        weights = recency_weights(len(history), self.config.half_life)
+        shared = self.item_entities[history][:, entities].toarray() > 0
+        value = shared * weights[:, None] * self.item_entities.data[start:end][None, :]
+        pos, col = np.unravel_index(int(np.argmax(value)), value.shape)
+        if value[pos, col] <= 0:
+            return None
+        column = int(entities[col])
+        relation = self.relation_of.get((item, column), "")
+        entity = self.entities[column]
+        return Evidence(self.name, float(value[pos, col]), because=int(history[pos]),
+                        relation=relation, entity=entity,
+                        detail=f"shares {relation.rsplit('.', 1)[-1]} {entity}")

@@ -1,0 +1,51 @@
+"""Every engine by name, with its config: one place to add an engine."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agentic_recsys.engines.als import ALS, ALSConfig
+from agentic_recsys.engines.base import Engine
+from agentic_recsys.engines.itemknn import ItemKNN, ItemKNNConfig
+from agentic_recsys.engines.kg import KGConfig, KnowledgeGraph
+from agentic_recsys.engines.popularity import Popularity, PopularityConfig
+from agentic_recsys.engines.recent_popularity import RecentPopularity, RecentPopularityConfig
+from agentic_recsys.engines.semantic import Semantic, SemanticConfig
+from agentic_recsys.engines.sequential import Sequential, SequentialConfig
+
+
+class EngineConfigs(BaseModel):
+    """One config per engine; the field name is the engine's name."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    popularity: PopularityConfig = Field(default_factory=PopularityConfig)
+    recent_popularity: RecentPopularityConfig = Field(default_factory=RecentPopularityConfig)
+    itemknn: ItemKNNConfig = Field(default_factory=ItemKNNConfig)
+    als: ALSConfig = Field(default_factory=ALSConfig)
+    semantic: SemanticConfig = Field(default_factory=SemanticConfig)
+    kg: KGConfig = Field(default_factory=KGConfig)
+    sequential: SequentialConfig = Field(default_factory=SequentialConfig)
+
+
+ENGINE_NAMES: tuple[str, ...] = tuple(EngineConfigs.model_fields)
+
+
+def make_engine(name: str, configs: EngineConfigs) -> Engine:
+    """Create a fresh, unfitted engine configured from `configs`."""
+    match name:
+        case "popularity":
+            return Popularity(configs.popularity)
+        case "recent_popularity":
+            return RecentPopularity(configs.recent_popularity)
+        case "itemknn":
+            return ItemKNN(configs.itemknn)
+        case "als":
+            return ALS(configs.als)
+        case "semantic":
+            return Semantic(configs.semantic)
+        case "kg":
+            return KnowledgeGraph(configs.kg)
+        case "sequential":
+            return Sequential(configs.sequential)
+    raise ValueError(f"unknown engine {name!r}")
