@@ -1,0 +1,199 @@
+"""Importing a user's own files: every format, column aliases, optional columns, metadata."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from agentic_recsys.data.dataset import Dataset
+from agentic_recsys.data.importer import import_dataset, read_interactions, read_items
+
+ITEMS_CSV = """\
+item_id,Title,release_year,genres,director,overview
+1,Heat,1995,Action|Crime,Michael Mann,"A thief, a cop, and one last job"
+2,Up,2009,Animation|Adventure,Pete Docter,
+3,"The Good, the Bad and the Ugly",,Western,Sergio Leone,"Three men, ""one"" treasure"
+"""
+INTER_CSV = """\
+user_id,item_id,rating,timestamp
+u1,1,4.5,100
+u1,2,3,200
+u2,3,5,300
+"""
+
+
+def write(path: Path, content: str | bytes) -> Path:
+    if isinstance(content, str):
+        content = content.encode()
+    path.write_bytes(content)
+    return path
+
+
+def imported(tmp_path: Path, items: Path, interactions: Path) -> Dataset:
+    return Dataset.open(import_dataset(items, interactions, tmp_path / "out"))
+
+
+def test_csv_with_aliases_quotes_and_metadata(tmp_path: Path) -> None:
+    ds = imported(
+        tmp_path, write(tmp_path / "i.csv", ITEMS_CSV), write(tmp_path / "r.csv", INTER_CSV)
+    )
+    items = ds.items
+    assert items.ids == ["1", "2", "3"]
+    assert items.titles[2] == "The Good, the Bad and the Ugly"
+    assert list(items.years) == [1995, 2009, 0]
+    assert items.genres[0] == ("Action", "Crime")
+    assert items.descriptions[0] == "A thief, a cop, and one last job"
+    assert items.descriptions[2] == 'Three men, "one" treasure'
+    assert items.extra == {"director": ["Michael Mann", "Pete Docter", "Sergio Leone"]}
+    assert ds.interactions.user_ids == ["u1", "u2"]
+    assert ds.interactions.ratings.tolist() == [4.5, 3.0, 5.0]
+    assert ds.interactions.timestamps.tolist() == [100.0, 200.0, 300.0]
+    assert [ds.items.ids[i] for i in ds.interactions.items] == ["1", "2", "3"]
+    assert ds.name == "out"
+
+
+def test_bom_crlf_and_blank_lines(tmp_path: Path) -> None:
+    items = "\ufeffid,title\r\n\r\n1,Heat\r\n\r\n2,Up\r\n\r\n"
+    inter = "\n\nuser,item\n1,1\n\n2,2\n"
+    ds = imported(tmp_path, write(tmp_path / "i.csv", items), write(tmp_path / "r.csv", inter))
+    assert ds.items.ids == ["1", "2"]  # the BOM is not part of the first column's name
+    assert ds.items.titles == ["Heat", "Up"]
+    assert len(ds.interactions) == 2
+
+
+def test_tsv_and_optional_rating_and_timestamp(tmp_path: Path) -> None:
+    items = write(
+        tmp_path / "i.tsv", "id\ttitle\tgenre\n1\tHeat, the movie\tCrime; Drama\n2\tUp\t\n"
+    )
+    inter = write(tmp_path / "r.tsv", "user\titem\na\t1\nb\t2\na\t2\n")
+    ds = imported(tmp_path, items, inter)
+    assert ds.items.titles[0] == "Heat, the movie"
+    assert ds.items.genres == [("Crime", "Drama"), ()]
+    assert ds.interactions.ratings.tolist() == [1.0, 1.0, 1.0]  # implicit feedback
+    assert ds.interactions.timestamps.tolist() == [1.0, 2.0, 3.0]  # the order of the rows
+
+
+def test_jsonl_with_genre_lists_and_iso_dates(tmp_path: Path) -> None:
+    items = [
+        {"id": 1, "name": "Heat", "year": 1995, "genres": ["Action", "Crime"], "tags": ["heist"]},
+        {"id": 2, "name": "Up", "year": None, "genres": "Animation|Family", "poster": "up.jpg"},
+    ]
+    inter = [
+        {"user": "a", "item": 1, "score": 2, "date": "2024-01-02"},
+        {"user": "a", "item": 2, "score": 3, "date": "2024-01-02T12:00:00+02:00"},
+    ]
+    items_file = write(tmp_path / "i.jsonl", "\n".join(json.dumps(r) for r in items) + "\n")
+    inter_file = write(tmp_path / "r.ndjson", "\n".join(json.dumps(r) for r in inter))
+    ds = imported(tmp_path, items_file, inter_file)
+    assert ds.items.ids == ["1", "2"]
+    assert ds.items.genres == [("Action", "Crime"), ("Animation", "Family")]
+    assert ds.items.years.tolist() == [1995, 0]
+    assert ds.items.images == ["", "up.jpg"]
+    assert ds.items.extra == {"tags": ["heist", ""]}
+    assert ds.interactions.ratings.tolist() == [2.0, 3.0]
+    assert ds.interactions.timestamps.tolist() == [
+        datetime(2024, 1, 2, tzinfo=UTC).timestamp(),  # no zone given: UTC, on every machine
+        datetime(2024, 1, 2, 10, tzinfo=UTC).timestamp(),
+    ]
+
+
+def test_json_array_is_accepted_with_line_numbers(tmp_path: Path) -> None:
+    items = write(
+        tmp_path / "i.json", '[\n  {"id": "1", "title": "Heat"},\n  {"id": "2", "title": "Up"}\n]\n'
+    )
+    inter = write(tmp_path / "r.json", '[{"user": "a", "item": "2"}]')
+    ds = imported(tmp_path, items, inter)
+    assert ds.items.titles == ["Heat", "Up"]
+    assert ds.interactions.items.tolist() == [1]
+
+
+def test_parquet_with_native_types(tmp_path: Path) -> None:
+    items = pa.table(
+        {
+            "movie_id": pa.array([10, 20], type=pa.int64()),
+            "title": ["Heat", "Up"],
+            "year": pa.array([1995, None], type=pa.int32()),
+            "genres": [["Action"], ["Animation", "Family"]],
+            "budget": [60.5, float("nan")],
+        }
+    )
+    inter = pa.table(
+        {
+            "userId": [1, 2],
+            "movie_id": [10.0, 20.0],  # a float column, as pandas writes one that had NaNs
+            "rating": [4.0, 5.0],
+            "time": pa.array([date(2020, 1, 1), date(2020, 1, 2)], type=pa.date32()),
+        }
+    )
+    pq.write_table(items, tmp_path / "i.parquet")
+    pq.write_table(inter, tmp_path / "r.pq")
+    ds = imported(tmp_path, tmp_path / "i.parquet", tmp_path / "r.pq")
+    assert ds.items.ids == ["10", "20"]
+    assert ds.items.years.tolist() == [1995, 0]
+    assert ds.items.genres[1] == ("Animation", "Family")
+    assert ds.items.extra == {"budget": ["60.5", ""]}
+    assert ds.interactions.user_ids == ["1", "2"]
+    assert ds.interactions.items.tolist() == [0, 1]
+    assert ds.interactions.timestamps[0] == datetime(2020, 1, 1, tzinfo=UTC).timestamp()
+
+
+def test_recbole_atomic_files(tmp_path: Path) -> None:
+    items = write(
+        tmp_path / "shop.item",
+        "item_id:token\ttitle:token_seq\tclass:token_seq\tprice:float\n"
+        "a\tRed  Shoes\tfashion shoes\t19.9\nb\tBlue Hat\thats\t5\n",
+    )
+    inter = write(
+        tmp_path / "shop.inter",
+        "user_id:token\titem_id:token\trating:float\ttimestamp:float\n7\ta\t1\t1000\n7\tb\t0\t1001\n",
+    )
+    ds = imported(tmp_path, items, inter)
+    assert ds.items.titles == ["Red  Shoes", "Blue Hat"]  # a title is never split into tokens
+    assert ds.items.genres == [("fashion", "shoes"), ("hats",)]
+    assert ds.items.extra == {"price": ["19.9", "5"]}
+    assert ds.interactions.ratings.tolist() == [1.0, 0.0]
+
+
+def test_repeated_user_item_pairs_are_kept(tmp_path: Path) -> None:
+    items = write(tmp_path / "i.csv", "id,title\n1,Heat\n2,Up\n")
+    inter = write(tmp_path / "r.csv", "user,item,rating\na,1,2\na,1,5\na,2,4\n")
+    ds = imported(tmp_path, items, inter)
+    assert len(ds.interactions) == 3
+    assert ds.interactions.ratings.tolist() == [2.0, 5.0, 4.0]
+    matrix = ds.interactions.matrix(len(ds.items))
+    assert matrix.toarray().tolist() == [[1.0, 1.0]]  # the implicit matrix counts a pair once
+
+
+def test_unnamed_index_column_is_ignored(tmp_path: Path) -> None:
+    items = write(tmp_path / "i.csv", ",id,title\n0,1,Heat\n1,2,Up\n")  # pandas to_csv default
+    assert [it.extra for it in read_items(items)] == [{}, {}]
+
+
+def test_record_readers_on_their_own(tmp_path: Path) -> None:
+    items = write(tmp_path / "i.csv", "id,title\n1,Heat\n")
+    records = list(read_interactions(write(tmp_path / "r.csv", "user,item\na,1\n"), {"1"}))
+    assert [(r.user, r.item, r.rating) for r in records] == [("a", "1", 1.0)]
+    assert [it.title for it in read_items(items)] == ["Heat"]
+
+
+def test_summary_of_an_imported_dataset(tmp_path: Path) -> None:
+    ds = imported(
+        tmp_path, write(tmp_path / "i.csv", ITEMS_CSV), write(tmp_path / "r.csv", INTER_CSV)
+    )
+    s = ds.summary()
+    assert (s["users"], s["items"], s["interactions"], s["relations"]) == (2, 3, 3, 0)
+    assert s["sparsity"] == pytest.approx(0.5)
+    assert s["top_genres"] == {
+        "Action": 1,
+        "Adventure": 1,
+        "Animation": 1,
+        "Crime": 1,
+        "Western": 1,
+    }
+    assert np.isclose(ds.interactions.ratings.sum(), 12.5)
