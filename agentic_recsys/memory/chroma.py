@@ -1,0 +1,142 @@
+"""Where memory lives in Chroma: the client (embedded folder or server), one collection per user.
+
+A user's namespace is a collection named from a hash of the id, so no id (quotes, `*`,
+10k characters, another user's id or collection name inside it) can reach anyone
+else's records, and isolation never rests on a `where` filter. Chroma errors become
+one-line `ArsError`s that name the folder or server and say what to do; a damaged
+folder is reported, never replaced by an empty one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlparse
+
+import chromadb
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
+from chromadb.config import Settings
+from chromadb.errors import ChromaError, NotFoundError
+
+from agentic_recsys.embeddings import MiniLMEmbeddingFunction
+from agentic_recsys.errors import ArsError
+
+SQLITE_FILE = "chroma.sqlite3"
+COLLECTION_PREFIX = "ars-user-"
+COLLECTION_METADATA = {"agentic_recsys": "user-memory"}
+
+
+def collection_name(user_id: str) -> str:
+    """Name the user's own collection: a fixed prefix and the SHA-256 of the id (73 characters)."""
+    if not user_id:
+        raise ArsError("a user id must not be empty; pass --user ID")
+    return COLLECTION_PREFIX + hashlib.sha256(user_id.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class ChromaSpace:
+    """A Chroma client and where it points, with errors translated for the user."""
+
+    def __init__(self, client: ClientAPI, location: str, embedded: bool) -> None:
+        self.client = client
+        self.location = location  # the folder or the URL, for error messages
+        self.embedded = embedded
+
+    @classmethod
+    def open(cls, path: Path | None = None, url: str | None = None) -> ChromaSpace:
+        """Open an embedded persistent folder, or a Chroma server when `url` is given."""
+        if url:
+            return cls(_http_client(url), url, embedded=False)
+        if path is None:
+            raise ArsError("memory needs a folder or a Chroma server URL (ARS_CHROMA_URL)")
+        return cls(_persistent_client(path), str(path), embedded=True)
+
+    @contextmanager
+    def errors(self) -> Iterator[None]:
+        """Turn Chroma failures into one line that names the store and what to do."""
+        try:
+            yield
+        except NotFoundError:
+            raise
+        except ChromaError as e:
+            raise ArsError(self.damage_message(e)) from e
+
+    def damage_message(self, error: Exception) -> str:
+        """Say on one line what went wrong with this store, and what to do."""
+        if self.embedded:
+            return _damaged_folder(self.location, f"is damaged ({_one_line(error)})")
+        return f"the Chroma server at {self.location} failed ({_one_line(error)}); check its log"
+
+    def find(self, name: str) -> Collection | None:
+        """Get the collection if it exists (checked for a lost index when embedded), else None."""
+        with self.errors():
+            try:
+                collection = self.client.get_collection(
+                    name, embedding_function=MiniLMEmbeddingFunction()  # type: ignore[arg-type]
+                )
+            except NotFoundError:
+                return None
+            if self.embedded:
+                # Chroma answers from a partial index if a segment folder was lost;
+                # the oldest record is the first to go missing, so read its vector.
+                collection.get(limit=1, include=["embeddings"])
+        return collection
+
+    def create(self, name: str) -> Collection:
+        """Get the collection, created if needed."""
+        with self.errors():
+            return self.client.get_or_create_collection(
+                name,
+                metadata=COLLECTION_METADATA,
+                embedding_function=MiniLMEmbeddingFunction(),  # type: ignore[arg-type]
+            )
+
+    def drop(self, name: str) -> None:
+        """Delete the collection and everything in it."""
+        with self.errors():
+            self.client.delete_collection(name)
+
+
+def _persistent_client(path: Path) -> ClientAPI:
+    if path.exists() and not path.is_dir():
+        raise ArsError(f"the memory folder {path} is a file; move it aside or pick another folder")
+    if path.is_dir() and any(path.iterdir()) and not (path / SQLITE_FILE).is_file():
+        raise ArsError(_damaged_folder(str(path), f"has files but no {SQLITE_FILE}"))
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        return chromadb.PersistentClient(path=str(path), settings=_settings())
+    except Exception as e:  # Chroma raises several types for a file that is not a database
+        raise ArsError(_damaged_folder(str(path), f"cannot be opened ({_one_line(e)})")) from e
+
+
+def _http_client(url: str) -> ClientAPI:
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ArsError(f"bad Chroma URL {url!r}; use http://host:port")
+    port = parsed.port or (443 if parsed.scheme == "https" else 8000)
+    try:
+        return chromadb.HttpClient(
+            host=parsed.hostname, port=port, ssl=parsed.scheme == "https", settings=_settings()
+        )
+    except Exception as e:  # connection refused, timeouts, a server that is not Chroma
+        raise ArsError(
+            f"cannot reach the Chroma server at {url} ({_one_line(e)}); start it with "
+            "`chroma run --path DIR --port PORT`, or unset ARS_CHROMA_URL to use a folder"
+        ) from e
+
+
+def _settings() -> Settings:
+    return Settings(anonymized_telemetry=False)
+
+
+def _damaged_folder(folder: str, problem: str) -> str:
+    return (
+        f"the memory folder {folder} {problem}; it was left as it is: restore it from a "
+        "backup, or move it aside to start with an empty memory"
+    )
+
+
+def _one_line(error: Exception) -> str:
+    return " ".join(str(error).split())[:200]
