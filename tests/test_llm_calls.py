@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal, TypedDict
 
 import pytest
 from langchain_core.language_models import BaseChatModel
@@ -11,10 +11,12 @@ from langchain_core.language_models.fake_chat_models import (
     GenericFakeChatModel,
 )
 from langchain_core.messages import AIMessage
+from langgraph.graph import END, START, StateGraph
 from pydantic import BaseModel, Field
 
 from agentic_recsys.graphs.schema import Intent
 from agentic_recsys.llm import ask_json, ask_text
+from agentic_recsys.llm.calls import ROLE_METADATA_KEY
 from agentic_recsys.llm.json_replies import bounded_schema, extract_json_object
 from agentic_recsys.llm.testing import Delayed, scripted_model
 
@@ -154,3 +156,23 @@ def test_bounded_schema_caps_arrays_and_strings_only_downwards() -> None:
     assert constraints["genres_in"]["items"]["maxLength"] == 50
     small = bounded_schema({"type": "string", "maxLength": 10}, max_length=50)
     assert small["maxLength"] == 10
+
+
+def test_tokens_reach_a_langgraph_messages_stream_tagged_with_the_role() -> None:
+    class State(TypedDict):
+        reply: str
+
+    model = FakeListChatModel(responses=["Hello there."])
+
+    def explainer(state: State) -> dict[str, str]:
+        text, _ = ask_text(model, "s", "u", role="explainer")
+        return {"reply": text or ""}
+
+    builder = StateGraph(State)
+    builder.add_node("explainer", explainer)
+    builder.add_edge(START, "explainer")
+    builder.add_edge("explainer", END)
+    events: list[Any] = list(builder.compile().stream({"reply": ""}, stream_mode="messages"))
+    tokens = [(message.text, meta.get(ROLE_METADATA_KEY)) for message, meta in events]
+    assert "".join(text for text, _ in tokens) == "Hello there."
+    assert {role for _, role in tokens} == {"explainer"}

@@ -49,7 +49,8 @@ def test_smollm2_is_loaded_once(smollm2: LlamaCppChatModel) -> None:
 
 
 def test_grammar_constrained_json(smollm2: LlamaCppChatModel) -> None:
-    raw = smollm2.invoke([("system", SYSTEM), ("user", USER)], json_schema=Ticket.model_json_schema())
+    schema = Ticket.model_json_schema()
+    raw = smollm2.invoke([("system", SYSTEM), ("user", USER)], json_schema=schema)
     ticket = Ticket.model_validate(json.loads(raw.text))  # the bare reply is valid JSON
     assert len(ticket.note) <= 200 and len(ticket.tags) <= 8  # grammar bounds hold
 

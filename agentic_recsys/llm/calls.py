@@ -17,6 +17,7 @@ from typing import Any, Literal, TypeVar
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langchain_core.runnables import RunnableConfig
 from langchain_openai.chat_models.base import BaseChatOpenAI
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -25,6 +26,7 @@ from agentic_recsys.llm.json_replies import InvalidJsonError, bounded_schema, ex
 from agentic_recsys.llm.llama_chat import LlamaCppChatModel
 
 ATTEMPTS = 2  # the first try and one retry
+ROLE_METADATA_KEY = "ars_role"  # in the metadata of every model run (LangGraph stream, traces)
 ErrorKind = Literal["timeout", "invalid_json", "schema", "empty", "error"]
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -71,7 +73,8 @@ def ask_json(
     options = {**_json_mode(model, json_schema), **_timeout_option(model, timeout_s)}
 
     def attempt() -> M:
-        reply = _run_with_timeout(lambda: model.invoke(messages, **options).text, timeout_s)
+        reply = _run_with_timeout(
+            lambda: model.invoke(messages, _role_config(role), **options).text, timeout_s)
         return schema.model_validate(extract_json_object(reply))
 
     return _with_one_retry(attempt, role=role, model=model)
@@ -95,7 +98,8 @@ def ask_text(
         cancelled = threading.Event()
         try:
             reply = _run_with_timeout(
-                lambda: _reply_text(model, messages, options, max_chars, on_progress, cancelled),
+                lambda: _reply_text(model, messages, role, options, max_chars, on_progress,
+                                    cancelled),
                 timeout_s,
             )
         finally:
@@ -108,12 +112,12 @@ def ask_text(
 
 
 def _reply_text(
-    model: BaseChatModel, messages: list[BaseMessage], options: dict[str, Any], max_chars: int,
-    on_progress: Callable[[str], None] | None, cancelled: threading.Event,
+    model: BaseChatModel, messages: list[BaseMessage], role: str, options: dict[str, Any],
+    max_chars: int, on_progress: Callable[[str], None] | None, cancelled: threading.Event,
 ) -> str:
     # Streamed even without a listener, so generation stops once max_chars is reached.
     text = ""
-    for chunk in model.stream(messages, **options):
+    for chunk in model.stream(messages, _role_config(role), **options):
         if cancelled.is_set():
             break
         text += chunk.text
@@ -122,6 +126,11 @@ def _reply_text(
         if len(text) >= max_chars:
             break
     return text
+
+
+def _role_config(role: str) -> RunnableConfig:
+    """Tag the call with its role, so a LangGraph `messages` stream can pick the explainer's."""
+    return {"run_name": f"ars:{role}", "metadata": {ROLE_METADATA_KEY: role}}
 
 
 def _with_one_retry(
