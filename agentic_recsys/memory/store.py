@@ -19,6 +19,7 @@ from chromadb.api.models.Collection import Collection
 from chromadb.errors import NotFoundError
 from pydantic import BaseModel, Field
 
+from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.graphs.schema import Feedback, Preference, Verdict
 from agentic_recsys.memory.chroma import ChromaSpace, collection_name
 from agentic_recsys.memory.profile import NOTHING_YET, PROFILE_ID, Profile, episode_id
@@ -26,6 +27,7 @@ from agentic_recsys.memory.records import KIND_ORDER, Episode, Memory, Recall
 
 T = TypeVar("T")
 URL_ENV = "ARS_CHROMA_URL"
+MEMORY_DIR = "memory"  # inside a dataset's state folder
 
 
 class MemoryConfig(BaseModel):
@@ -51,6 +53,11 @@ class MemoryStore:
     ) -> MemoryStore:
         """Open an embedded store in `path`, or a Chroma server at `url` (or $ARS_CHROMA_URL)."""
         return cls(ChromaSpace.open(path, url or os.environ.get(URL_ENV)), config)
+
+    @classmethod
+    def for_dataset(cls, dataset: Dataset, url: str | None = None) -> MemoryStore:
+        """Open the memory kept beside a dataset (its state folder), or a Chroma server."""
+        return cls.open(dataset.state_dir / MEMORY_DIR, url)
 
     def remember_turn(
         self,
