@@ -16,7 +16,7 @@ import pytest
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, Field
 
-from agentic_recsys.llm import ask_json, ask_text, load_model
+from agentic_recsys.llm import ask_json, ask_text, load_chat_model
 from agentic_recsys.llm.llama_chat import LlamaCppChatModel
 from agentic_recsys.llm.weights import smollm2_gguf
 
@@ -38,13 +38,13 @@ USER = "My movie app crashes when I open it."
 
 @pytest.fixture(scope="module")
 def smollm2() -> LlamaCppChatModel:
-    model = load_model("local:smollm2")
+    model = load_chat_model("local:smollm2")
     assert isinstance(model, LlamaCppChatModel)
     return model
 
 
 def test_smollm2_is_loaded_once(smollm2: LlamaCppChatModel) -> None:
-    assert load_model("local:smollm2") is smollm2
+    assert load_chat_model("local:smollm2") is smollm2
     assert smollm2.n_threads == 1
 
 
@@ -118,7 +118,7 @@ def smollm2_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def test_openai_path_against_local_server(smollm2_server: str) -> None:
     spec = f"openai:smollm2@{smollm2_server}"
-    model = load_model(spec)
+    model = load_chat_model(spec)
     assert isinstance(model, ChatOpenAI)
 
     text, calls = ask_text(model, "Reply in one short sentence.", "Say hello.", role="explainer",

@@ -9,7 +9,13 @@ from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
 from agentic_recsys.errors import ArsError
-from agentic_recsys.llm import ModelRoles, capability, clear_model_cache, load_model, parse_spec
+from agentic_recsys.llm import (
+    ModelRoles,
+    capability,
+    clear_model_cache,
+    load_chat_model,
+    parse_spec,
+)
 from agentic_recsys.llm.factory import PLACEHOLDER_API_KEY, model_label
 
 
@@ -74,7 +80,7 @@ def test_roles_capability_override_and_validation() -> None:
 
 def test_openai_without_key_says_what_to_do() -> None:
     with pytest.raises(ArsError) as err:
-        load_model("openai:gpt-4o-mini")
+        load_chat_model("openai:gpt-4o-mini")
     message = str(err.value)
     assert "export OPENAI_API_KEY" in message and "local:smollm2" in message
     assert "\n" not in message
@@ -82,15 +88,15 @@ def test_openai_without_key_says_what_to_do() -> None:
 
 def test_openai_with_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    model = load_model("openai:gpt-4o-mini")
+    model = load_chat_model("openai:gpt-4o-mini")
     assert isinstance(model, ChatOpenAI)
     assert model.model_name == "gpt-4o-mini" and model.max_retries == 0
-    assert load_model("openai:gpt-4o-mini") is model  # one instance per process and spec
+    assert load_chat_model("openai:gpt-4o-mini") is model  # one instance per process and spec
     assert model_label(model) == "openai:gpt-4o-mini"
 
 
 def test_openai_compatible_server_needs_no_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    model = load_model("openai:qwen2.5@http://127.0.0.1:8000/v1")
+    model = load_chat_model("openai:qwen2.5@http://127.0.0.1:8000/v1")
     assert isinstance(model, ChatOpenAI)
     assert model.openai_api_base == "http://127.0.0.1:8000/v1"
     assert isinstance(model.openai_api_key, SecretStr)
@@ -98,7 +104,7 @@ def test_openai_compatible_server_needs_no_key(monkeypatch: pytest.MonkeyPatch) 
 
     monkeypatch.setenv("ARS_OPENAI_BASE_URL", "http://10.0.0.5:11434/v1")
     clear_model_cache()
-    from_env = load_model("openai:llama3.1")
+    from_env = load_chat_model("openai:llama3.1")
     assert isinstance(from_env, ChatOpenAI)
     assert from_env.openai_api_base == "http://10.0.0.5:11434/v1"
 
@@ -106,20 +112,20 @@ def test_openai_compatible_server_needs_no_key(monkeypatch: pytest.MonkeyPatch) 
 def test_openai_base_url_of_openai_itself_still_needs_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_BASE_URL", "https://api.openai.com/v1")
     with pytest.raises(ArsError, match="OPENAI_API_KEY"):
-        load_model("openai:gpt-4o-mini")
+        load_chat_model("openai:gpt-4o-mini")
 
 
 def test_local_without_llama_cpp_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "llama_cpp", None)  # find_spec then reports it missing
     with pytest.raises(ArsError, match=r"pip install 'agentic-recsys\[local\]'"):
-        load_model("local:smollm2")
+        load_chat_model("local:smollm2")
 
 
 def test_local_missing_file(tmp_path: object) -> None:
     with pytest.raises(ArsError, match="GGUF|agentic-recsys\\[local\\]"):
-        load_model(f"local:{tmp_path}/absent.gguf")
+        load_chat_model(f"local:{tmp_path}/absent.gguf")
 
 
 def test_unknown_provider_is_one_line_error() -> None:
     with pytest.raises(ArsError, match="nosuchprovider"):
-        load_model("nosuchprovider:some-model")
+        load_chat_model("nosuchprovider:some-model")

@@ -1,7 +1,7 @@
 """The model layer: specs per role, chat models for every provider, validated calls."""
 
 from agentic_recsys.llm.calls import LLMCall, ask_json, ask_text
-from agentic_recsys.llm.factory import clear_model_cache, load_model, model_label
+from agentic_recsys.llm.factory import clear_model_cache, load_chat_model, model_label
 from agentic_recsys.llm.roles import ROLES, ModelRoles, Role
 from agentic_recsys.llm.specs import Capability, ModelSpec, capability, parse_spec
 
@@ -16,7 +16,7 @@ __all__ = [
     "ask_text",
     "capability",
     "clear_model_cache",
-    "load_model",
+    "load_chat_model",
     "model_label",
     "parse_spec",
 ]

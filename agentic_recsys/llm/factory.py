@@ -24,7 +24,7 @@ _models: dict[str, BaseChatModel | None] = {}
 _models_lock = threading.Lock()
 
 
-def load_model(spec: str) -> BaseChatModel | None:
+def load_chat_model(spec: str) -> BaseChatModel | None:
     """Return the chat model a spec names (None for "none"), loading it once per process."""
     parsed = parse_spec(spec)
     with _models_lock:

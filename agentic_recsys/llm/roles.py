@@ -8,7 +8,7 @@ from typing import Literal, get_args
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from agentic_recsys.llm.factory import load_model
+from agentic_recsys.llm.factory import load_chat_model
 from agentic_recsys.llm.specs import Capability, capability, parse_spec
 
 Role = Literal["intent", "planner", "critic", "explainer"]
@@ -59,4 +59,4 @@ class ModelRoles(BaseModel):
 
     def model_for(self, role: Role) -> BaseChatModel | None:
         """Return the role's chat model (loaded once per process), or None: no LLM."""
-        return load_model(self.spec_for(role))
+        return load_chat_model(self.spec_for(role))
