@@ -7,7 +7,7 @@ import sys
 import typer
 from rich.console import Console
 
-from agentic_recsys.cli import data, memory
+from agentic_recsys.cli import data, evaluate, memory
 from agentic_recsys.errors import ArsError
 
 app = typer.Typer(
@@ -18,6 +18,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(data.app, name="data")
+app.add_typer(evaluate.app, name="eval")
 app.add_typer(memory.app, name="memory")
 
 EXIT_USAGE = 2  # bad input: a file, an argument, a dataset that is not there
