@@ -86,8 +86,9 @@ def ask_text(
 ) -> tuple[str | None, list[LLMCall]]:
     """Ask for a plain-text reply of at most `max_chars`; None when both attempts fail.
 
-    With `on_progress`, the reply is streamed and the callback gets the whole text so far
-    after each chunk (not the delta), so a retry simply starts the shown text over.
+    The reply is streamed (generation stops at `max_chars`); `on_progress`, called from the
+    worker thread, gets the whole text so far after each chunk, not the delta, so a retry
+    simply starts the shown text over.
     """
     if model is None:
         return None, []
