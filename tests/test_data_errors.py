@@ -251,3 +251,24 @@ def test_brackets_in_a_value_are_printed_verbatim(
         str(tmp_path / "out"),
     )
     assert status == 2 and "unknown item '[b]'" in err
+
+
+def test_names_and_genres_are_shown_verbatim(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "i.csv").write_text("id,title,genres\n1,Heat,[Action]|[/]\n")
+    (tmp_path / "r.csv").write_text("user,item\na,1\n")
+    status, out, _ = ars(
+        monkeypatch,
+        capsys,
+        "data",
+        "import",
+        "--items",
+        str(tmp_path / "i.csv"),
+        "--interactions",
+        str(tmp_path / "r.csv"),
+        "--out",
+        str(tmp_path / "[shop]"),
+    )
+    assert status == 0
+    assert "[shop]" in out and "[Action] (1)" in out and "[/] (1)" in out

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from agentic_recsys.data.dataset import META_FILE, Dataset
@@ -49,7 +50,7 @@ def import_(
     name: Annotated[str, typer.Option(help="Dataset name (default: the folder name).")] = "",
 ) -> None:
     """Import your own items and interactions; nothing is written unless every row is valid."""
-    with console.status(f"Importing {items.name} and {interactions.name}..."):
+    with console.status(f"Importing {escape(items.name)} and {escape(interactions.name)}..."):
         import_dataset(items, interactions, out, name)
     _print_info(Dataset.open(out))
 
@@ -62,10 +63,11 @@ def info(path: Annotated[Path, typer.Argument(help="A prepared dataset folder.")
 
 def _print_info(dataset: Dataset) -> None:
     s = dataset.summary()
-    table = Table(title=f"{s['name']}  ({s['path']})", show_header=False)
+    # Names, paths and genres come from the user's files: shown as text, never as markup.
+    table = Table(title=escape(f"{s['name']}  ({s['path']})"), show_header=False)
     for key in ("users", "items", "interactions", "relations", "sparsity"):
         table.add_row(key, f"{s[key]:,}" if isinstance(s[key], int) else str(s[key]))
     genres = s["top_genres"]
     assert isinstance(genres, dict)
-    table.add_row("top genres", ", ".join(f"{g} ({n})" for g, n in genres.items()))
+    table.add_row("top genres", escape(", ".join(f"{g} ({n})" for g, n in genres.items())))
     console.print(table)
