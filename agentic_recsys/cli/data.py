@@ -42,14 +42,24 @@ def movielens_100k(
 
 @app.command("import")
 def import_(
-    items: Annotated[Path, typer.Option(help="Items file: CSV, JSONL, Parquet or RecBole .item.")],
+    items: Annotated[
+        Path, typer.Option(help="Items file: .csv, .tsv, .jsonl, .json, .parquet or RecBole .item.")
+    ],
     interactions: Annotated[
-        Path, typer.Option(help="Interactions file: CSV, JSONL, Parquet or RecBole .inter.")
+        Path,
+        typer.Option(
+            help="Interactions file: .csv, .tsv, .jsonl, .json, .parquet or RecBole .inter."
+        ),
     ],
     out: OutDir,
     name: Annotated[str, typer.Option(help="Dataset name (default: the folder name).")] = "",
 ) -> None:
-    """Import your own items and interactions; nothing is written unless every row is valid."""
+    """Import your own items and interactions; nothing is written unless every row is valid.
+
+    Items need `id` and `title` (optional: year, genres, description, image; other
+    columns are kept as metadata). Interactions need `user` and `item` (optional: rating,
+    timestamp). Column names are case-insensitive; common aliases such as `item_id` work.
+    """
     with console.status(f"Importing {escape(items.name)} and {escape(interactions.name)}..."):
         import_dataset(items, interactions, out, name)
     _print_info(Dataset.open(out))
