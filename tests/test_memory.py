@@ -1,4 +1,4 @@
-"""Long-term memory semantics: supersede, merge, replace, recall, summary, delete, data not orders."""
+"""Memory semantics: supersede, merge, replace, recall, summary, delete; text is data."""
 
 from __future__ import annotations
 
