@@ -1,18 +1,34 @@
-"""The embedding API: open a dataset folder, get recommendations by user id.
+"""The embedding API: open a dataset folder, get recommendations, hold conversations.
 
 `agentic_recsys.open("data/ml-100k")` builds missing indexes (or reuses them) and returns
-an `App`; `app.recommend("42", k=10)` returns item ids with the user's seen items excluded.
+an `App`; `app.recommend("42", k=10)` returns item ids with the user's seen items excluded;
+`app.session(user_id="42").send("a funny 90s movie")` runs the agents. One App per dataset
+folder and process: the graph's nodes reach the same one through `app_for_dir`.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from agentic_recsys.agents.titles import TitleIndex
 from agentic_recsys.data.dataset import META_FILE, Dataset
 from agentic_recsys.engines.recommender import Recommender
+from agentic_recsys.memory import MemoryStore
+
+if TYPE_CHECKING:  # the graph imports this module: break the cycle for type checking only
+    from langgraph.checkpoint.sqlite import SqliteSaver
+    from langgraph.graph.state import CompiledStateGraph
+
+    from agentic_recsys.session import Session, ThreadInfo
+
+THREADS_FILE = "threads.sqlite"
 
 
 @dataclass
@@ -28,20 +44,73 @@ class App:
         ids = self.dataset.items.ids
         return [ids[c.item] for c in self.recommender.recommend(profile, k)]
 
+    @cached_property
+    def titles(self) -> TitleIndex:
+        """Fuzzy title resolution over the catalog; ties go to the more popular item."""
+        counts = np.bincount(self.dataset.interactions.items, minlength=len(self.dataset.items))
+        return TitleIndex(self.dataset.items, popularity=counts)
+
+    @cached_property
+    def memory(self) -> MemoryStore:
+        """Long-term memory: embedded beside the dataset, or the Chroma server in $ARS_CHROMA_URL."""
+        return MemoryStore.for_dataset(self.dataset)
+
+    @cached_property
+    def checkpointer(self) -> SqliteSaver:
+        """Where conversation threads are persisted."""
+        from agentic_recsys.session import open_checkpointer
+
+        return open_checkpointer(self.dataset.state_dir / THREADS_FILE)
+
+    @cached_property
+    def graph(self) -> CompiledStateGraph[Any, Any, Any, Any]:
+        """The agent graph, compiled with this dataset's checkpointer."""
+        from agentic_recsys.session import compile_graph
+
+        return compile_graph(self.checkpointer)
+
+    def session(self, user_id: str, thread_id: str | None = None, model: str | None = None,
+                **settings: Any) -> Session:
+        """A conversation thread for a user; pass a thread id to resume one.
+
+        `model` is a provider:model spec for every role; `settings` are further
+        `Context` fields (e.g. explainer_model="local:smollm2", max_revisions=1).
+        """
+        from agentic_recsys.graphs.context import Context
+        from agentic_recsys.session import Session
+
+        context = Context(data_dir=str(self.dataset.path), **settings)
+        if model is not None:
+            context.model = model
+        session = Session(self.graph, context, user_id)
+        return session if thread_id is None else Session(self.graph, context, user_id, thread_id)
+
+    def threads(self, user_id: str) -> list[ThreadInfo]:
+        """The user's stored conversation threads, most recent first."""
+        from agentic_recsys.session import list_threads
+
+        return list_threads(self.checkpointer, user_id)
+
+
+_apps: dict[tuple[Path, int], App] = {}
+_apps_lock = threading.Lock()
+
 
 def open(path: Path | str, progress: Callable[[str, float], None] | None = None) -> App:  # noqa: A001
-    """Open a prepared dataset folder, building its indexes if missing or stale."""
-    dataset = Dataset.open(path)
-    return App(dataset, Recommender.load_or_build(dataset, progress))
+    """Open a prepared dataset folder, building its indexes if missing or stale.
+
+    The App is shared by the process (and reopened when the dataset folder is replaced).
+    """
+    folder = Path(path).resolve()
+    meta = folder / META_FILE
+    key = (folder, meta.stat().st_mtime_ns if meta.is_file() else 0)
+    with _apps_lock:
+        if key not in _apps:
+            dataset = Dataset.open(folder)
+            _apps[key] = App(dataset, Recommender.load_or_build(dataset, progress))
+        return _apps[key]
 
 
 def app_for_dir(path: Path | str) -> App:
-    """Return the process-wide App for a folder, reopened when the dataset folder is replaced."""
-    folder = Path(path).resolve()
-    meta = folder / META_FILE
-    return _cached_app(folder, meta.stat().st_mtime_ns if meta.is_file() else 0)
-
-
-@lru_cache(maxsize=4)
-def _cached_app(folder: Path, version: int) -> App:
-    return open(folder)
+    """The process-wide App for a folder (what graph nodes use)."""
+    return open(path)
