@@ -229,11 +229,6 @@ def test_data_error_is_an_ars_error_and_always_one_line() -> None:
     assert str(e) == "f.csv, line 3, field 'x': pyarrow said: something long"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli/main.py prints the message as rich markup: '[...]' in a user's value is eaten, "
-    "'[/]' crashes; fix: rich.markup.escape(str(e))",
-)
 def test_brackets_in_a_value_are_printed_verbatim(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
