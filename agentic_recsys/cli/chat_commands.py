@@ -1,0 +1,94 @@
+"""Slash commands of `ars chat`: what each means, and the message it becomes.
+
+Commands about items (`/like 2`, `/why 3`, `/more`) are translated into the words the
+intent agent understands ("I liked #2"), so typing them and saying them take one path.
+The rest (`/memory`, `/threads`, `/model`, ...) are handled by the chat itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agentic_recsys.errors import ArsError
+
+
+class CommandError(ArsError):
+    """A slash command used wrongly; the chat prints it and carries on."""
+
+
+@dataclass(frozen=True)
+class Say:
+    """Send this message to the agents, as if the user had typed it."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Local:
+    """A command the chat handles itself: its name and argument."""
+
+    name: str
+    arg: str = ""
+
+
+@dataclass(frozen=True)
+class CommandHelp:
+    """One line of `/help`."""
+
+    usage: str
+    meaning: str
+
+
+# How each item command is said in words; {positions} is "#2" or "#1 and #3".
+ITEM_PHRASES = {
+    "like": "I liked {positions}",
+    "dislike": "I did not like {positions}",
+    "seen": "I have already seen {positions}",
+    "why": "why {positions}",
+}
+PHRASES = {"more": "more"}
+LOCAL = {"help", "memory", "forget", "new", "threads", "resume", "model", "quit"}
+ALIASES = {"exit": "quit", "q": "quit", "?": "help", "love": "like", "hate": "dislike"}
+NEEDS_ARG = {"resume": "/resume ID (see /threads)"}
+
+HELP = [
+    CommandHelp("/like N", "you liked item N of the last list (also: \"I loved the second one\")"),
+    CommandHelp("/dislike N", "you did not like item N; it is not shown again"),
+    CommandHelp("/seen N", "you have seen item N; it is not shown again"),
+    CommandHelp("/why N", "why item N was recommended"),
+    CommandHelp("/more", "more like the last list, none shown before"),
+    CommandHelp("/memory", "what is remembered about you across conversations"),
+    CommandHelp("/forget", "delete everything remembered about you (asks first)"),
+    CommandHelp("/new", "start a new conversation"),
+    CommandHelp("/threads", "your conversations, most recent first"),
+    CommandHelp("/resume ID", "go back to a conversation"),
+    CommandHelp("/model [provider:model]", "show the model of each role, or switch all roles"),
+    CommandHelp("/quit", "leave (Ctrl-D works too; Ctrl-C stops a reply)"),
+]
+
+
+def parse_line(line: str) -> Say | Local:
+    """Read one input line: a message, or a slash command (CommandError if misused)."""
+    text = line.strip()
+    if not text.startswith("/") or text.startswith("//"):
+        return Say(text[1:] if text.startswith("//") else text)  # "//" sends a literal slash
+    word, _, arg = text[1:].partition(" ")
+    name = ALIASES.get(word.lower(), word.lower())
+    arg = arg.strip()
+    if name in ITEM_PHRASES:
+        return Say(ITEM_PHRASES[name].format(positions=_positions(name, arg)))
+    if name in PHRASES:
+        return Say(PHRASES[name] + (f" {arg}" if arg else ""))
+    if name in LOCAL:
+        if name in NEEDS_ARG and not arg:
+            raise CommandError(f"usage: {NEEDS_ARG[name]}")
+        return Local(name, arg)
+    raise CommandError(f"unknown command /{word}; /help lists the commands")
+
+
+def _positions(name: str, arg: str) -> str:
+    numbers = arg.replace(",", " ").replace("#", " ").split()
+    if not numbers or not all(n.isdigit() and int(n) >= 1 for n in numbers):
+        raise CommandError(f"usage: /{name} N, where N is the item's number in the last list")
+    tags = [f"#{int(n)}" for n in numbers]
+    return tags[0] if len(tags) == 1 else ", ".join(tags[:-1]) + " and " + tags[-1]

@@ -1,0 +1,63 @@
+"""Reading the user's lines: prompt_toolkit on a terminal, plain `input()` otherwise.
+
+On a terminal there is line editing, a history kept across sessions, and completion of
+the slash commands. Piped input (scripts, tests) is read as is.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Protocol
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.completion import WordCompleter
+from prompt_toolkit.formatted_text import FormattedText
+from prompt_toolkit.history import FileHistory
+
+from agentic_recsys.cli.chat_commands import HELP
+
+PROMPT = "you › "
+
+
+class LineReader(Protocol):
+    """Reads one line; EOFError on Ctrl-D, KeyboardInterrupt on Ctrl-C."""
+
+    def read(self) -> str:
+        """Return the next line the user typed."""
+        ...
+
+
+class TerminalReader:
+    """Line editing, persistent history and command completion with prompt_toolkit."""
+
+    def __init__(self, history_file: Path) -> None:
+        history_file.parent.mkdir(parents=True, exist_ok=True)
+        commands = [entry.usage.split()[0] for entry in HELP]
+        self._session: PromptSession[str] = PromptSession(
+            history=FileHistory(str(history_file)),
+            completer=WordCompleter(commands, sentence=True),
+            complete_while_typing=False,
+        )
+
+    def read(self) -> str:
+        """Prompt and return the line."""
+        return self._session.prompt(FormattedText([("bold ansigreen", PROMPT)]))
+
+
+class PlainReader:
+    """`input()` for piped stdin: no prompt echo games, no terminal queries."""
+
+    def __init__(self, prompt: str = "") -> None:
+        self._prompt = prompt
+
+    def read(self) -> str:
+        """Read the next line of stdin."""
+        return input(self._prompt)
+
+
+def line_reader(history_file: Path) -> LineReader:
+    """Return the best reader this stdin allows."""
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        return TerminalReader(history_file)
+    return PlainReader()

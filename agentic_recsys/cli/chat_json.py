@@ -1,0 +1,56 @@
+"""`ars chat --json`: messages in on stdin, one line each; one JSON object per turn out.
+
+For scripts: nothing but JSON lines on stdout, no banner, no colour. Item commands
+(`/like 2`, `/more`) work as in the chat; `/new` starts a new conversation and `/quit`
+ends; the commands that talk to a person answer with an error object.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import IO, Any
+
+from agentic_recsys.app import App
+from agentic_recsys.cli.chat_commands import Local, parse_line
+from agentic_recsys.cli.chat_render import item_facts
+from agentic_recsys.cli.chat_turns import open_session
+from agentic_recsys.errors import ArsError
+from agentic_recsys.session import Session, TurnResult
+
+
+def turn_record(app: App, message: str, result: TurnResult) -> dict[str, Any]:
+    """One turn as a JSON-able object."""
+    return {
+        "message": message,
+        "reply": result.text,
+        "items": item_facts(app.dataset.items, result.items, result.explanations),
+        "question": result.question,
+        "models": [use.model_dump() for use in result.models],
+        "llm_calls": result.llm_calls,
+        "seconds": round(result.seconds, 3),
+        "thread_id": result.thread_id,
+    }
+
+
+def run_json(app: App, session: Session, lines: Iterable[str], out: IO[str]) -> None:
+    """Answer every line of `lines` with one JSON object on `out`, until /quit or the end."""
+    for line in lines:
+        if not line.strip():
+            continue
+        record: dict[str, Any]
+        try:
+            command = parse_line(line)
+            if isinstance(command, Local):
+                if command.name == "quit":
+                    return
+                if command.name != "new":
+                    raise ArsError(f"/{command.name} is not available with --json")
+                session = open_session(app, session.user_id, None, session.context)
+                record = {"message": line.strip(), "thread_id": session.thread_id}
+            else:
+                record = turn_record(app, command.message, session.send(command.message))
+        except ArsError as e:
+            record = {"message": line.strip(), "error": str(e), "thread_id": session.thread_id}
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.flush()

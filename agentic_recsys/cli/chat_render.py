@@ -1,0 +1,192 @@
+"""What `ars chat` shows: the banner, a turn as it runs, the reply, the items as a table.
+
+Rendering only: nothing here runs a turn. The same facts feed the terminal view and the
+`--json` objects, so both say the same thing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import TypedDict
+
+from rich.console import Console, Group, RenderableType
+from rich.live import Live
+from rich.panel import Panel
+from rich.spinner import Spinner
+from rich.table import Table
+from rich.text import Text
+
+from agentic_recsys.cli.chat_commands import HELP
+from agentic_recsys.data.dataset import Dataset, Items
+from agentic_recsys.graphs.context import Context
+from agentic_recsys.graphs.state import ModelUse
+from agentic_recsys.llm import ROLES
+from agentic_recsys.session import ThreadInfo, TurnResult
+
+# What the graph does next once a node has finished: the spinner's label.
+NEXT_ACTIVITY = {
+    "recall": "understanding",
+    "intent": "planning",
+    "planner": "retrieving",
+    "retrieval": "checking",
+    "critic": "explaining",
+    "explainer": "remembering",
+}
+FIRST_ACTIVITY = "understanding"
+LINE_DELAY_S = 0.03  # the pace a rules-written reply is printed at, line by line
+PROMPT_HINT = 'Ask for something ("a funny 90s movie", "like Toy Story but darker"); /help'
+
+
+def role_models(context: Context) -> dict[str, str]:
+    """Name the model each role runs on, "rules" where none is set."""
+    return {role: _model_name(context.model_for(role)) for role in ROLES}
+
+
+def _model_name(spec: str) -> str:
+    return "rules" if spec.strip().lower() in ("", "none") else spec
+
+
+def banner(dataset: Dataset, context: Context, user_id: str, thread: str, resumed: bool) -> Panel:
+    """Build the opening panel: the dataset, the model of each role, who and which conversation."""
+    s = dataset.summary()
+    models = " · ".join(f"{role} [bold]{name}[/]" for role, name in role_models(context).items())
+    lines = [
+        f"[bold]{s['name']}[/]  {s['items']:,} items · {s['users']:,} users · "
+        f"{s['interactions']:,} interactions",
+        f"models: {models}",
+        f"user [bold]{user_id}[/] · conversation [bold]{thread}[/] "
+        f"{'(resumed)' if resumed else '(new)'}",
+        f"[dim]{PROMPT_HINT}[/]",
+    ]
+    return Panel("\n".join(lines), title="agentic-recsys", title_align="left", expand=False)
+
+
+class ItemFact(TypedDict):
+    """A recommended item as plain data, for the table and for `--json`."""
+
+    id: str
+    title: str
+    year: int
+    genres: list[str]
+    why: str
+
+
+def items_table(items: Items, item_ids: list[str], explanations: dict[str, str]) -> Table:
+    """Tabulate the recommended items: rank, title, year, genres and a one-line why."""
+    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    table.add_column("#", justify="right", style="bold")
+    table.add_column("title", ratio=3)
+    table.add_column("year", justify="right")
+    table.add_column("genres", ratio=2, style="cyan")
+    table.add_column("why", ratio=4, style="dim")
+    for rank, fact in enumerate(item_facts(items, item_ids, explanations), 1):
+        table.add_row(str(rank), fact["title"], str(fact["year"] or ""),
+                      ", ".join(fact["genres"]), fact["why"])
+    return table
+
+
+def item_facts(items: Items, item_ids: list[str], explanations: dict[str, str]) -> list[ItemFact]:
+    """Each recommended item as plain data, in rank order; unknown ids are skipped."""
+    facts: list[ItemFact] = []
+    for item_id in item_ids:
+        row = items.index.get(item_id)
+        if row is None:
+            continue
+        facts.append({"id": item_id, "title": items.titles[row], "year": int(items.years[row]),
+                      "genres": list(items.genres[row]), "why": explanations.get(item_id, "")})
+    return facts
+
+
+def reply_prose(result: TurnResult) -> list[str]:
+    """Return the reply's lines without the numbered item lines the table shows instead."""
+    numbered = tuple(f"{n}. " for n in range(1, len(result.items) + 1))
+    lines = [ln for ln in result.text.splitlines() if not (numbered and ln.startswith(numbered))]
+    return [ln for ln in lines if ln.strip()]
+
+
+def models_line(models: Iterable[ModelUse], seconds: float | None = None) -> Text:
+    """Write a quiet footer: which model each role used this turn, LLM calls, time."""
+    uses = list(models)
+    parts = []
+    for use in uses:
+        mark = " (fell back to rules)" if use.fell_back else ""
+        calls = f" ×{use.calls}" if use.calls else ""
+        parts.append(f"{use.role} {use.model}{calls}{mark}")
+    total = sum(u.calls for u in uses)
+    tail = [f"{total} LLM call{'s' if total != 1 else ''}"]
+    if seconds is not None:
+        tail.append(f"{seconds:.1f} s")
+    return Text(" · ".join([*parts, *tail]), style="dim")
+
+
+def help_table() -> Table:
+    """Tabulate the commands, for `/help`."""
+    table = Table(show_header=False, show_edge=False, box=None, padding=(0, 2, 0, 0))
+    table.add_column(style="bold")
+    table.add_column()
+    for entry in HELP:
+        table.add_row(entry.usage, entry.meaning)
+    return table
+
+
+def threads_table(threads: list[ThreadInfo], current: str) -> Table:
+    """Tabulate the user's conversations, most recent first, the current one marked."""
+    table = Table(show_edge=False, header_style="bold")
+    table.add_column("conversation")
+    table.add_column("turns", justify="right")
+    table.add_column("last message")
+    for t in threads:
+        mark = " (current)" if t.thread_id == current else ""
+        table.add_row(t.thread_id + mark, str(t.turns), t.last_message)
+    return table
+
+
+class TurnView:
+    """A turn on screen while it runs: a spinner naming the current step, streamed text.
+
+    Tokens that start a JSON object are structured output for the program, not prose, so
+    only the spinner shows while they arrive.
+    """
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.activity = FIRST_ACTIVITY
+        self.streamed = ""
+        self._start = time.monotonic()
+        self._live = Live(self, console=console, transient=True, refresh_per_second=12)
+
+    def __enter__(self) -> TurnView:
+        self._live.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._live.stop()
+
+    def step(self, node: str) -> None:
+        """Name what comes next, now that `node` has finished."""
+        self.activity = NEXT_ACTIVITY.get(node, self.activity)
+
+    def token(self, text: str) -> None:
+        """More of the reply, as an LLM writes it."""
+        self.streamed += text
+
+    def __rich__(self) -> RenderableType:
+        seconds = time.monotonic() - self._start
+        spinner = Spinner("dots", Text(f"{self.activity}… {seconds:.0f}s", style="dim"))
+        prose = self.streamed.lstrip()
+        if not prose or prose.startswith(("{", "[", "```")):
+            return spinner
+        return Group(Text(prose), spinner)
+
+
+def show_reply(console: Console, items: Items, result: TurnResult, paced: bool) -> None:
+    """Print the reply (line by line when `paced`), the items table, then any question."""
+    for line in reply_prose(result):
+        console.print(Text(line))
+        if paced:
+            time.sleep(LINE_DELAY_S)
+    if result.items:
+        console.print(items_table(items, result.items, result.explanations))
+    if result.question and result.question.strip() not in result.text:
+        console.print(Text(result.question, style="bold"))

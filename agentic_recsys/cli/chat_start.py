@@ -1,0 +1,71 @@
+"""Starting `ars chat`: open the dataset and the models, then hand over to the chat.
+
+Startup is where the waiting is (indexes built on first use, models loaded), so each
+long step shows a progress bar or a spinner.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+import agentic_recsys
+from agentic_recsys.app import App
+from agentic_recsys.cli.chat_input import line_reader
+from agentic_recsys.cli.chat_json import run_json
+from agentic_recsys.cli.chat_render import banner
+from agentic_recsys.cli.chat_screen import ChatScreen
+from agentic_recsys.cli.chat_turns import load_models, open_session
+from agentic_recsys.data.dataset import META_FILE
+from agentic_recsys.errors import ArsError
+from agentic_recsys.graphs.context import Context
+from agentic_recsys.llm import parse_spec
+from agentic_recsys.session import Session
+
+HISTORY_FILE = "chat_history"
+
+
+def start_chat(data: Path, user: str, thread: str | None, model: str | None,
+               json_mode: bool) -> None:
+    """Open everything the chat needs, then chat (or answer JSON lines) until the end."""
+    console = Console(stderr=json_mode, highlight=False, no_color=json_mode)
+    context = Context(data_dir=str(data))
+    if model:
+        context.model = parse_spec(model).text
+    app = open_app(data, console)
+    load_models(context, console)
+    session = open_session(app, user, thread, context)
+    if json_mode:
+        run_json(app, session, sys.stdin, sys.stdout)
+    else:
+        run_screen(console, app, session)
+
+
+def open_app(data: Path, console: Console) -> App:
+    """Open the dataset, with a progress bar while indexes are built on first use."""
+    if not (data / META_FILE).is_file():
+        raise ArsError(f"no dataset in {data}: prepare MovieLens-100K with "
+                       f"`ars data movielens-100k --out {data}`, or pass --data DIR")
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+               TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(f"opening {data}", total=1.0)
+
+        def report(step: str, fraction: float) -> None:
+            progress.update(task, description=step, completed=fraction)
+
+        return agentic_recsys.open(data, progress=report)
+
+
+def run_screen(console: Console, app: App, session: Session) -> None:
+    """Run the interactive chat: the banner, the last reply of a resumed conversation, the loop."""
+    resumed = bool(session.values().get("reply"))
+    console.print(banner(app.dataset, session.context, session.user_id, session.thread_id,
+                         resumed))
+    screen = ChatScreen(console, app, session, line_reader(app.dataset.state_dir / HISTORY_FILE))
+    if resumed:
+        screen.show_last_reply()
+    screen.run()
