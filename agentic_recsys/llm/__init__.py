@@ -1,7 +1,12 @@
 """The model layer: specs per role, chat models for every provider, validated calls."""
 
 from agentic_recsys.llm.calls import LLMCall, ask_json, ask_text
-from agentic_recsys.llm.factory import clear_model_cache, load_chat_model, model_label
+from agentic_recsys.llm.factory import (
+    clear_model_cache,
+    load_chat_model,
+    model_label,
+    register_chat_model,
+)
 from agentic_recsys.llm.roles import ROLES, ModelRoles, Role
 from agentic_recsys.llm.specs import Capability, ModelSpec, capability, parse_spec
 
@@ -19,4 +24,5 @@ __all__ = [
     "load_chat_model",
     "model_label",
     "parse_spec",
+    "register_chat_model",
 ]

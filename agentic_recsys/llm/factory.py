@@ -33,6 +33,14 @@ def load_chat_model(spec: str) -> BaseChatModel | None:
         return _models[parsed.text]
 
 
+def register_chat_model(spec: str, model: BaseChatModel) -> None:
+    """Make `spec` resolve to a model built elsewhere (a service's own client, a test's script)."""
+    parsed = parse_spec(spec)
+    model.metadata = {**(model.metadata or {}), SPEC_METADATA_KEY: parsed.text}
+    with _models_lock:
+        _models[parsed.text] = model
+
+
 def clear_model_cache() -> None:
     """Forget loaded models, so a changed environment (keys, base URLs) takes effect."""
     with _models_lock:
