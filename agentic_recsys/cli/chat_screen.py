@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Callable
 
 from rich.console import Console
+from rich.markup import escape
 from rich.prompt import Confirm
 from rich.table import Table
 from rich.text import Text
@@ -24,7 +25,7 @@ from agentic_recsys.cli.chat_render import (
 from agentic_recsys.cli.chat_turns import TurnWorker, load_models, open_session
 from agentic_recsys.errors import ArsError
 from agentic_recsys.llm import parse_spec
-from agentic_recsys.session import Session, TurnResult, list_threads
+from agentic_recsys.session import Session, TurnResult
 
 MEMORY_EPISODES_SHOWN = 5  # /memory lists the latest episodes only; the rest are counted
 
@@ -64,7 +65,7 @@ class ChatScreen:
                 elif command.message:
                     self.turn(command.message)
             except ArsError as e:
-                self.console.print(f"[bold red]error:[/] {e}", highlight=False)
+                self.console.print(f"[bold red]error:[/] {escape(str(e))}")
         self.console.print(f"Bye. To go on later: [bold]ars chat --thread "
                            f"{self.session.thread_id}[/]", highlight=False)
 
@@ -148,7 +149,7 @@ class ChatScreen:
         return True
 
     def _threads(self, _: str) -> bool:
-        threads = list_threads(self.app.checkpointer, self.session.user_id)
+        threads = self.app.threads(self.session.user_id)
         if not threads:
             self.console.print("No saved conversations yet.")
         else:
@@ -156,7 +157,7 @@ class ChatScreen:
         return True
 
     def _resume(self, thread_id: str) -> bool:
-        known = {t.thread_id for t in list_threads(self.app.checkpointer, self.session.user_id)}
+        known = {t.thread_id for t in self.app.threads(self.session.user_id)}
         if thread_id not in known:
             raise ArsError(f"no conversation {thread_id} for {self.session.user_id}; "
                            "/threads lists yours")

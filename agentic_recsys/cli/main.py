@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from agentic_recsys.cli import data, evaluate, memory
+from agentic_recsys.cli.chat import chat
 from agentic_recsys.errors import ArsError
 
 app = typer.Typer(
@@ -18,6 +19,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.command("chat")(chat)
 app.add_typer(data.app, name="data")
 app.add_typer(evaluate.app, name="eval")
 app.add_typer(memory.app, name="memory")
