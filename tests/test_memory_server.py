@@ -1,0 +1,112 @@
+"""Server mode end to end: a real `chroma run` on a free loopback port, stopped by its PID."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agentic_recsys.errors import ArsError
+from agentic_recsys.graphs.schema import Feedback, Preference
+from agentic_recsys.memory import Episode, MemoryStore
+
+pytestmark = pytest.mark.slow
+
+CHROMA = Path(sys.executable).with_name("chroma")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Chroma server of this test's own, up until the module's tests are done."""
+    port = free_port()
+    data = tmp_path_factory.mktemp("chroma-server")
+    log = (data / "server.log").open("w")
+    server = subprocess.Popen(
+        [str(CHROMA), "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port",
+         str(port)], stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_heartbeat(url, server)
+        yield url
+    finally:
+        os.kill(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.kill(server.pid, signal.SIGKILL)
+            server.wait()
+        log.close()
+
+
+def wait_for_heartbeat(url: str, server: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert server.poll() is None, "chroma run exited early"
+        try:
+            with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"no heartbeat from {url} in {timeout} s")
+
+
+def test_memory_through_a_chroma_server(chroma_url: str) -> None:
+    writer = MemoryStore.open(url=chroma_url)
+    writer.remember_turn(
+        "ann",
+        preferences=[Preference(key="genre:Horror", polarity="avoid", text="no horror")],
+        feedback=[Feedback(item="1", verdict="liked")],
+        episode=Episode(asked="a funny film", shown=["1"], chosen=["1"]),
+        titles={"1": "Toy Story (1995)"},
+    )
+    writer.remember_turn("ben", episode=Episode(asked="westerns"))
+
+    reader = MemoryStore.open(url=chroma_url)  # another client, as another process would be
+    recall = reader.recall("ann", "comedy", k=3)
+    assert [(p.key, p.polarity) for p in recall.preferences] == [("genre:Horror", "avoid")]
+    assert recall.feedback == {"1": "liked"}
+    assert recall.summary == "Avoids Horror; liked Toy Story (1995)"
+    assert {m.kind for m in recall.memories} == {"preference", "feedback", "episode"}
+    assert "westerns" not in repr(reader.export("ann"))
+
+    reader.remember_turn("ann", preferences=[Preference(key="genre:Horror", polarity="like",
+                                                        text="horror is fine now")])
+    assert writer.preferences("ann")[0].polarity == "like"
+
+    assert reader.delete("ann") == 4
+    assert writer.show("ann") == []  # its cached handle is stale: read as nothing
+    writer.remember_turn("ann", episode=Episode(asked="again"))  # and written afresh
+    assert [m.kind for m in reader.show("ann")] == ["profile", "episode"]
+    assert reader.show("ben")[1].data["asked"] == "westerns"
+
+
+def test_environment_variable_selects_the_server(
+    chroma_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ARS_CHROMA_URL", chroma_url)
+    MemoryStore.open(tmp_path / "unused").remember_turn("cal", episode=Episode(asked="hi"))
+    assert not (tmp_path / "unused").exists()
+    assert MemoryStore.open(url=chroma_url).show("cal")[1].data["asked"] == "hi"
+
+
+def test_an_unreachable_server_is_one_clear_line() -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    with pytest.raises(ArsError, match="cannot reach the Chroma server") as error:
+        MemoryStore.open(url=url)
+    assert url in str(error.value) and "\n" not in str(error.value)
