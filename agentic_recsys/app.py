@@ -52,7 +52,7 @@ class App:
 
     @cached_property
     def memory(self) -> MemoryStore:
-        """Long-term memory: embedded beside the dataset, or the Chroma server in $ARS_CHROMA_URL."""
+        """Long-term memory: beside the dataset, or on the Chroma server in $ARS_CHROMA_URL."""
         return MemoryStore.for_dataset(self.dataset)
 
     @cached_property
@@ -69,8 +69,9 @@ class App:
 
         return compile_graph(self.checkpointer)
 
-    def session(self, user_id: str, thread_id: str | None = None, model: str | None = None,
-                **settings: Any) -> Session:
+    def session(
+        self, user_id: str, thread_id: str | None = None, model: str | None = None, **settings: Any
+    ) -> Session:
         """A conversation thread for a user; pass a thread id to resume one.
 
         `model` is a provider:model spec for every role; `settings` are further

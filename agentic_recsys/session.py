@@ -28,8 +28,19 @@ STATE_TYPES = [
     (module.__name__, name)
     for module, names in (
         (schema, ("Intent", "Constraints", "Feedback", "Preference")),
-        (state, ("Plan", "ToolCall", "BusItem", "EvidenceNote", "Critique", "Request",
-                 "Taste", "ModelUse")),
+        (
+            state,
+            (
+                "Plan",
+                "ToolCall",
+                "BusItem",
+                "EvidenceNote",
+                "Critique",
+                "Request",
+                "Taste",
+                "ModelUse",
+            ),
+        ),
     )
     for name in names
 ]
@@ -97,11 +108,13 @@ class Session:
         return result
 
     def stream(self, message: str) -> Iterator[tuple[str, object]]:
-        """Run one turn, yielding ("step", node), ("token", text) and finally ("result", TurnResult)."""
+        """Run one turn: yields ("step", node), ("token", text), then ("result", TurnResult)."""
         start = time.perf_counter()
         config = self._config()
         for mode, chunk in self.graph.stream(
-            {"message": message, "user_id": self.user_id}, config, context=self.context,
+            {"message": message, "user_id": self.user_id},
+            config,
+            context=self.context,
             stream_mode=["updates", "messages"],
         ):
             if mode == "updates" and isinstance(chunk, dict):
@@ -112,11 +125,17 @@ class Session:
                 if meta.get("langgraph_node") == "explainer" and getattr(token, "content", ""):
                     yield "token", str(token.content)
         values = self.graph.get_state(config).values
-        yield "result", TurnResult(
-            text=values.get("reply", ""), items=list(values.get("items", [])),
-            explanations=dict(values.get("explanations", {})),
-            question=values.get("question", ""), models=list(values.get("models", [])),
-            thread_id=self.thread_id, seconds=time.perf_counter() - start,
+        yield (
+            "result",
+            TurnResult(
+                text=values.get("reply", ""),
+                items=list(values.get("items", [])),
+                explanations=dict(values.get("explanations", {})),
+                question=values.get("question", ""),
+                models=list(values.get("models", [])),
+                thread_id=self.thread_id,
+                seconds=time.perf_counter() - start,
+            ),
         )
 
     def values(self) -> dict[str, Any]:
@@ -124,8 +143,10 @@ class Session:
         return dict(self.graph.get_state(self._config()).values)
 
     def _config(self) -> dict[str, Any]:
-        return {"configurable": {"thread_id": self.thread_id},
-                "metadata": {"user_id": self.user_id}}
+        return {
+            "configurable": {"thread_id": self.thread_id},
+            "metadata": {"user_id": self.user_id},
+        }
 
 
 def list_threads(checkpointer: SqliteSaver, user_id: str) -> list[ThreadInfo]:

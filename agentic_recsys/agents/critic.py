@@ -39,28 +39,41 @@ class LLMCritique(BaseModel):
     misfits: list[Misfit] = Field(default_factory=list, max_length=SHORTLIST)
 
 
-def critic_agent(state: State, runtime: Runtime[Context]) -> Command[Literal["planner", "explainer"]]:
+def critic_agent(
+    state: State, runtime: Runtime[Context]
+) -> Command[Literal["planner", "explainer"]]:
     """Accept the bus, send the plan back with reasons, or ask the user."""
     app, ctx = app_of(runtime), context_of(runtime)
     plan = state["plan"]
     assert plan is not None, "the planner runs first"
     taste = state.get("taste") or Taste()
-    blocked = {*state.get("shown_before", []), *state.get("rejected", []), *taste.disliked,
-               *taste.seen}
+    blocked = {
+        *state.get("shown_before", []),
+        *state.get("rejected", []),
+        *taste.disliked,
+        *taste.seen,
+    }
     valid, reasons = check(state.get("candidates", []), app, plan, blocked)
     role = role_model(runtime, "critic")
     use = role.use()
     if role.capability == "capable" and role.model is not None and valid:
         shortlist = valid[:SHORTLIST]
         answer, calls = ask_json(
-            role.model, LLMCritique, CRITIC_SYSTEM,
-            CRITIC_USER.format(request=state.get("message", "")[:500],
-                               items=_item_lines(app, shortlist)),
-            role="critic", timeout_s=ctx.llm_timeout_s,
+            role.model,
+            LLMCritique,
+            CRITIC_SYSTEM,
+            CRITIC_USER.format(
+                request=state.get("message", "")[:500], items=_item_lines(app, shortlist)
+            ),
+            role="critic",
+            timeout_s=ctx.llm_timeout_s,
         )
         if answer is not None:
-            drop = {shortlist[m.position - 1].item for m in answer.misfits
-                    if m.position <= len(shortlist)}
+            drop = {
+                shortlist[m.position - 1].item
+                for m in answer.misfits
+                if m.position <= len(shortlist)
+            }
             if len(drop) <= len(shortlist) // 2:  # a critic that rejects everything is ignored
                 valid = [c for c in valid if c.item not in drop]
                 reasons += [f"{len(drop)} did not fit the request"] if drop else []
@@ -73,22 +86,27 @@ def critic_agent(state: State, runtime: Runtime[Context]) -> Command[Literal["pl
     elif revisions < ctx.max_revisions:
         reasons.append(f"only {len(chosen)} of {plan.count} items meet the request")
         critique = Critique(verdict="revise", reasons=reasons)
-        return Command(goto="planner", update={"critique": critique, "revisions": revisions + 1,
-                                               "models": models})
+        return Command(
+            goto="planner",
+            update={"critique": critique, "revisions": revisions + 1, "models": models},
+        )
     elif chosen:
         verdict = Critique(verdict="accept", reasons=[*reasons, f"only {len(chosen)} found"])
     else:
         verdict = Critique(
-            verdict="clarify", reasons=reasons,
+            verdict="clarify",
+            reasons=reasons,
             question="I could not find anything that meets all of that. Could you loosen "
-                     "something: another genre, a wider range of years, or fewer exclusions?",
+            "something: another genre, a wider range of years, or fewer exclusions?",
         )
-    return Command(goto="explainer",
-                   update={"critique": verdict, "candidates": chosen, "models": models})
+    return Command(
+        goto="explainer", update={"critique": verdict, "candidates": chosen, "models": models}
+    )
 
 
-def check(candidates: list[BusItem], app: App, plan: Plan,
-          blocked: set[str]) -> tuple[list[BusItem], list[str]]:
+def check(
+    candidates: list[BusItem], app: App, plan: Plan, blocked: set[str]
+) -> tuple[list[BusItem], list[str]]:
     """The candidates that pass every hard check, and what was removed and why."""
     index = app.dataset.items.index
     mask = constraint_mask(app, plan)
@@ -97,9 +115,15 @@ def check(candidates: list[BusItem], app: App, plan: Plan,
     broken = [c for c in known if not mask[index[c.item]]]
     repeat = [c for c in known if mask[index[c.item]] and c.item in blocked]
     valid = [c for c in known if mask[index[c.item]] and c.item not in blocked]
-    reasons = [f"{len(group)} {what}" for group, what in (
-        (unknown, "were not in the catalog"), (broken, "broke a constraint"),
-        (repeat, "were already shown, seen or rejected")) if group]
+    reasons = [
+        f"{len(group)} {what}"
+        for group, what in (
+            (unknown, "were not in the catalog"),
+            (broken, "broke a constraint"),
+            (repeat, "were already shown, seen or rejected"),
+        )
+        if group
+    ]
     return valid, reasons
 
 
@@ -110,11 +134,14 @@ def diversify(candidates: list[BusItem], count: int, app: App) -> list[BusItem]:
     genres = {c.item: set(items.genres[items.index[c.item]]) for c in pool}
     chosen: list[BusItem] = []
     while pool and len(chosen) < count:
+
         def value(pos_cand: tuple[int, BusItem]) -> float:
             pos, cand = pos_cand
-            overlap = max((_jaccard(genres[cand.item], genres[c.item]) for c in chosen),
-                          default=0.0)
+            overlap = max(
+                (_jaccard(genres[cand.item], genres[c.item]) for c in chosen), default=0.0
+            )
             return -pos / len(pool) - DIVERSITY * overlap
+
         _, best = max(enumerate(pool), key=value)
         chosen.append(best)
         pool.remove(best)

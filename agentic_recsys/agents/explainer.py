@@ -23,13 +23,23 @@ from agentic_recsys.graphs.state import BusItem, EvidenceNote, ModelUse, Plan, S
 from agentic_recsys.llm import ask_json, ask_text
 
 RELATION_NAMES = {
-    "directed_by": "director", "actor": "actor", "written_by": "writer",
-    "produced_by": "producer", "cinematography": "cinematographer", "sequel": "series",
-    "prequel": "series", "production_companies": "studio", "subjects": "subject",
-    "genre": "genre", "award_won": "award", "award_nomination": "award nomination",
+    "directed_by": "director",
+    "actor": "actor",
+    "written_by": "writer",
+    "produced_by": "producer",
+    "cinematography": "cinematographer",
+    "sequel": "series",
+    "prequel": "series",
+    "production_companies": "studio",
+    "subjects": "subject",
+    "genre": "genre",
+    "award_won": "award",
+    "award_nomination": "award nomination",
 }
-GREETING = ("Tell me what you are in the mood for (a genre, an era, a movie you liked) and "
-            "I will find something.")
+GREETING = (
+    "Tell me what you are in the mood for (a genre, an era, a movie you liked) and "
+    "I will find something."
+)
 
 
 class LLMReply(BaseModel):
@@ -63,8 +73,14 @@ def explainer_agent(state: State, runtime: Runtime[Context]) -> dict[str, object
     return _reply(state, text, [], {}, "", use)
 
 
-def _reply_with_items(state: State, runtime: Runtime[Context], app: App, role: RoleModel,
-                      intent: Intent, items: list[str]) -> dict[str, object]:
+def _reply_with_items(
+    state: State,
+    runtime: Runtime[Context],
+    app: App,
+    role: RoleModel,
+    intent: Intent,
+    items: list[str],
+) -> dict[str, object]:
     bus = {c.item: c for c in state.get("candidates", [])}
     plan = state["plan"]
     assert plan is not None
@@ -72,11 +88,18 @@ def _reply_with_items(state: State, runtime: Runtime[Context], app: App, role: R
     opening = " ".join(filter(None, [acknowledge(intent, app), heading(app, plan, len(items))]))
     use = role.use()
     if role.model is not None and role.capability != "none":
-        facts = "\n".join(f"{n}. {app.dataset.items.label(app.dataset.items.index[i])}: "
-                          f"{reasons[i]}" for n, i in enumerate(items, 1))
-        answer, calls = ask_json(role.model, LLMReply, EXPLAINER_SYSTEM,
-                                 EXPLAINER_USER.format(request=state["message"][:500], items=facts),
-                                 role="explainer", timeout_s=context_of(runtime).llm_timeout_s)
+        facts = "\n".join(
+            f"{n}. {app.dataset.items.label(app.dataset.items.index[i])}: {reasons[i]}"
+            for n, i in enumerate(items, 1)
+        )
+        answer, calls = ask_json(
+            role.model,
+            LLMReply,
+            EXPLAINER_SYSTEM,
+            EXPLAINER_USER.format(request=state["message"][:500], items=facts),
+            role="explainer",
+            timeout_s=context_of(runtime).llm_timeout_s,
+        )
         worded = answer is not None and len(answer.reasons) == len(items)
         if answer is not None and worded:
             for i, text in zip(items, answer.reasons, strict=True):
@@ -85,16 +108,28 @@ def _reply_with_items(state: State, runtime: Runtime[Context], app: App, role: R
             if faithful(answer.opening, opening, app):
                 opening = answer.opening.strip()
         use = role.use(calls=len(calls), fell_back=not worded)
-    lines = [opening] + [f"{n}. {app.dataset.items.label(app.dataset.items.index[i])} - "
-                         f"{reasons[i]}" for n, i in enumerate(items, 1)]
+    lines = [opening] + [
+        f"{n}. {app.dataset.items.label(app.dataset.items.index[i])} - {reasons[i]}"
+        for n, i in enumerate(items, 1)
+    ]
     return _reply(state, "\n".join(lines), items, reasons, "", use)
 
 
-def _reply(state: State, text: str, items: list[str], explanations: dict[str, str],
-           question: str, use: ModelUse) -> dict[str, object]:
+def _reply(
+    state: State,
+    text: str,
+    items: list[str],
+    explanations: dict[str, str],
+    question: str,
+    use: ModelUse,
+) -> dict[str, object]:
     update: dict[str, object] = {
-        "reply": text, "items": items, "explanations": explanations, "question": question,
-        "messages": [AIMessage(content=text)], "models": [*state.get("models", []), use],
+        "reply": text,
+        "items": items,
+        "explanations": explanations,
+        "question": question,
+        "messages": [AIMessage(content=text)],
+        "models": [*state.get("models", []), use],
     }
     if items:
         update["shown"] = items
@@ -110,8 +145,9 @@ def reason(app: App, item: BusItem, plan: Plan) -> str:
     met = [g for g in items.genres[row] if g in plan.constraints.genres_in]
     genres = ", ".join(items.genres[row][:3])
     if met:
-        parts.append(f"a {', '.join(met)} pick" + (f" ({genres})" if len(items.genres[row]) > 1
-                                                    else ""))
+        parts.append(
+            f"a {', '.join(met)} pick" + (f" ({genres})" if len(items.genres[row]) > 1 else "")
+        )
     elif genres:
         parts.append(genres)
     seen_because: set[str] = set()
@@ -157,19 +193,29 @@ def acknowledge(intent: Intent, app: App) -> str:
     items = app.dataset.items
     said = []
     for verdict in ("liked", "disliked", "seen"):
-        titles = [items.label(items.index[f.item]) for f in intent.feedback
-                  if f.verdict == verdict and f.item in items.index]
+        titles = [
+            items.label(items.index[f.item])
+            for f in intent.feedback
+            if f.verdict == verdict and f.item in items.index
+        ]
         if titles:
-            said.append(f"noted that you {'have ' if verdict == 'seen' else ''}{verdict} "
-                        f"{', '.join(titles)}")
+            said.append(
+                f"noted that you {'have ' if verdict == 'seen' else ''}{verdict} "
+                f"{', '.join(titles)}"
+            )
     if intent.reject_shown:
         said.append("I will leave those out")
     for p in intent.preferences:
-        said.append(f"I will remember you {'like' if p.polarity == 'like' else 'avoid'} "
-                    f"{p.key.split(':', 1)[-1]}")
+        said.append(
+            f"I will remember you {'like' if p.polarity == 'like' else 'avoid'} "
+            f"{p.key.split(':', 1)[-1]}"
+        )
     if intent.unresolved_titles:
-        said.append("I could not find " + ", ".join(f'"{t}"' for t in intent.unresolved_titles)
-                    + " in the catalog")
+        said.append(
+            "I could not find "
+            + ", ".join(f'"{t}"' for t in intent.unresolved_titles)
+            + " in the catalog"
+        )
     return (said[0][0].upper() + "; ".join(said)[1:] + ".") if said else ""
 
 
@@ -186,15 +232,21 @@ def explain(app: App, state: State, intent: Intent) -> str:
         elif i in items.index:
             genres = ", ".join(items.genres[items.index[i]]) or "no listed genre"
             lines.append(f"{label} was not in my last list; it is {genres}.")
-    return "\n".join(lines) or "Which one? Say its number, like \"why #2\"."
+    return "\n".join(lines) or 'Which one? Say its number, like "why #2".'
 
 
 def small_talk(state: State, runtime: Runtime[Context], role: RoleModel) -> tuple[str, ModelUse]:
     """Greetings and off-topic messages: a short answer steering back to recommendations."""
     if role.model is None:
         return f"Hi! {GREETING}", role.use()
-    text, calls = ask_text(role.model, CHITCHAT_SYSTEM, state["message"][:500], role="explainer",
-                           timeout_s=context_of(runtime).llm_timeout_s, max_chars=400)
+    text, calls = ask_text(
+        role.model,
+        CHITCHAT_SYSTEM,
+        state["message"][:500],
+        role="explainer",
+        timeout_s=context_of(runtime).llm_timeout_s,
+        max_chars=400,
+    )
     ok = bool(text) and faithful(text or "", "", app_of(runtime))
     return (text.strip() if ok and text else f"Hi! {GREETING}"), role.use(len(calls), not ok)
 
@@ -210,5 +262,8 @@ def faithful(text: str, facts: str, app: App) -> bool:
     if any(y not in facts for y in YEAR.findall(text)):
         return False
     lowered, known = text.casefold(), facts.casefold()
-    return not any(t.casefold() in lowered and t.casefold() not in known
-                   for t in app.dataset.items.titles if len(t) >= MIN_TITLE_CHARS)
+    return not any(
+        t.casefold() in lowered and t.casefold() not in known
+        for t in app.dataset.items.titles
+        if len(t) >= MIN_TITLE_CHARS
+    )

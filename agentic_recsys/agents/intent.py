@@ -90,12 +90,18 @@ def intent_agent(
     use = role.use()
     if role.capability == "capable" and role.model is not None and message:
         prompt = INTENT_USER.format(
-            history=_recent_turns(state), shown=_shown_lines(app, shown),
-            memories="\n".join(state.get("memories", [])), message=message,
+            history=_recent_turns(state),
+            shown=_shown_lines(app, shown),
+            memories="\n".join(state.get("memories", [])),
+            message=message,
         )
         system = INTENT_SYSTEM.format(genres=", ".join(app.dataset.items.genre_vocab))
         answer, calls = ask_json(
-            role.model, LLMIntent, system, prompt, role="intent",
+            role.model,
+            LLMIntent,
+            system,
+            prompt,
+            role="intent",
             timeout_s=context_of(runtime).llm_timeout_s,
         )
         if answer is not None:
@@ -118,6 +124,7 @@ def ground_intent(answer: LLMIntent, app: App, shown: list[str], fallback: Inten
     Genres outside the catalog are dropped; titles are resolved fuzzily (what does not
     resolve is reported); positions outside the shown list are ignored.
     """
+
     def genres(names: list[str]) -> list[str]:
         return [g for g in (canonical_genre(n, app.dataset.items) for n in names) if g]
 
@@ -133,10 +140,14 @@ def ground_intent(answer: LLMIntent, app: App, shown: list[str], fallback: Inten
         match = app.titles.resolve(title)
         if match:
             explain.append(match.item_id)
-    feedback = [Feedback(item=i, verdict=f.verdict)
-                for f in answer.feedback if (i := at(f.position))]
-    preferences = [Preference(key=f"genre:{g}", polarity=p.polarity, text=f"{p.polarity} {g}")
-                   for p in answer.preferences if (g := canonical_genre(p.genre, app.dataset.items))]
+    feedback = [
+        Feedback(item=i, verdict=f.verdict) for f in answer.feedback if (i := at(f.position))
+    ]
+    preferences = [
+        Preference(key=f"genre:{g}", polarity=p.polarity, text=f"{p.polarity} {g}")
+        for p in answer.preferences
+        if (g := canonical_genre(p.genre, app.dataset.items))
+    ]
     year_min, year_max = answer.year_min, answer.year_max
     kind = answer.kind
     if kind == "explain" and not explain:
@@ -144,8 +155,11 @@ def ground_intent(answer: LLMIntent, app: App, shown: list[str], fallback: Inten
     return Intent(
         kind=kind,
         constraints=Constraints(
-            genres_in=genres(answer.genres_in), genres_out=genres(answer.genres_out),
-            year_min=year_min, year_max=year_max, count=answer.count,
+            genres_in=genres(answer.genres_in),
+            genres_out=genres(answer.genres_out),
+            year_min=year_min,
+            year_max=year_max,
+            count=answer.count,
         ),
         query=answer.query,
         like_items=list(dict.fromkeys(like)),
@@ -175,14 +189,20 @@ def _feedback_updates(state: State, intent: Intent) -> dict[str, list[str]]:
 
 def _recent_turns(state: State, turns: int = 4) -> str:
     lines = []
-    for m in state.get("messages", [])[-2 * turns:]:
-        who = "user" if isinstance(m, HumanMessage) else "assistant" if isinstance(
-            m, AIMessage) else "other"
+    for m in state.get("messages", [])[-2 * turns :]:
+        who = (
+            "user"
+            if isinstance(m, HumanMessage)
+            else "assistant"
+            if isinstance(m, AIMessage)
+            else "other"
+        )
         lines.append(f"{who}: {str(m.content)[:300]}")
     return "\n".join(lines)
 
 
 def _shown_lines(app: App, shown: list[str]) -> str:
     items = app.dataset.items
-    return "\n".join(f"{n}. {items.label(items.index[i])}" for n, i in enumerate(shown, 1)
-                     if i in items.index)
+    return "\n".join(
+        f"{n}. {items.label(items.index[i])}" for n, i in enumerate(shown, 1) if i in items.index
+    )

@@ -46,39 +46,53 @@ def planner_agent(state: State, runtime: Runtime[Context]) -> dict[str, object]:
     assert intent is not None, "the intent agent runs first"
     request = state.get("request") or Request()
     if state.get("revisions", 0) == 0:  # first plan of the turn: update the active request
-        request = next_request(request, intent, app, state.get("shown", []),
-                               state.get("liked", []))
+        request = next_request(request, intent, app, state.get("shown", []), state.get("liked", []))
     constraints, notes = effective_constraints(request.constraints, state.get("taste") or Taste())
     constraints, relaxed = relax(constraints, state.get("revisions", 0))
     count = intent.constraints.count or request.constraints.count or ctx.default_count
-    has_history = bool(state["user_id"] in app.dataset.interactions.user_index
-                       or state.get("liked") or (state.get("taste") or Taste()).liked)
+    has_history = bool(
+        state["user_id"] in app.dataset.interactions.user_index
+        or state.get("liked")
+        or (state.get("taste") or Taste()).liked
+    )
     steps = policy_steps(request, has_history, widen=state.get("revisions", 0) > 0)
     role = role_model(runtime, "planner")
     use = role.use()
     if role.capability == "capable" and role.model is not None:
         answer, calls = ask_json(
-            role.model, LLMPlan, PLANNER_SYSTEM.format(tools=", ".join(TOOL_DESCRIPTIONS)),
-            PLANNER_USER.format(request=_describe(request, app),
-                                critique="; ".join(state["critique"].reasons)
-                                if state.get("critique") else "none"),
-            role="planner", timeout_s=ctx.llm_timeout_s,
+            role.model,
+            LLMPlan,
+            PLANNER_SYSTEM.format(tools=", ".join(TOOL_DESCRIPTIONS)),
+            PLANNER_USER.format(
+                request=_describe(request, app),
+                critique="; ".join(state["critique"].reasons) if state.get("critique") else "none",
+            ),
+            role="planner",
+            timeout_s=ctx.llm_timeout_s,
         )
         grounded = ground_steps(answer) if answer else []
         if grounded:
             steps = grounded
         use = role.use(calls=len(calls), fell_back=not grounded)
-    plan = Plan(steps=steps, constraints=constraints, count=count, notes=notes + relaxed,
-                boost_genres=request.boost_genres, popularity=request.popularity)
+    plan = Plan(
+        steps=steps,
+        constraints=constraints,
+        count=count,
+        notes=notes + relaxed,
+        boost_genres=request.boost_genres,
+        popularity=request.popularity,
+    )
     return {"plan": plan, "request": request, "models": [*state.get("models", []), use]}
 
 
-def next_request(prev: Request, intent: Intent, app: App, shown: list[str],
-                 liked: list[str]) -> Request:
+def next_request(
+    prev: Request, intent: Intent, app: App, shown: list[str], liked: list[str]
+) -> Request:
     """The request this turn serves: a new one, or the last one refined."""
     if intent.kind == "recommend":
-        return Request(constraints=intent.constraints, query=intent.query,
-                       like_items=intent.like_items)
+        return Request(
+            constraints=intent.constraints, query=intent.query, like_items=intent.like_items
+        )
     c = prev.constraints.model_copy(deep=True)
     new = intent.constraints
     c.genres_in = new.genres_in or c.genres_in
@@ -100,11 +114,14 @@ def next_request(prev: Request, intent: Intent, app: App, shown: list[str],
 
 
 def apply_refinements(request: Request, intent: Intent, app: App, shown: list[str]) -> Request:
-    """"darker", "older", "more popular", ...: change the request relative to what was shown."""
+    """Apply "darker", "older", "more popular", ... relative to what was shown."""
     items = app.dataset.items
     vocab = set(items.genre_vocab)
-    years = sorted(int(items.years[items.index[i]]) for i in shown
-                   if i in items.index and items.years[items.index[i]])
+    years = sorted(
+        int(items.years[items.index[i]])
+        for i in shown
+        if i in items.index and items.years[items.index[i]]
+    )
     c = request.constraints
     for r in intent.refinements:
         if r in ("darker", "lighter"):
@@ -188,6 +205,8 @@ def _describe(request: Request, app: App) -> str:
     items = app.dataset.items
     like = [items.label(items.index[i]) for i in request.like_items if i in items.index]
     c = request.constraints
-    return (f"genres: {', '.join(c.genres_in) or 'any'}; not: {', '.join(c.genres_out) or '-'}; "
-            f"years: {_years(c)}; like: {'; '.join(like) or '-'}; mood/themes: "
-            f"{request.query or '-'}")
+    return (
+        f"genres: {', '.join(c.genres_in) or 'any'}; not: {', '.join(c.genres_out) or '-'}; "
+        f"years: {_years(c)}; like: {'; '.join(like) or '-'}; mood/themes: "
+        f"{request.query or '-'}"
+    )

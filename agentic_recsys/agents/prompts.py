@@ -7,9 +7,10 @@ DATA_RULE = (
 
 INTENT_SYSTEM = f"""You understand requests to a movie recommender. Reply with one JSON object only.
 <rules>
-- kind: recommend (a new request), refine (change the last request: darker, older, more like #2),
-  feedback (only verdicts on shown items), explain (why an item was shown), clarify (too vague to act
-  on; then write `question`), chitchat, edit_profile (a lasting taste statement with no request).
+- kind: recommend (a new request), refine (change the last request: darker, older, more
+  like #2), feedback (only verdicts on shown items), explain (why an item was shown), clarify
+  (too vague to act on; then write `question`), chitchat, edit_profile (a lasting taste
+  statement with no request).
 - genres_in / genres_out use only these genres: {{genres}}.
 - like_titles: titles the user wants something similar to, as written. feedback and explain refer to
   shown items by position (1 = first shown).
@@ -34,9 +35,9 @@ INTENT_USER = """<history>
 PLANNER_SYSTEM = f"""You plan retrieval for a movie recommender. Reply with one JSON object only.
 <rules>
 - steps: up to 4 tool calls from: {{tools}}.
-- Filters (genres_in, genres_out, year_min, year_max) are applied to every step by the system; do not
-  repeat them. Use search_catalog for moods and themes, similar_items for "like <title>",
-  personalized for the user's own taste, popular when nothing else applies.
+- Filters (genres_in, genres_out, year_min, year_max) are applied to every step by the
+  system; do not repeat them. Use search_catalog for moods and themes, similar_items for
+  "like <title>", personalized for the user's own taste, popular when nothing else applies.
 - {DATA_RULE}
 </rules>"""
 

@@ -34,8 +34,16 @@ def retrieval_agent(state: State, runtime: Runtime[Context]) -> dict[str, object
         app=app,
         user_id=state["user_id"],
         liked=tuple(dict.fromkeys([*taste.liked, *state.get("liked", [])])),
-        exclude=tuple(dict.fromkeys([*state.get("shown_before", []), *state.get("rejected", []),
-                                     *taste.disliked, *taste.seen])),
+        exclude=tuple(
+            dict.fromkeys(
+                [
+                    *state.get("shown_before", []),
+                    *state.get("rejected", []),
+                    *taste.disliked,
+                    *taste.seen,
+                ]
+            )
+        ),
         mask=constraint_mask(app, plan),
         k=max(POOL_FACTOR * plan.count, 30),
     )
@@ -50,8 +58,9 @@ def retrieval_agent(state: State, runtime: Runtime[Context]) -> dict[str, object
 def constraint_mask(app: App, plan: Plan) -> np.ndarray:
     """Catalog rows that meet every hard constraint of the plan."""
     c = plan.constraints
-    return ItemFilter(genres_in=c.genres_in, genres_out=c.genres_out, year_min=c.year_min,
-                      year_max=c.year_max).mask(app.dataset)
+    return ItemFilter(
+        genres_in=c.genres_in, genres_out=c.genres_out, year_min=c.year_min, year_max=c.year_max
+    ).mask(app.dataset)
 
 
 def fuse(ranked_lists: list[list[BusItem]], app: App, plan: Plan) -> list[BusItem]:

@@ -23,12 +23,18 @@ class Context:
     )
     model: str = field(
         default_factory=lambda: _env("ARS_MODEL", "none"),
-        metadata={"description": "provider:model for every role, e.g. openai:gpt-4o-mini, "
-                  "local:smollm2, or none (deterministic policies only)."},
+        metadata={
+            "description": "provider:model for every role, e.g. openai:gpt-4o-mini, "
+            "local:smollm2, or none (deterministic policies only)."
+        },
     )
     intent_model: str = field(default="", metadata={"description": "Overrides `model` for intent."})
-    planner_model: str = field(default="", metadata={"description": "Overrides `model` for the planner."})
-    critic_model: str = field(default="", metadata={"description": "Overrides `model` for the critic."})
+    planner_model: str = field(
+        default="", metadata={"description": "Overrides `model` for the planner."}
+    )
+    critic_model: str = field(
+        default="", metadata={"description": "Overrides `model` for the critic."}
+    )
     explainer_model: str = field(
         default="", metadata={"description": "Overrides `model` for the explainer."}
     )

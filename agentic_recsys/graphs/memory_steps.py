@@ -24,18 +24,33 @@ def recall_memories(state: State, runtime: Runtime[Context]) -> dict[str, object
     recall = app.memory.recall(user, state.get("message", "")[:500], k=RECALL_K)
     feedback = recall.feedback
     taste = Taste(
-        like_genres=[p.key.split(":", 1)[1] for p in recall.preferences
-                     if p.polarity == "like" and p.key.startswith("genre:")],
-        avoid_genres=[p.key.split(":", 1)[1] for p in recall.preferences
-                      if p.polarity == "avoid" and p.key.startswith("genre:")],
+        like_genres=[
+            p.key.split(":", 1)[1]
+            for p in recall.preferences
+            if p.polarity == "like" and p.key.startswith("genre:")
+        ],
+        avoid_genres=[
+            p.key.split(":", 1)[1]
+            for p in recall.preferences
+            if p.polarity == "avoid" and p.key.startswith("genre:")
+        ],
         liked=[i for i, v in feedback.items() if v == "liked"],
         disliked=[i for i, v in feedback.items() if v == "disliked"],
         seen=[i for i, v in feedback.items() if v == "seen"],
     )
     return {
-        "user_id": user, "memories": [m.text for m in recall.memories], "taste": taste,
-        "intent": None, "plan": None, "critique": None, "revisions": 0, "reply": "",
-        "items": [], "explanations": {}, "question": "", "models": [],
+        "user_id": user,
+        "memories": [m.text for m in recall.memories],
+        "taste": taste,
+        "intent": None,
+        "plan": None,
+        "critique": None,
+        "revisions": 0,
+        "reply": "",
+        "items": [],
+        "explanations": {},
+        "question": "",
+        "models": [],
     }
 
 
@@ -48,7 +63,10 @@ def remember_turn(state: State, runtime: Runtime[Context]) -> dict[str, object]:
         state["user_id"],
         preferences=intent.preferences,
         feedback=intent.feedback,
-        episode=Episode(asked=state.get("message", "")[:500], shown=list(state.get("items", [])),
-                        chosen=[f.item for f in intent.feedback if f.verdict == "liked"]),
+        episode=Episode(
+            asked=state.get("message", "")[:500],
+            shown=list(state.get("items", [])),
+            chosen=[f.item for f in intent.feedback if f.verdict == "liked"],
+        ),
     )
     return {}

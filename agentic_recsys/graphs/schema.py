@@ -20,8 +20,9 @@ IntentKind = Literal[
     "edit_profile",  # "I don't like horror" with no request attached
 ]
 Verdict = Literal["liked", "disliked", "seen"]
-Refinement = Literal["darker", "lighter", "older", "newer", "more_popular", "less_popular",
-                     "more_varied", "more"]
+Refinement = Literal[
+    "darker", "lighter", "older", "newer", "more_popular", "less_popular", "more_varied", "more"
+]
 
 
 class Constraints(BaseModel):

@@ -42,11 +42,16 @@ class ToolScope:
 def build_tools(scope: ToolScope) -> dict[str, BaseTool]:
     """The retrieval tools, bound to one turn's scope."""
 
-    def run(weights: dict[str, float] | None, liked: tuple[str, ...] = (), query: str = "",
-            with_user: bool = True) -> tuple[str, list[BusItem]]:
+    def run(
+        weights: dict[str, float] | None,
+        liked: tuple[str, ...] = (),
+        query: str = "",
+        with_user: bool = True,
+    ) -> tuple[str, list[BusItem]]:
         rec = scope.app.recommender
-        profile, _ = rec.profile(scope.user_id if with_user else None, liked=liked,
-                                 exclude=scope.exclude, query=query)
+        profile, _ = rec.profile(
+            scope.user_id if with_user else None, liked=liked, exclude=scope.exclude, query=query
+        )
         found = rec.recommend(profile, scope.k, mask=scope.mask, weights=weights)
         bus = [to_bus_item(scope.app, c) for c in found]
         items = scope.app.dataset.items
@@ -69,8 +74,9 @@ def build_tools(scope: ToolScope) -> dict[str, BaseTool]:
         return run({"semantic": 1.0}, query=query, with_user=False)
 
     def similar_items(titles: list[str]) -> tuple[str, list[BusItem]]:
-        return run({"itemknn": 1.0, "kg": 0.5, "semantic": 0.5}, liked=resolve(titles),
-                   with_user=False)
+        return run(
+            {"itemknn": 1.0, "kg": 0.5, "semantic": 0.5}, liked=resolve(titles), with_user=False
+        )
 
     def related_by_people(titles: list[str]) -> tuple[str, list[BusItem]]:
         return run({"kg": 1.0}, liked=resolve(titles), with_user=False)
@@ -79,11 +85,17 @@ def build_tools(scope: ToolScope) -> dict[str, BaseTool]:
         return run({"popularity": 1.0}, with_user=False)
 
     functions: list[Callable[..., tuple[str, list[BusItem]]]] = [
-        personalized, search_catalog, similar_items, related_by_people, popular,
+        personalized,
+        search_catalog,
+        similar_items,
+        related_by_people,
+        popular,
     ]
     return {
         f.__name__: StructuredTool.from_function(
-            f, name=f.__name__, description=TOOL_DESCRIPTIONS[f.__name__],
+            f,
+            name=f.__name__,
+            description=TOOL_DESCRIPTIONS[f.__name__],
             response_format="content_and_artifact",
         )
         for f in functions
@@ -97,9 +109,14 @@ def to_bus_item(app: App, c: Candidate) -> BusItem:
         item=ids[c.item],
         score=float(c.score),
         evidence=[
-            EvidenceNote(source=e.source, score=float(e.score),
-                         because=ids[e.because] if e.because is not None else None,
-                         relation=e.relation, entity=e.entity, detail=e.detail)
+            EvidenceNote(
+                source=e.source,
+                score=float(e.score),
+                because=ids[e.because] if e.because is not None else None,
+                relation=e.relation,
+                entity=e.entity,
+                detail=e.detail,
+            )
             for e in c.evidence
         ],
     )
