@@ -11,10 +11,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from agentic_recsys.cli.converse import converse
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.evaluation.offline import FUSION, OfflineConfig, OfflineReport, evaluate_offline
 
 app = typer.Typer(help="Measure the engines offline.", no_args_is_help=True)
+app.command("converse")(converse)
 console = Console()
 
 

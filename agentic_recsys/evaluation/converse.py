@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -21,10 +22,17 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 import agentic_recsys
-from agentic_recsys.data.dataset import Dataset, InteractionRecord, ItemRecord, write_dataset
+from agentic_recsys.data.dataset import (
+    STATE_DIR,
+    Dataset,
+    InteractionRecord,
+    ItemRecord,
+    write_dataset,
+)
 from agentic_recsys.engines.als import ALS
 from agentic_recsys.engines.history import UserHistories
 from agentic_recsys.engines.popularity import Popularity
+from agentic_recsys.engines.recommender import Recommender
 from agentic_recsys.errors import ArsError
 from agentic_recsys.evaluation.episodes import ConverseMetrics, Episode, Turn, summarize
 from agentic_recsys.evaluation.keyword_baselines import fitted_baselines
@@ -55,6 +63,7 @@ class ConverseConfig(BaseModel):
     seed: int = 0
     simulator: Literal["rules", "llm"] = "rules"
     model: str = Field(default="", description="provider:model of the LLM simulator")
+    system_model: str = Field(default="none", description="provider:model for the system")
 
 
 class SystemTurn(Protocol):
@@ -98,28 +107,35 @@ class ConverseReport:
 def run_converse(
     path: Path | str, config: ConverseConfig, progress: Progress | None = None,
 ) -> ConverseReport:
-    """Run the benchmark on a prepared dataset folder."""
+    """Run the benchmark on a prepared dataset folder.
+
+    The system runs on a fresh temporary copy of the cached train-only folder, so that no
+    thread or long-term memory of an earlier run is there to help (or hurt).
+    """
     start = time.perf_counter()
     dataset = Dataset.open(path)
     test = leave_one_out(dataset.interactions, config.seed).test
-    train = train_only(dataset, test, config.seed)
-    app = agentic_recsys.open(train.path)
-    baselines = fitted_baselines(train, [(POPULARITY_BASELINE, Popularity()),
-                                         (ALS_BASELINE, ALS())], config.seed)
-    systems: dict[str, StartConversation] = {
-        SYSTEM: lambda user_id: app.session(user_id=user_id),
-        **{b.name: b.start for b in baselines},
-    }
-    targets = sampled_targets(dataset, test, train, config.users, config.seed)
-    make_simulator = simulator_factory(config, train)
-    episodes: list[Episode] = []
-    for n, (user_id, target) in enumerate(targets):
-        for name, start_conversation in systems.items():
-            simulator = make_simulator(target, f"{config.seed}:{user_id}")
-            episodes.append(run_episode(name, user_id, start_conversation(user_id), simulator,
-                                        label=_label(dataset, target.item_id)))
-        if progress:
-            progress(n + 1, len(targets))
+    cached = train_only(dataset, test, config.seed)
+    with tempfile.TemporaryDirectory(prefix="ars-converse-") as tmp:
+        work = Path(tmp) / cached.name
+        shutil.copytree(cached, work, ignore=shutil.ignore_patterns(STATE_DIR))
+        app = agentic_recsys.open(work)
+        baselines = fitted_baselines(app.dataset, [(POPULARITY_BASELINE, Popularity()),
+                                                   (ALS_BASELINE, ALS())], config.seed)
+        systems: dict[str, StartConversation] = {
+            SYSTEM: lambda user_id: app.session(user_id=user_id, model=config.system_model),
+            **{b.name: b.start for b in baselines},
+        }
+        targets = sampled_targets(dataset, test, app.dataset, config.users, config.seed)
+        make_simulator = simulator_factory(config, app.dataset)
+        episodes: list[Episode] = []
+        for n, (user_id, target) in enumerate(targets):
+            for name, start_conversation in systems.items():
+                simulator = make_simulator(target, f"{config.seed}:{user_id}")
+                episodes.append(run_episode(name, user_id, start_conversation(user_id),
+                                            simulator, label=_label(dataset, target.item_id)))
+            if progress:
+                progress(n + 1, len(targets))
     metrics = [summarize(name, [e for e in episodes if e.system == name]) for name in systems]
     return ConverseReport(dataset.name, config.seed, config.simulator, metrics, episodes,
                           time.perf_counter() - start)
@@ -176,11 +192,10 @@ def sampled_targets(
             for user_id in chosen]
 
 
-def train_only(dataset: Dataset, test: np.ndarray, seed: int) -> Dataset:
-    """Copy the dataset without its `test` events, cached beside its index; reset threads.
+def train_only(dataset: Dataset, test: np.ndarray, seed: int) -> Path:
+    """Copy the dataset without its `test` events and build its index, cached beside its own.
 
-    The copy is rewritten when the source changes (its name carries the fingerprint), and
-    its state folder (threads, long-term memory) is emptied so that runs do not leak.
+    The copy is rewritten when the source changes (its name carries the fingerprint).
     """
     folder = dataset.index_dir / CACHE_FOLDER / f"train-seed{seed}"
     name = f"{dataset.name}-train-{dataset.fingerprint}-seed{seed}"
@@ -191,8 +206,8 @@ def train_only(dataset: Dataset, test: np.ndarray, seed: int) -> Dataset:
     if cached is None or cached.name != name:
         _write_subset(dataset, ~test, folder, name)
         cached = Dataset.open(folder)
-    shutil.rmtree(cached.state_dir, ignore_errors=True)
-    return cached
+    Recommender.load_or_build(cached)  # built once here, reused by every run's copy
+    return folder
 
 
 def _write_subset(dataset: Dataset, keep: np.ndarray, out: Path, name: str) -> None:

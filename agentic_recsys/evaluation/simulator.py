@@ -117,13 +117,13 @@ class CatalogFacts:
 
     def _most_similar(self, row: int, history: Sequence[int]) -> int | None:
         """Pick the history item sharing most people/genres with the target; recent wins ties."""
-        title = _normal(self.items.titles[row])
+        title, item_id = self.items.titles[row], self.items.ids[row]
         genres = set(self.items.genres[row])
         best, best_score = None, 0
         for h in history:
-            other = _normal(self.items.titles[h])
-            if title in other or other in title:  # naming it would say the target's title
-                continue
+            other = self.items.titles[h]
+            if names_title(other, title) or names_id(other, item_id):
+                continue  # naming this movie would give the target away
             score = 2 * len(self.entities[row] & self.entities[h])
             score += len(genres & set(self.items.genres[h]))
             if score >= best_score and score > 0:
@@ -283,12 +283,22 @@ def question_topic(question: str) -> FactKind | None:
 
 
 def leak(text: str, target: Target, title_allowed: bool) -> str | None:
-    """Why `text` gives the target away (its id, or its exact title too early), or None."""
-    if re.search(rf"(?<![\w.-]){re.escape(target.item_id)}(?![\w-])", text):
+    """Say why `text` gives the target away (its id, or its exact title too early), or None."""
+    if names_id(text, target.item_id):
         return "names the target's id"
-    if not title_allowed and f" {_normal(target.title)} " in f" {_normal(text)} ":
+    if not title_allowed and names_title(text, target.title):
         return "names the target's exact title"
     return None
+
+
+def names_id(text: str, item_id: str) -> bool:
+    """Tell whether the id appears in the text as a token of its own."""
+    return re.search(rf"(?<![\w.-]){re.escape(item_id)}(?![\w-])", text) is not None
+
+
+def names_title(text: str, title: str) -> bool:
+    """Tell whether the whole title appears in the text (case and punctuation ignored)."""
+    return f" {_normal(title)} " in f" {_normal(text)} "
 
 
 def misspell(text: str, rng: random.Random, keep: set[str]) -> str:
