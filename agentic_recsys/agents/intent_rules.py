@@ -1,0 +1,644 @@
+"""The rule-based intent parser: a message becomes an `Intent` with no LLM at all.
+
+It reads the message as a sequence of passes over a lowercase working copy; each pass
+recognises one kind of phrase (a reference to a shown item, a year range, a count, a
+negated genre, ...), records what it means and blanks it out, so later passes and the
+free-text query only see what is left. Every title is resolved against the catalog and
+every position against the items shown last turn; what cannot be grounded is reported
+(`unresolved_titles`) or asked about (`kind="clarify"`), never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from agentic_recsys.agents.lexicon import (
+    CHITCHAT,
+    DECADE_WORDS,
+    NUMBER_WORDS,
+    ORDINALS,
+    STOPWORDS,
+    UNSUPPORTED,
+    VAGUE,
+    correct_typo,
+    genre_lexicon,
+    typo_vocabulary,
+)
+from agentic_recsys.agents.titles import TitleIndex, TitleMention
+from agentic_recsys.data.dataset import Items
+from agentic_recsys.graphs.schema import (
+    Constraints,
+    Feedback,
+    Intent,
+    Preference,
+    Refinement,
+    Verdict,
+)
+
+MAX_CHARS = 1000  # a 100 kB paste is read as its first 1000 characters
+MAX_QUERY_WORDS = 20
+MAX_QUERY_CHARS = 200
+MAX_COUNT = 50
+OLD_BEFORE = 1980  # "old movies", "classics": released before this year
+RECENT_YEARS = 5  # "recent": the catalog's last five years
+CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|"  # terminal escape sequences, then single
+                     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+
+EMPTY_QUESTION = "What would you like to watch: a genre, a mood, or a movie you liked?"
+VAGUE_QUESTION = ("Happy to help! What are you in the mood for: a genre (comedy, thriller...), "
+                  "a decade, or a movie you liked?")
+NOTHING_SHOWN = "I haven't shown you anything yet. What would you like to watch?"
+EXPLAIN_WHICH = "Which movie should I explain? You can say its number, e.g. \"why #2?\""
+
+_NUM = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+_ORD = "|".join(sorted(ORDINALS, key=len, reverse=True))
+_NOUN = (r"(?:movie|film|flick|pick|option|choice|recommendation|suggestion|title|one|"
+         r"selection)")
+# One shown item: "#2", "number 2", "the second one", "the 2nd movie", "the last one".
+_REF = (rf"(?:#\s?\d{{1,2}}|(?:number|no\.?|num\.?)\s?(?:\d{{1,2}}|{_NUM})\b|"
+        rf"(?:the\s+)?(?:{_ORD})(?:\s+{_NOUN}s?)?\b)")
+_PRONOUN = (r"(?:all\s+of\s+(?:them|those|these|it)|all\s+(?:three|four|five|\d)|them\s+all|"
+            r"both(?:\s+of\s+them)?|those|these|them|it|that(?:\s+one)?|this(?:\s+one)?|all)")
+_REFS = rf"(?:{_REF}(?:\s*(?:,|and|&|or|\+)?\s*{_REF})*|{_PRONOUN})\b"
+_FEEDBACK_VERBS: dict[Verdict, str] = {
+    "liked": (r"(?:loved|liked|enjoyed|adored|dug|(?:i|we)\s+(?:really\s+|also\s+|do\s+)?"
+              r"(?:love|like|enjoy|adore))"),
+    "disliked": (r"(?:hated|disliked|didn'?t\s+(?:like|enjoy|love)|did\s+not\s+(?:like|enjoy)|"
+                 r"don'?t\s+like|do\s+not\s+like|can'?t\s+stand|not\s+a\s+fan\s+of|hate)"),
+    "seen": r"(?:seen|watched|saw)(?:\s+already)?",
+}
+_VERDICT_WORDS: dict[Verdict, str] = {
+    "liked": (r"(?:great|good|amazing|awesome|perfect|fantastic|brilliant|excellent|"
+              r"wonderful|fun|lovely|a\s+classic|my\s+favou?rite)"),
+    "disliked": (r"(?:boring|bad|terrible|awful|meh|lame|dull|stupid|horrible|"
+                 r"not\s+(?:good|great|for\s+me)|overrated|trash|garbage)"),
+    "seen": r"(?:(?:i'?ve|i\s+have|i|we'?ve)\s+)?(?:already\s+)?(?:seen|watched)",
+}
+_REFINEMENTS: tuple[tuple[Refinement, str], ...] = (
+    ("darker", r"darker|grittier|bleaker|edgier|more\s+(?:serious|intense|dark|gritty)|"
+               r"heavier|less\s+(?:light|fun|funny|happy|cheerful)"),
+    ("lighter", r"lighter|happier|funnier|sillier|brighter|more\s+(?:upbeat|fun|cheerful|"
+                r"lighthearted|light-hearted|light)|less\s+(?:dark|serious|heavy|intense)"),
+    ("older", r"older(?:\s+ones)?|earlier\s+ones|more\s+classic|less\s+recent"),
+    ("newer", r"newer(?:\s+ones)?|more\s+recent|more\s+modern|less\s+old|later\s+ones"),
+    ("less_popular", r"less\s+(?:popular|known|mainstream|famous)|lesser[- ]known|"
+                     r"(?:more\s+)?obscure|hidden\s+gems?|underrated|deep\s+cuts?|niche"),
+    ("more_popular", r"more\s+(?:popular|mainstream|famous)|better[- ]known|well[- ]known|"
+                     r"blockbusters?"),
+    ("more_varied", r"more\s+(?:varied|variety|diverse|different)|mix\s+it\s+up|"
+                    r"something\s+different|different\s+genres?"),
+)
+_MORE = re.compile(r"^(?:(?:ok(?:ay)?|and|now|please|thanks|cool)\s*,?\s*)?(?:show\s+(?:me\s+)?|"
+                   r"give\s+(?:me\s+)?)?(?:more|next|another(?:\s+one)?|others|keep\s+going|"
+                   r"more\s+(?:please|options|of\s+(?:those|these|them|that))|again)"
+                   r"(?:\s+please)?[\s!.?]*$")
+_REJECT = re.compile(
+    r"\b(?:none\s+of\s+(?:those|these|them|that|the\s+above)|not\s+(?:those|these|them)\b|"
+    r"(?:i\s+)?don'?t\s+(?:like|want)\s+(?:any\s+of\s+)?(?:those|these|them)\b|"
+    r"nothing\s+(?:there|here)|no\s+thanks|not\s+interested|nah|nope|"
+    r"neither(?:\s+of\s+them)?)\b")
+_OTHERS = re.compile(r"\b(?:something|anything)\s+else\b|\b(?:other|different)\s+(?:ones|"
+                     r"options|movies|films|picks)\b|\btry\s+again\b")
+_WHY = re.compile(rf"\b(?:why|explain|how\s+come)\b(?:\s+(?:did|do|would|have)\s+you)?"
+                  rf"(?:\s+(?:pick|choose|chose|recommend|suggest|include|show|select|add|"
+                  rf"put|give)(?:ed|s)?)?(?:\s+me)?(?:\s+(?:is|was))?(?:\s+({_REFS}))?")
+_SIMILAR = (r"(?:like|similar\s+to|such\s+as|as\s+good\s+as|in\s+the\s+vein\s+of|"
+            r"along\s+the\s+lines\s+of|akin\s+to)")
+_SIMILAR_NO_TARGET = re.compile(r"\b(?:similar(?:\s+ones)?|like\s+(?:it|that|this)|"
+                                r"along\s+those\s+lines|in\s+that\s+vein)\b")
+# A request with nothing else in it ("recommend a movie") still asks for something.
+_REQUEST = re.compile(r"\b(?:recommend|suggest|show\s+me|give\s+me|find\s+me|what\s+should|"
+                      r"what\s+to\s+watch|looking\s+for|i\s+want|i\s+need|in\s+the\s+mood\s+for|"
+                      r"any\s+(?:ideas|suggestions|recommendations))\b")
+# Words of a complete new request, as opposed to a tweak of the last one ("no horror").
+_FRESH_REQUEST = re.compile(r"\b(?:movies?|films?|flicks?|recommend|suggest|something|"
+                            r"anything|i\s+want|i\s+need|looking\s+for)\b")
+_REFINE_LEAD = re.compile(r"^(?:but|only|just|same|and|also|now|instead|make\s+(?:it|them)|"
+                          r"what\s+about|how\s+about|what\s+if)\b")
+_YEAR = r"(?:18[89]\d|19\d\d|20[0-3]\d)(?![\d'\u2019s])"
+_DECADE_WORD = "|".join(sorted(DECADE_WORDS, key=len, reverse=True))
+_DECADE = (rf"(?:(?:early|mid|late)[- ]?)?(?:'?(?:(?:18|19|20)?\d0)'?s\b|"
+           rf"(?:nineteen[- ])?(?:{_DECADE_WORD})\b)")
+_PERIOD = rf"(?:the\s+)?(?:{_DECADE}|{_YEAR})"
+# Eras relative to now; after a list, "older" and "more recent" compare with that list.
+_ERA_OLD = r"(?:old|classics?|vintage|golden\s+age|oldies|black\s+and\s+white)"
+_ERA_RECENT = r"(?:recent|newest|latest|modern|contemporary|new\s+releases?)"
+_ERAS = {
+    has_shown: (
+        re.compile(rf"\b(?:{_ERA_OLD}{'' if has_shown else '|older'})\b"),
+        re.compile(rf"(?<!more )\b(?:{_ERA_RECENT}{'' if has_shown else '|newer'})\b"),
+    )
+    for has_shown in (False, True)
+}
+_FILLER = (r"(?:(?:too|very|so|really|any|more|of|the|a|an|overly|super|remotely|"
+           r"particularly|real|that|kind\s+of|sort\s+of|cheesy|dumb)\s+){0,3}")
+_NEGATION = (r"(?:no|not|nothing|without|except|excluding|exclude|minus|avoid|skip|never|"
+             r"anything\s+but|everything\s+but|anything\s+except|no\s+more|zero|"
+             r"not\s+in\s+the\s+mood\s+for|sick\s+of|tired\s+of|enough\s+with|"
+             r"(?:i\s+(?:(?:really|just|absolutely|totally|still)\s+)*)?(?:hate|dislike|don'?t\s+(?:like|want|love|enjoy|do)|"
+             r"do\s+not\s+(?:like|want|enjoy)|can'?t\s+stand|am\s+not\s+into|'?m\s+not\s+into|"
+             r"not\s+into|not\s+(?:a\s+)?(?:big\s+)?fan\s+of))")
+_LASTING_AVOID = re.compile(r"hate|dislike|don'?t|do not|can'?t|not into|fan of|sick|tired|"
+                            r"never|enough")
+_LIKING = (r"(?:(?:i|we)\s+(?:(?:really|do|actually|also|still|totally|absolutely|kinda|"
+           r"just)\s+)*(?:like|love|enjoy|adore|prefer|dig|am\s+into|'m\s+into|"
+           r"am\s+(?:a\s+)?(?:big\s+|huge\s+)?fan\s+of|'m\s+(?:a\s+)?(?:big\s+|huge\s+)?fan\s+of)"
+           r"|i'?m\s+(?:really\s+)?into|(?:big|huge)\s+fan\s+of)")
+
+
+@dataclass
+class _Reading:
+    """What the passes have understood so far."""
+
+    genres_in: list[str] = field(default_factory=list)
+    genres_out: list[str] = field(default_factory=list)
+    periods: list[tuple[int | None, int | None, str]] = field(default_factory=list)
+    count: int | None = None
+    like_items: list[str] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)
+    feedback: dict[str, Verdict] = field(default_factory=dict)
+    reject_shown: bool = False
+    wants_other: bool = False
+    explain_items: list[str] = field(default_factory=list)
+    wants_explain: bool = False
+    refinements: list[Refinement] = field(default_factory=list)
+    preferences: dict[str, Preference] = field(default_factory=dict)
+    liked_genres: list[str] = field(default_factory=list)
+    avoided_genres: list[str] = field(default_factory=list)
+    like_from_shown: bool = False
+    bad_refs: bool = False
+    query: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Grammar:
+    """The patterns that depend on a catalog's genre vocabulary."""
+
+    genres: dict[str, tuple[str, ...]]
+    thematic: frozenset[str]
+    genre: re.Pattern[str]
+    negated: re.Pattern[str]
+    liking: re.Pattern[str]
+    count: re.Pattern[str]
+
+
+def parse_intent(
+    message: str, items: Items, titles: TitleIndex, shown: Sequence[str] = ()
+) -> Intent:
+    """Read a message into an Intent using only rules and the catalog.
+
+    `shown` is the item ids shown last turn, in order: "#2" and "the last one" point there.
+    """
+    text = clean_text(message)
+    if not text:
+        return Intent(kind="clarify", question=EMPTY_QUESTION)
+    if CHITCHAT.match(text.lower()):
+        return Intent(kind="chitchat")
+    grammar = _grammar(tuple(items.genre_vocab))
+    r = _Reading()
+    work = _blank_titles(text, titles.find_in(text), r, list(shown))
+    vocabulary = typo_vocabulary(items)
+    work = re.sub(r"[a-z][a-z'-]{3,}", lambda m: correct_typo(m.group(), vocabulary), work)
+    for read in (_read_unsupported, _read_rejection, _read_explain, _read_feedback,
+                 _read_similar_refs):
+        work = read(work, r, list(shown))
+    work = _read_periods(work, r, int(items.years.max()) if len(items) else 0, bool(shown))
+    work = _read_count(work, r, grammar)
+    work = _read_refinements(work, r, bool(shown))
+    work = _read_genres(work, r, grammar)
+    _read_similar_pronoun(work, r, list(shown))
+    r.query.extend(_query_words(work))
+    return _decide(text, r, len(shown))
+
+
+def clean_text(message: str) -> str:
+    """Truncate first (so nothing below is ever slow), then drop control characters."""
+    text = unicodedata.normalize("NFKC", (message or "")[:MAX_CHARS])
+    text = CONTROL.sub(" ", text).replace("\u2019", "'").replace("\u2018", "'")
+    return " ".join(text.split())
+
+
+@lru_cache(maxsize=16)
+def _grammar(vocab: tuple[str, ...]) -> _Grammar:
+    lexicon = genre_lexicon(vocab)
+    alternation = "|".join(re.escape(p) for p in sorted(lexicon.phrases, key=len, reverse=True))
+    genre = rf"(?:{alternation})(?:e?s)?(?![\w'-])"
+    genre_list = (rf"{_FILLER}(?<![\w'-]){genre}(?:\s*(?:,|or|and|nor|/)\s*(?:no\s+|not\s+)?"
+                  rf"{_FILLER}{genre})*")
+    count_noun = rf"(?:{_NOUN}s|movies?|films?|flicks?|{genre})"
+    return _Grammar(
+        genres=lexicon.phrases,
+        thematic=lexicon.thematic,
+        genre=re.compile(rf"(?<![\w'-]){genre}"),
+        negated=re.compile(rf"\b(?P<neg>{_NEGATION})\s+(?P<genres>{genre_list})"),
+        liking=re.compile(rf"\b{_LIKING}\s+(?P<genres>{genre_list})"
+                          rf"(?:\s+(?:now|again|after\s+all|actually))?"),
+        count=re.compile(
+            rf"\btop\s+(?P<top>\d{{1,2}}|{_NUM})\b|"
+            rf"\b(?:give|show|recommend|suggest|list|find|need|want)\s+(?:me\s+|us\s+)?"
+            rf"(?P<verb>\d{{1,2}}|{_NUM})\b(?!\s+of\b)|"
+            rf"\b(?P<num>\d{{1,3}}|{_NUM})\s+(?!of\b)(?:[\w'-]+\s+){{0,3}}?"
+            rf"(?:{count_noun}|more\b)"),
+    )
+
+
+def _blank_titles(text: str, mentions: list[TitleMention], r: _Reading,
+                  shown: list[str]) -> str:
+    """Record every title mention by its cue and blank it out of the working copy.
+
+    Titles are blanked with underscores, not spaces, so "I've seen Fargo" does not end
+    in a bare "seen" that would mark the whole list as seen.
+    """
+    work = list(text.lower())
+    for m in mentions:
+        work[m.start:m.end] = "_" * (m.end - m.start)
+        if m.match is None:
+            r.unresolved.append(m.text)
+            if m.cue == "explain":
+                r.wants_explain = True
+            continue
+        item = m.match.item_id
+        if m.cue in ("liked", "disliked", "seen"):
+            r.feedback[item] = m.cue
+        elif m.cue == "explain":
+            r.explain_items.append(item)
+        else:
+            r.like_items.append(item)
+    return "".join(work)
+
+
+def _sub(pattern: re.Pattern[str], work: str, handle: Callable[[re.Match[str]], None]) -> str:
+    """Call `handle` on every match, then blank the matches out."""
+    def blank(m: re.Match[str]) -> str:
+        handle(m)
+        return " " * len(m.group())
+    return pattern.sub(blank, work)
+
+
+def _refs(text: str, shown: list[str], r: _Reading) -> list[str]:
+    """The shown items a reference list names; out-of-range positions are remembered."""
+    text = text.strip()
+    if re.fullmatch(_PRONOUN, text):
+        singular = re.match(r"(?:it|that|this)", text)
+        if not shown or singular and len(shown) > 1:
+            r.bad_refs = True  # "loved it" after a list of five: which one?
+            return []
+        return shown[:1] if singular else list(shown)
+    out = []
+    for m in re.finditer(_REF, text):
+        position = _position(m.group())
+        index = position - 1 if position > 0 else len(shown) + position
+        if 0 <= index < len(shown):
+            out.append(shown[index])
+        else:
+            r.bad_refs = True
+    return out
+
+
+def _position(ref: str) -> int:
+    digits = re.search(r"\d+", ref)
+    if digits and not re.search(r"\d(?:st|nd|rd|th)", ref):
+        return int(digits.group())
+    for word in ref.split():
+        if word in ORDINALS:
+            return ORDINALS[word]
+        if word in NUMBER_WORDS and word not in ("one",) or word == "one" and "number" in ref:
+            return NUMBER_WORDS[word]
+    return int(digits.group()) if digits else 0
+
+
+def _read_unsupported(work: str, r: _Reading, shown: list[str]) -> str:
+    """Blank out wishes the catalog has no data for; `unsupported_wishes` reports them."""
+    for pattern, _ in UNSUPPORTED:
+        work = pattern.sub(lambda m: " " * len(m.group()), work)
+    return work
+
+
+def _read_rejection(work: str, r: _Reading, shown: list[str]) -> str:
+    """'none of those', 'something else': every shown item is rejected."""
+    def reject(m: re.Match[str]) -> None:
+        r.reject_shown = bool(shown)
+    work = _sub(_REJECT, work, reject)
+
+    def other(m: re.Match[str]) -> None:
+        r.reject_shown = bool(shown)
+        r.wants_other = True
+    return _sub(_OTHERS, work, other)
+
+
+def _read_explain(work: str, r: _Reading, shown: list[str]) -> str:
+    """'why #2?', 'why did you pick the third one', 'why these?'."""
+    def explain(m: re.Match[str]) -> None:
+        r.wants_explain = True
+        if m.group(1):
+            r.explain_items.extend(_refs(m.group(1), shown, r))
+        elif not r.explain_items and re.fullmatch(r"\W*", work[m.end():]):
+            r.explain_items.extend(shown)  # a bare "why?" asks about the whole list
+    return _sub(_WHY, work, explain)
+
+
+_FEEDBACK_PATTERNS: tuple[tuple[Verdict, re.Pattern[str]], ...] = tuple(
+    (verdict, re.compile(rf"\b{verb}\s+(?P<refs>{_REFS})")) for verdict, verb in
+    _FEEDBACK_VERBS.items()
+) + tuple(
+    (verdict, re.compile(rf"(?:^|\b)(?P<refs>{_REFS})\s+(?:(?:was|is|were|are|looks?|"
+                         rf"sounds?|seems?)\s+)?(?:(?:really|so|very|pretty|kinda|too)\s+)?"
+                         rf"{words}\b"))
+    for verdict, words in _VERDICT_WORDS.items()
+) + (("seen", re.compile(r"\b(?:(?:i'?ve|i\s+have|we'?ve)\s+)?(?:already\s+)?"
+                         r"(?:seen|watched|saw)\s*(?:(?:it|them|those|these)\s*)?"
+                         r"(?:all|already|before)?(?=\W*$)")),)
+
+
+def _read_feedback(work: str, r: _Reading, shown: list[str]) -> str:
+    """'loved #2', 'seen #1 and #3', 'the first one was boring', a bare 'seen it'."""
+    for verdict, pattern in _FEEDBACK_PATTERNS:
+        def record(m: re.Match[str], verdict: Verdict = verdict) -> None:
+            refs = m.groupdict().get("refs")
+            targets = _refs(refs, shown, r) if refs is not None else list(shown)
+            if verdict == "seen" and not targets and refs is not None and re.fullmatch(
+                    r"\s*(?:it|that|this)(?:\s+one)?\s*", refs):
+                targets = list(shown)  # "seen it" after a list: none of those are new
+            for item in targets:
+                r.feedback[item] = verdict
+        work = _sub(pattern, work, record)
+    return work
+
+
+def _read_similar_refs(work: str, r: _Reading, shown: list[str]) -> str:
+    """'more like the second one', 'like #2' point at shown items."""
+    pattern = re.compile(rf"\b(?:more\s+)?{_SIMILAR}\s+(?P<refs>{_REF}(?:\s*(?:,|and|&|or)?\s*"
+                         rf"{_REF})*)")
+
+    def similar(m: re.Match[str]) -> None:
+        items = _refs(m.group("refs"), shown, r)
+        r.like_items.extend(items)
+        r.like_from_shown = r.like_from_shown or bool(items)
+    return _sub(pattern, work, similar)
+
+
+def _read_similar_pronoun(work: str, r: _Reading, shown: list[str]) -> None:
+    """'something similar', 'more like that': the item liked this turn, or the one shown."""
+    if r.like_items or not _SIMILAR_NO_TARGET.search(work):
+        return
+    liked = [i for i, v in r.feedback.items() if v == "liked"]
+    items = liked or (shown[:1] if len(shown) == 1 else [])
+    r.like_items.extend(items)
+    r.like_from_shown = any(i in shown for i in items)
+
+
+def _read_refinements(work: str, r: _Reading, has_shown: bool) -> str:
+    """'darker', 'older', 'more': relative to the last turn when something was shown."""
+    if _MORE.match(work.strip()):
+        r.refinements.append("more")
+        return ""
+    for refinement, words in _REFINEMENTS:
+        pattern = re.compile(rf"\b(?:a\s+(?:bit|little)\s+|much\s+|even\s+|slightly\s+)?"
+                             rf"(?:{words})\b")
+        if has_shown and refinement in ("older", "newer") and re.search(
+                rf"\b(?:{words})\s+than\b", work):
+            continue  # "older than 1980" is a year bound, read with the periods
+        if pattern.search(work):
+            if has_shown or refinement not in ("darker", "lighter", "older", "newer"):
+                r.refinements.append(refinement)
+                work = pattern.sub(lambda m: " " * len(m.group()), work)
+            elif refinement in ("darker", "lighter"):
+                work = pattern.sub(" dark " if refinement == "darker" else " light ", work)
+    return work
+
+
+def _period(text: str) -> tuple[int, int]:
+    """First and last year of "1995", "the 90s", "early 80s", "nineties"."""
+    text = text.strip().removeprefix("the").strip()
+    for word, start in DECADE_WORDS.items():
+        if text.endswith(word):
+            return _part_of_decade(text, start)
+    digits = re.search(r"\d+", text)
+    if digits is None:
+        return 0, 0
+    number = digits.group()
+    if re.search(r"\d'?s\b", text):
+        start = int(number) if len(number) == 4 else (1900 if int(number) >= 20 else 2000) + int(
+            number)
+        return _part_of_decade(text, start)
+    return int(number), int(number)
+
+
+def _part_of_decade(text: str, start: int) -> tuple[int, int]:
+    if text.startswith("early"):
+        return start, start + 3
+    if text.startswith("mid"):
+        return start + 3, start + 6
+    if text.startswith("late"):
+        return start + 6, start + 9
+    return start, start + 9
+
+
+_PERIOD_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("range", re.compile(rf"\bbetween\s+(?P<a>{_PERIOD})\s+and\s+(?P<b>{_PERIOD})")),
+    ("range", re.compile(rf"(?:\bfrom\s+)?(?P<a>{_PERIOD})\s*(?:-|to|through|thru|until|till|"
+                         rf"and|or|&|/)\s*(?P<b>{_PERIOD})")),
+    ("after", re.compile(rf"\b(?P<w>after|since|post|newer\s+than|later\s+than|"
+                         rf"more\s+recent\s+than|from\s+after)\s*-?\s*(?P<a>{_PERIOD})")),
+    ("before", re.compile(rf"\b(?P<w>before|pre|prior\s+to|older\s+than|earlier\s+than|"
+                          rf"until|up\s+to|no\s+later\s+than)\s*-?\s*(?P<a>{_PERIOD})")),
+    ("in", re.compile(rf"(?:\b(?:from|in|of|during|made\s+in|released\s+in)\s+)?"
+                      rf"(?<![\w#])(?P<a>{_PERIOD})")),
+)
+
+
+def _read_periods(work: str, r: _Reading, last_year: int, has_shown: bool) -> str:
+    """Years, decades and ranges; each becomes a (min, max) the results must lie in."""
+    for kind, pattern in _PERIOD_PATTERNS:
+        def period(m: re.Match[str], kind: str = kind) -> None:
+            a_first, a_last = _period(m.group("a"))
+            said = " ".join(m.group().split())
+            if kind == "range":
+                b_first, b_last = _period(m.group("b"))
+                r.periods.append((min(a_first, b_first), max(a_last, b_last), said))
+            elif kind == "after":
+                since = m.group("w") == "since"
+                r.periods.append((a_first if since else a_last + 1, None, said))
+            elif kind == "before":
+                until = m.group("w") in ("until", "up to", "no later than")
+                r.periods.append((None, a_last if until else a_first - 1, said))
+            else:
+                r.periods.append((a_first, a_last, said))
+        work = _sub(pattern, work, period)
+
+    def old(m: re.Match[str]) -> None:
+        r.periods.append((None, OLD_BEFORE - 1, m.group()))
+    old_era, recent_era = _ERAS[has_shown]
+    work = _sub(old_era, work, old)
+
+    def recent(m: re.Match[str]) -> None:
+        if last_year:
+            r.periods.append((last_year - RECENT_YEARS + 1, None, m.group()))
+    return _sub(recent_era, work, recent)
+
+
+def _read_count(work: str, r: _Reading, grammar: _Grammar) -> str:
+    """'5 movies', 'three comedies', 'top 10', 'give me 3'; 'a movie' says nothing."""
+    def count(m: re.Match[str]) -> None:
+        word = m.group("top") or m.group("verb") or m.group("num")
+        value = int(word) if word.isdigit() else NUMBER_WORDS[word]
+        if r.count is None and value > 0:
+            r.count = min(value, MAX_COUNT)
+    # Only the number itself is consumed: the noun may still be a genre ("three comedies").
+    for m in list(grammar.count.finditer(work)):
+        count(m)
+        group = next(g for g in ("top", "verb", "num") if m.group(g))
+        work = work[:m.start(group)] + " " * len(m.group(group)) + work[m.end(group):]
+    return work
+
+
+def _read_genres(work: str, r: _Reading, grammar: _Grammar) -> str:
+    """Lasting tastes first, then negated genres, then the genres asked for."""
+    def genres_in(text: str) -> list[str]:
+        return [g for m in grammar.genre.finditer(text) for g in _genres_of(m.group(), grammar)]
+
+    def liking(m: re.Match[str]) -> None:
+        for g in genres_in(m.group("genres")):
+            r.preferences[g] = Preference(key=f"genre:{g}", polarity="like",
+                                          text=_said(m.group()))
+            r.liked_genres.append(g)
+    work = _sub(grammar.liking, work, liking)
+
+    def negated(m: re.Match[str]) -> None:
+        lasting = bool(_LASTING_AVOID.search(m.group("neg")))  # "I hate horror", not "no horror"
+        for g in genres_in(m.group("genres")):
+            (r.avoided_genres if lasting else r.genres_out).append(g)
+            r.preferences[g] = Preference(key=f"genre:{g}", polarity="avoid",
+                                          text=_said(m.group()))
+        _keep_thematic(m.group("genres"), r, grammar, negated=True)
+    work = _sub(grammar.negated, work, negated)
+
+    def wanted(m: re.Match[str]) -> None:
+        r.genres_in.extend(_genres_of(m.group(), grammar))
+        _keep_thematic(m.group(), r, grammar, negated=False)
+    return _sub(grammar.genre, work, wanted)
+
+
+def _genres_of(phrase: str, grammar: _Grammar) -> tuple[str, ...]:
+    p = phrase.strip()
+    for candidate in (p, p.removesuffix("s"), p.removesuffix("es")):
+        if candidate in grammar.genres:
+            return grammar.genres[candidate]
+    return ()
+
+
+def _keep_thematic(text: str, r: _Reading, grammar: _Grammar, negated: bool) -> None:
+    """Loose synonyms ("heist", "space") also go to the query, where they say more."""
+    if negated:
+        return
+    for phrase in grammar.thematic:
+        if re.search(rf"(?<![\w-]){re.escape(phrase)}(?:e?s)?(?![\w-])", text):
+            r.query.append(phrase)
+
+
+def _said(text: str) -> str:
+    return " ".join(text.split())[:200]
+
+
+def _query_words(work: str) -> list[str]:
+    words = re.findall(r"[a-z0-9][a-z0-9'-]*", work)
+    return [w for w in words if w not in STOPWORDS and w not in _NOT_QUERY and w not in VAGUE and
+            any(c.isalpha() for c in w) and len(w) > 1]
+
+
+_NOT_QUERY = frozenset({
+    "loved", "liked", "hated", "enjoyed", "disliked", "seen", "saw", "why", "explain",
+    "similar", "such", "recommend", "recommended", "suggest", "suggested", "pick", "picked",
+    "choose", "chose", "showed", "actually", "now", "yet", "though", "please", "thanks",
+    "love", "hate", "enjoy", "prefer", "dont", "don't", "didn't", "didnt", "can't", "cant",
+    "won't", "wouldn't", "isn't", "aren't", "something", "anything", "some", "me", "them",
+    "number", "last", "first", "second", "third", "one", "movie", "movies", "lol", "hmm",
+    "top",
+})
+
+
+def _decide(text: str, r: _Reading, shown_count: int) -> Intent:
+    """Pick the intent's kind from what was read, and build it."""
+    year_min, year_max, conflict = _year_bounds(r.periods)
+    lower = text.lower()
+    asks = bool(r.genres_in or r.genres_out or year_min or year_max or r.count or r.like_items
+                or r.query or _REQUEST.search(lower))
+    # A lasting taste stated alongside a request shapes that request too.
+    genres_out = list(dict.fromkeys(r.genres_out + (r.avoided_genres if asks else [])))
+    wanted = r.genres_in + (r.liked_genres if asks else [])
+    genres_in = [g for g in dict.fromkeys(wanted) if g not in genres_out]  # "not" wins
+    intent = Intent(
+        kind="recommend",
+        constraints=Constraints(genres_in=genres_in, genres_out=genres_out, year_min=year_min,
+                                year_max=year_max, count=r.count),
+        query=" ".join(dict.fromkeys(r.query[:MAX_QUERY_WORDS]))[:MAX_QUERY_CHARS],
+        like_items=list(dict.fromkeys(r.like_items)),
+        unresolved_titles=list(dict.fromkeys(r.unresolved)),
+        feedback=[Feedback(item=i, verdict=v) for i, v in r.feedback.items()],
+        reject_shown=r.reject_shown,
+        explain_items=list(dict.fromkeys(r.explain_items)),
+        refinements=list(dict.fromkeys(r.refinements)),
+        preferences=list(r.preferences.values()),
+    )
+
+    def answer(kind: str, question: str = "") -> Intent:
+        return intent.model_copy(update={"kind": kind, "question": question})
+
+    follow_up = shown_count > 0 and bool(
+        r.refinements or r.wants_other or r.like_from_shown or _REFINE_LEAD.match(lower)
+        or (asks and not _FRESH_REQUEST.search(lower)))
+    if conflict:
+        return answer("clarify", conflict)
+    if r.wants_explain:
+        if intent.explain_items:
+            return answer("explain")
+        return answer("clarify", _missing(intent) if intent.unresolved_titles else
+                      EXPLAIN_WHICH if shown_count else NOTHING_SHOWN)
+    if intent.feedback or intent.reject_shown:
+        if asks or r.refinements or r.wants_other:
+            return answer("refine" if follow_up else "recommend")
+        return answer("feedback")
+    if r.bad_refs and not asks:
+        return answer("clarify", _which(shown_count))
+    if r.refinements or r.wants_other or r.like_from_shown:
+        return answer("refine" if shown_count else "recommend")
+    if intent.preferences and not asks:
+        return intent.model_copy(update={"kind": "edit_profile", "constraints": Constraints()})
+    if asks:
+        if intent.unresolved_titles and not (intent.like_items or r.query or genres_in
+                                             or genres_out or year_min or year_max):
+            return answer("clarify", _missing(intent))
+        return answer("refine" if follow_up else "recommend")
+    if intent.unresolved_titles:
+        return answer("clarify", _missing(intent))
+    return answer("clarify", VAGUE_QUESTION)
+
+
+def _year_bounds(periods: list[tuple[int | None, int | None, str]]
+                 ) -> tuple[int | None, int | None, str]:
+    """Intersect every period mentioned; when nothing is left, say which ones conflict."""
+    lows = [(lo, said) for lo, _, said in periods if lo is not None]
+    highs = [(hi, said) for _, hi, said in periods if hi is not None]
+    low = max(lows) if lows else None
+    high = min(highs) if highs else None
+    if low is not None and high is not None and low[0] > high[0]:
+        return low[0], high[0], (
+            f"You asked for \"{high[1]}\" and \"{low[1]}\", which cannot both hold. "
+            "Which one did you mean?")
+    return (low[0] if low else None), (high[0] if high else None), ""
+
+
+def _missing(intent: Intent) -> str:
+    names = ", ".join(f"\"{t}\"" for t in intent.unresolved_titles[:3])
+    return (f"I couldn't find {names} in the catalog. Is there another movie you liked, "
+            "or a genre or mood you're after?")
+
+
+def _which(shown_count: int) -> str:
+    if not shown_count:
+        return NOTHING_SHOWN
+    return f"I showed {shown_count} movies; which one do you mean (1 to {shown_count})?"
