@@ -6,6 +6,7 @@ imported lazily so that `import agentic_recsys.errors` (and the CLI's --help) st
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -17,7 +18,6 @@ __all__ = ["App", "open"]
 def __getattr__(name: str) -> Any:
     """Load `App` and `open` on first use."""
     if name in __all__:
-        from agentic_recsys import app
-
+        app = importlib.import_module("agentic_recsys.app")
         return getattr(app, name)
     raise AttributeError(f"module 'agentic_recsys' has no attribute {name!r}")

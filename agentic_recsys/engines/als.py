@@ -22,11 +22,11 @@ class ALSConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    factors: int = Field(default=64, ge=1)
-    regularization: float = Field(default=0.05, ge=0)
+    factors: int = Field(default=32, ge=1)
+    regularization: float = Field(default=0.01, ge=0)
     alpha: float = Field(default=1.0, gt=0, description="confidence of an observed event")
     iterations: int = Field(default=15, ge=1)
-    half_life: float | None = Field(default=None, gt=0, description="history items; None: all")
+    half_life: float | None = Field(default=10.0, gt=0, description="history items; None: all")
     seed: int = 0
 
 
@@ -43,12 +43,12 @@ class ALS:
     def fit(self, dataset: Dataset, train: np.ndarray) -> ALS:
         """Factorise the training user x item matrix on one thread."""
         c = self.config
-        model = AlternatingLeastSquares(
-            factors=c.factors, regularization=c.regularization, alpha=c.alpha,
-            iterations=c.iterations, num_threads=1, random_state=c.seed,
-        )
         users_items = dataset.interactions.subset(train).matrix(len(dataset.items))
         with threadpool_limits(1):
+            model = AlternatingLeastSquares(
+                factors=c.factors, regularization=c.regularization, alpha=c.alpha,
+                iterations=c.iterations, num_threads=1, random_state=c.seed,
+            )
             model.fit(users_items, show_progress=False)
         self.item_factors = np.ascontiguousarray(model.item_factors, dtype=np.float32)
         self.gram = self.item_factors.T @ self.item_factors

@@ -16,9 +16,9 @@ class ItemKNNConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    neighbours: int = Field(default=100, ge=1, description="similar items kept per item")
+    neighbours: int = Field(default=50, ge=1, description="similar items kept per item")
     shrinkage: float = Field(default=10.0, ge=0, description="damps similarities on few users")
-    half_life: float | None = Field(default=10.0, gt=0, description="history items; None: all")
+    half_life: float | None = Field(default=2.0, gt=0, description="history items; None: all")
 
 
 class ItemKNN:

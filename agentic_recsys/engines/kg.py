@@ -20,9 +20,9 @@ class KGConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    max_item_share: float = Field(default=0.05, gt=0, le=1,
+    max_item_share: float = Field(default=0.25, gt=0, le=1,
                                   description="drop entities linked to more of the catalog")
-    half_life: float | None = Field(default=10.0, gt=0, description="history items; None: all")
+    half_life: float | None = Field(default=3.0, gt=0, description="history items; None: all")
 
 
 class KnowledgeGraph:

@@ -21,7 +21,7 @@ class RecentPopularityConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    half_life_days: float = Field(default=3.0, gt=0, description="an event this old counts 1/2")
+    half_life_days: float = Field(default=10.0, gt=0, description="an event this old counts 1/2")
     window_half_lives: float = Field(default=4.0, gt=0, description="older events are ignored")
 
 

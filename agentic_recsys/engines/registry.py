@@ -15,7 +15,10 @@ from agentic_recsys.engines.sequential import Sequential, SequentialConfig
 
 
 class EngineConfigs(BaseModel):
-    """One config per engine; the field name is the engine's name."""
+    """One config per engine; the field name is the engine's name.
+
+    The engines' defaults are the values `ars eval offline` chose on MovieLens-100K.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

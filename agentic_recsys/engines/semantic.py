@@ -31,7 +31,7 @@ class SemanticConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    half_life: float | None = Field(default=5.0, gt=0, description="history items; None: all")
+    half_life: float | None = Field(default=3.0, gt=0, description="history items; None: all")
 
 
 class Semantic:

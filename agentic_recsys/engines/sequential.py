@@ -1,7 +1,8 @@
-"""Item-to-item transitions: what users chose soon after the profile's latest items.
+"""Item-to-item transitions: what users chose right around the profile's latest items.
 
-In the training sequences, item B following item A within a few steps is counted
-(nearer steps count more); a profile is scored from its last few items, newest first.
+In the training sequences, item B within a few steps of item A is counted (nearer steps
+count more); a profile is scored from its last few items, newest first. Both directions
+count by default: many events share a timestamp, so their order is partly arbitrary.
 """
 
 from __future__ import annotations
@@ -20,14 +21,15 @@ class SequentialConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    window: int = Field(default=3, ge=1, description="B counts if within this many steps of A")
-    recent: int = Field(default=5, ge=1, description="latest history items used")
-    half_life: float = Field(default=2.0, gt=0, description="in history items")
+    window: int = Field(default=10, ge=1, description="B counts if within this many steps of A")
+    both_directions: bool = Field(default=True, description="count B before A as well")
+    recent: int = Field(default=20, ge=1, description="latest history items used")
+    half_life: float = Field(default=3.0, gt=0, description="in history items")
     seed: int = Field(default=0, description="orders events with equal timestamps")
 
 
 class Sequential:
-    """Scores items by row-normalised transition counts from the recent history items."""
+    """Scores items by transition probabilities from the recent history items."""
 
     name = "sequential"
 
@@ -44,9 +46,13 @@ class Sequential:
         same_user = np.repeat(np.arange(len(histories)), np.diff(histories.indptr))
         for gap in range(1, self.config.window + 1):
             ok = same_user[:-gap] == same_user[gap:]
-            sources.append(histories.items[:-gap][ok])
-            targets.append(histories.items[gap:][ok])
-            weights.append(np.full(int(ok.sum()), 1.0 / gap, dtype=np.float32))
+            before, after = histories.items[:-gap][ok], histories.items[gap:][ok]
+            pairs = [(before, after), (after, before)] if self.config.both_directions else [
+                (before, after)]
+            for source, target in pairs:
+                sources.append(source)
+                targets.append(target)
+                weights.append(np.full(len(source), 1.0 / gap, dtype=np.float32))
         a, b, w = np.concatenate(sources), np.concatenate(targets), np.concatenate(weights)
         counts = sparse.csr_matrix((np.ones_like(w), (b, a)), shape=(n, n))
         weighted = sparse.csr_matrix((w, (b, a)), shape=(n, n))
@@ -64,7 +70,7 @@ class Sequential:
         return np.asarray(self.follows @ h.astype(np.float32), dtype=np.float32).ravel()
 
     def explain(self, profile: Profile, item: int) -> Evidence | None:
-        """Name the recent item it most often followed."""
+        """Name the recent item it was most often chosen next to."""
         recent, weights = self._recent(profile)
         if len(recent) == 0:
             return None
@@ -76,7 +82,7 @@ class Sequential:
         liked = int(recent[best])
         times = int(self.counts[item, liked])
         return Evidence(self.name, float(values[best]), because=liked,
-                        detail=f"chosen soon after it {times} times")
+                        detail=f"chosen within {self.config.window} steps of it {times} times")
 
     def _recent(self, profile: Profile) -> tuple[np.ndarray, np.ndarray]:
         recent = np.asarray(profile.history[-self.config.recent :], dtype=np.int64)

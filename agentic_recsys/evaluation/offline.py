@@ -31,11 +31,13 @@ Params = dict[str, float | int | None]
 
 DEFAULT_GRIDS: dict[str, list[Params]] = {
     "recent_popularity": [{"half_life_days": d} for d in (1.0, 3.0, 10.0)],
-    "itemknn": [{"neighbours": n, "half_life": h} for n in (50, 200) for h in (None, 10.0, 3.0)],
-    "als": [{"factors": f, "regularization": r} for f in (32, 64, 128) for r in (0.01, 0.1)],
+    "itemknn": [{"neighbours": n, "half_life": h} for n in (50, 200) for h in (None, 5.0, 2.0)],
+    "als": [{"factors": f, "regularization": r, "half_life": h}
+            for f in (32, 64, 128) for r in (0.01, 0.1) for h in (None, 10.0)],
     "semantic": [{"half_life": h} for h in (None, 10.0, 3.0)],
     "kg": [{"half_life": h} for h in (None, 10.0, 3.0)],
-    "sequential": [{"window": w, "recent": r} for w in (1, 3, 5) for r in (3, 10)],
+    "sequential": [{"window": w, "recent": r, "half_life": h}
+                   for w in (3, 10) for r in (10, 20) for h in (2.0, 3.0)],
 }
 
 
