@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from agentic_recsys.app import App
 from agentic_recsys.cli.chat_commands import Local, parse_line
 from agentic_recsys.cli.chat_render import item_facts
 from agentic_recsys.cli.chat_turns import open_session
 from agentic_recsys.errors import ArsError
-from agentic_recsys.session import Session, TurnResult
+
+if TYPE_CHECKING:
+    from agentic_recsys.app import App
+    from agentic_recsys.session import Session, TurnResult
 
 
 def turn_record(app: App, message: str, result: TurnResult) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
@@ -22,7 +22,9 @@ from agentic_recsys.data.dataset import Dataset, Items
 from agentic_recsys.graphs.context import Context
 from agentic_recsys.graphs.state import ModelUse
 from agentic_recsys.llm import ROLES
-from agentic_recsys.session import ThreadInfo, TurnResult
+
+if TYPE_CHECKING:
+    from agentic_recsys.session import ThreadInfo, TurnResult
 
 # What the graph does next once a node has finished: the spinner's label.
 NEXT_ACTIVITY = {
@@ -79,7 +81,7 @@ def items_table(items: Items, item_ids: list[str], explanations: dict[str, str])
     table.add_column("title", ratio=3)
     table.add_column("year", justify="right")
     table.add_column("genres", ratio=2, style="cyan")
-    table.add_column("why", ratio=4, style="dim")
+    table.add_column("why", ratio=5, style="dim")
     for rank, fact in enumerate(item_facts(items, item_ids, explanations), 1):
         table.add_row(str(rank), fact["title"], str(fact["year"] or ""),
                       ", ".join(fact["genres"]), fact["why"])
@@ -106,18 +108,19 @@ def reply_prose(result: TurnResult) -> list[str]:
 
 
 def models_line(models: Iterable[ModelUse], seconds: float | None = None) -> Text:
-    """Write a quiet footer: which model each role used this turn, LLM calls, time."""
+    """Write a quiet footer: the roles each model served this turn, LLM calls, time."""
     uses = list(models)
-    parts = []
+    roles: dict[str, list[str]] = {}
     for use in uses:
-        mark = " (fell back to rules)" if use.fell_back else ""
         calls = f" ×{use.calls}" if use.calls else ""
-        parts.append(f"{use.role} {use.model}{calls}{mark}")
+        fell_back = " (fell back to rules)" if use.fell_back else ""
+        roles.setdefault(use.model, []).append(f"{use.role}{calls}{fell_back}")
+    parts = [f"{', '.join(names)}: {model}" for model, names in roles.items()]
     total = sum(u.calls for u in uses)
-    tail = [f"{total} LLM call{'s' if total != 1 else ''}"]
+    parts.append(f"{total} LLM call{'s' if total != 1 else ''}")
     if seconds is not None:
-        tail.append(f"{seconds:.1f} s")
-    return Text(" · ".join([*parts, *tail]), style="dim")
+        parts.append(f"{seconds:.1f} s")
+    return Text(" · ".join(parts), style="dim")
 
 
 def help_table() -> Table:
@@ -126,7 +129,7 @@ def help_table() -> Table:
     table.add_column(style="bold")
     table.add_column()
     for entry in HELP:
-        table.add_row(entry.usage, entry.meaning)
+        table.add_row(Text(entry.usage), Text(entry.meaning))
     return table
 
 
@@ -145,14 +148,16 @@ def threads_table(threads: list[ThreadInfo], current: str) -> Table:
 class TurnView:
     """A turn on screen while it runs: a spinner naming the current step, streamed text.
 
-    Tokens that start a JSON object are structured output for the program, not prose, so
-    only the spinner shows while they arrive.
+    Text shows only while it is being written: a reply arriving whole (written by rules)
+    is printed with its table once the turn ends, and tokens that start a JSON object
+    are structured output for the program, not prose.
     """
 
     def __init__(self, console: Console) -> None:
         self.console = console
         self.activity = FIRST_ACTIVITY
         self.streamed = ""
+        self.chunks = 0
         self._start = time.monotonic()
         self._live = Live(self, console=console, transient=True, refresh_per_second=12)
 
@@ -170,12 +175,13 @@ class TurnView:
     def token(self, text: str) -> None:
         """More of the reply, as an LLM writes it."""
         self.streamed += text
+        self.chunks += 1
 
     def __rich__(self) -> RenderableType:
         seconds = time.monotonic() - self._start
         spinner = Spinner("dots", Text(f"{self.activity}… {seconds:.0f}s", style="dim"))
         prose = self.streamed.lstrip()
-        if not prose or prose.startswith(("{", "[", "```")):
+        if self.chunks < 2 or prose.startswith(("{", "[", "```")):
             return spinner
         return Group(Text(prose), spinner)
 

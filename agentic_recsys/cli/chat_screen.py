@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable
 
 from rich.console import Console
@@ -27,6 +28,7 @@ from agentic_recsys.errors import ArsError
 from agentic_recsys.llm import parse_spec
 from agentic_recsys.session import Session, TurnResult
 
+log = logging.getLogger(__name__)
 MEMORY_EPISODES_SHOWN = 5  # /memory lists the latest episodes only; the rest are counted
 
 
@@ -66,6 +68,10 @@ class ChatScreen:
                     self.turn(command.message)
             except ArsError as e:
                 self.console.print(f"[bold red]error:[/] {escape(str(e))}")
+            except Exception as e:  # a bug must not end the chat; the thread is saved anyway
+                log.exception("turn failed")
+                self.console.print(f"[bold red]unexpected error:[/] {escape(repr(e))} "
+                                   "(details in the chat log); the conversation is saved")
         self.console.print(f"Bye. To go on later: [bold]ars chat --thread "
                            f"{self.session.thread_id}[/]", highlight=False)
 
@@ -90,7 +96,8 @@ class ChatScreen:
             self.console.print("[dim](stopped)[/]")
             return
         assert result is not None, "a turn ends with its result"
-        show_reply(self.console, self.app.dataset.items, result, paced=not view.streamed)
+        written_by_llm = any(u.role == "explainer" and u.calls for u in result.models)
+        show_reply(self.console, self.app.dataset.items, result, paced=not written_by_llm)
         self.console.print(models_line(result.models, result.seconds))
 
     def show_last_reply(self) -> None:

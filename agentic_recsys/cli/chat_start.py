@@ -6,13 +6,14 @@ long step shows a progress bar or a spinner.
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-import agentic_recsys
+from agentic_recsys import app as apps
 from agentic_recsys.app import App
 from agentic_recsys.cli.chat_input import line_reader
 from agentic_recsys.cli.chat_json import run_json
@@ -26,6 +27,7 @@ from agentic_recsys.llm import parse_spec
 from agentic_recsys.session import Session
 
 HISTORY_FILE = "chat_history"
+LOG_FILE = "chat.log"
 
 
 def start_chat(data: Path, user: str, thread: str | None, model: str | None,
@@ -36,6 +38,7 @@ def start_chat(data: Path, user: str, thread: str | None, model: str | None,
     if model:
         context.model = parse_spec(model).text
     app = open_app(data, console)
+    log_to_file(app.dataset.state_dir / LOG_FILE)
     load_models(context, console)
     session = open_session(app, user, thread, context)
     if json_mode:
@@ -57,7 +60,17 @@ def open_app(data: Path, console: Console) -> App:
         def report(step: str, fraction: float) -> None:
             progress.update(task, description=step, completed=fraction)
 
-        return agentic_recsys.open(data, progress=report)
+        return apps.open(data, progress=report)
+
+
+def log_to_file(path: Path) -> None:
+    """Send library warnings to a file, not across the conversation.
+
+    A chat user is rarely a dataset user, so the engines' "unknown user" warning is routine.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(filename=path, level=logging.WARNING, force=True,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def run_screen(console: Console, app: App, session: Session) -> None:

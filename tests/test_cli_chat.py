@@ -1,0 +1,157 @@
+"""`ars chat` driven as a person would: the real console script in a pseudo-terminal.
+
+A conversation with a request, feedback, /why, /memory and /quit; then a new process
+resumes it and "more" brings items not shown before. Also --json through a pipe, and the
+one-line error when there is no dataset.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pexpect
+import pytest
+
+import agentic_recsys
+from agentic_recsys.data.dataset import Dataset
+
+ARS = str(Path(sys.executable).with_name("ars"))
+TIMEOUT = 600  # the first process may build the indexes; other tests share the 2 cores
+# A fresh prompt: prompt_toolkit turns on bracketed paste, then draws it (the redraw of an
+# accepted line, "you › a funny 90s movie", is not preceded by that switch).
+PROMPT = re.compile(r"\x1b\[\?2004h[^\n]*?you › ")
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]|\r")
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def env(ml100k_dir: Path) -> dict[str, str]:
+    """A terminal-like environment; all the chat writes goes to the dataset folder."""
+    return {
+        **os.environ, "ARS_DATA": str(ml100k_dir), "ARS_MODEL": "none",
+        "TERM": "xterm-256color", "NO_COLOR": "1", "PROMPT_TOOLKIT_NO_CPR": "1",
+        "COLUMNS": "160", "LINES": "50", "OPENBLAS_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1",
+    }
+
+
+@pytest.fixture
+def user() -> str:
+    """A fresh user, so memory and threads start empty even on a shared dataset folder."""
+    return f"pty-{uuid.uuid4().hex[:8]}"
+
+
+def spawn(env: dict[str, str], *args: str) -> pexpect.spawn:
+    child = pexpect.spawn(ARS, ["chat", *args], env=env, encoding="utf-8",
+                          timeout=TIMEOUT, dimensions=(50, 160))
+    child.logfile_read = sys.stdout  # shown by pytest when a test fails
+    return child
+
+
+def until_prompt(child: pexpect.spawn) -> str:
+    """Everything printed up to the next prompt, without terminal escapes."""
+    child.expect(PROMPT)
+    return ANSI.sub("", child.before)
+
+
+def say(child: pexpect.spawn, line: str) -> str:
+    child.sendline(line)
+    return until_prompt(child)
+
+
+def title(dataset: Dataset, item_id: str) -> str:
+    return dataset.items.titles[dataset.items.index[item_id]]
+
+
+def shown_items(data: Path, user: str, thread: str) -> list[str]:
+    """The items of the thread's last reply, read from its checkpoint."""
+    return list(agentic_recsys.open(data).session(user, thread).values()["items"])
+
+
+def test_a_conversation_goes_on_in_a_new_process(
+    env: dict[str, str], user: str, ml100k_dir: Path, ml100k: Dataset
+) -> None:
+    child = spawn(env, "--user", user)
+    banner = until_prompt(child)
+    thread = re.findall(r"conversation (\w+)", banner)[0]
+    assert "(new)" in banner and "rules" in banner and "1,682 items" in banner
+
+    reply = say(child, "a funny 90s movie")
+    first = shown_items(ml100k_dir, user, thread)
+    assert len(first) >= 3
+    assert title(ml100k, first[0])[:20] in reply and "genres" in reply and "why" in reply
+
+    liked = title(ml100k, first[0])
+    reply = say(child, "/like 1")
+    assert "liked" in reply and liked[:20] in reply
+    latest = shown_items(ml100k_dir, user, thread)
+
+    reply = say(child, "/why 2")
+    assert title(ml100k, latest[1])[:20] in reply and "not in my last list" not in reply
+
+    reply = say(child, "/memory")
+    assert liked[:20] in reply
+
+    assert "not_a_command" not in say(child, "/not_a_command")  # one line, the chat goes on
+    child.sendline("/quit")
+    child.expect("Bye")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+    child = spawn(env, "--user", user)
+    until_prompt(child)
+    assert thread in say(child, "/threads")
+    resumed = say(child, f"/resume {thread}")
+    assert title(ml100k, first[1])[:20] in resumed  # the last reply, shown again
+    reply = say(child, "/more")
+    more = shown_items(ml100k_dir, user, thread)
+    assert more and not set(more) & (set(first) | set(latest))
+    assert title(ml100k, more[0])[:20] in reply
+    child.sendeof()  # Ctrl-D quits too
+    child.expect("Bye")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_json_mode_prints_one_object_per_turn(env: dict[str, str], user: str) -> None:
+    messages = "a funny 90s movie\n/like 1\n\nsomething older\n"
+    run = subprocess.run([ARS, "chat", "--json", "--user", user], input=messages, env=env,
+                         capture_output=True, text=True, timeout=TIMEOUT, check=False)
+    assert run.returncode == 0, run.stderr
+    turns = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [t["message"] for t in turns] == ["a funny 90s movie", "I liked #1", "something older"]
+    first, feedback, older = turns
+    assert set(first) == {"message", "reply", "items", "question", "models", "llm_calls",
+                          "seconds", "thread_id"}
+    assert len({t["thread_id"] for t in turns}) == 1
+    assert first["items"] and set(first["items"][0]) == {"id", "title", "year", "genres", "why"}
+    assert first["items"][0]["title"] in feedback["reply"]
+    assert all(m["model"] == "rules" for m in first["models"]) and first["llm_calls"] == 0
+    assert older["items"] and not {i["id"] for i in older["items"]} & {
+        i["id"] for i in first["items"]}
+    assert "\x1b[" not in run.stdout
+
+
+def test_no_dataset_is_one_line_saying_how_to_prepare_it(env: dict[str, str],
+                                                         tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    run = subprocess.run([ARS, "chat", "--data", str(missing)], env=env, capture_output=True,
+                         text=True, timeout=TIMEOUT, check=False)
+    assert run.returncode == 2
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in run.stderr
+    assert f"ars data movielens-100k --out {missing}" in lines[0]
+
+
+def test_help_documents_the_exit_codes(env: dict[str, str]) -> None:
+    run = subprocess.run([ARS, "chat", "--help"], env=env, capture_output=True, text=True,
+                         timeout=TIMEOUT, check=True)
+    assert "130 interrupted" in run.stdout and "2 bad input" in run.stdout
