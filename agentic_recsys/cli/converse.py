@@ -69,10 +69,11 @@ def results_table(report: ConverseReport) -> Table:
     """One row per system: success, average turns, the success curve, LLM calls, latency."""
     n = report.metrics[0].episodes if report.metrics else 0
     table = Table(title=f"{report.dataset}: {n} simulated users ({report.simulator}), "
-                        f"seed {report.seed}, Hit@{TOP_K} within {MAX_TURNS} turns")
-    table.add_column("system")
-    for header in ("success", "avg turns", *(f"by t{t}" for t in range(1, MAX_TURNS + 1)),
-                   "LLM calls/turn", "p50 s", "p95 s"):
+                        f"seed {report.seed}, Hit@{TOP_K} within {MAX_TURNS} turns",
+                  caption="turns: average, a failure counts 6; t1..t5: found by that turn")
+    table.add_column("system", no_wrap=True)
+    for header in (f"Hit@{TOP_K}", "turns", *(f"t{t}" for t in range(1, MAX_TURNS + 1)),
+                   "LLM/turn", "p50 s", "p95 s"):
         table.add_column(header, justify="right")
     for i, m in enumerate(report.metrics):
         table.add_row(

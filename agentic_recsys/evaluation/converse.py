@@ -21,7 +21,7 @@ from typing import Literal, Protocol
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-import agentic_recsys
+from agentic_recsys.app import open as open_app
 from agentic_recsys.data.dataset import (
     STATE_DIR,
     Dataset,
@@ -119,7 +119,7 @@ def run_converse(
     with tempfile.TemporaryDirectory(prefix="ars-converse-") as tmp:
         work = Path(tmp) / cached.name
         shutil.copytree(cached, work, ignore=shutil.ignore_patterns(STATE_DIR))
-        app = agentic_recsys.open(work)
+        app = open_app(work)
         baselines = fitted_baselines(app.dataset, [(POPULARITY_BASELINE, Popularity()),
                                                    (ALS_BASELINE, ALS())], config.seed)
         systems: dict[str, StartConversation] = {

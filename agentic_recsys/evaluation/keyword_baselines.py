@@ -51,11 +51,11 @@ class KeywordFilters:
         self._hear_years(text)
 
     def _hear_years(self, text: str) -> None:
-        spans: list[tuple[int, int]] = []
+        spans: list[tuple[int | None, int | None]] = []
         for m in BEFORE.finditer(text):
-            spans.append((0, int(m.group(1)) - 1))
+            spans.append((None, int(m.group(1)) - 1))
         for m in AFTER.finditer(text):
-            spans.append((int(m.group(1)) + 1, 9999))
+            spans.append((int(m.group(1)) + 1, None))
         bounded = {m.group(1) for p in (BEFORE, AFTER) for m in p.finditer(text)}
         for m in DECADE.finditer(text):
             start = int((m.group(1) or "19") + m.group(2) + "0")
@@ -67,8 +67,10 @@ class KeywordFilters:
             if m.group(1) not in bounded:
                 spans.append((int(m.group(1)) - AROUND, int(m.group(1)) + AROUND))
         for low, high in spans:
-            self.year_min = low if self.year_min is None else max(self.year_min, low)
-            self.year_max = high if self.year_max is None else min(self.year_max, high)
+            if low is not None:
+                self.year_min = low if self.year_min is None else max(self.year_min, low)
+            if high is not None:
+                self.year_max = high if self.year_max is None else min(self.year_max, high)
 
     def masks(self, dataset: Dataset) -> list[np.ndarray]:
         """List the allowed items, strictest first: all genres + years, any genre + years, ..."""
