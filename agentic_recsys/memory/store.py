@@ -73,14 +73,13 @@ class MemoryStore:
         `titles` (item id -> display title) makes feedback and episodes readable; the
         store itself never looks at a catalog.
         """
+        name = collection_name(user_id)
         if not (preferences or feedback or episode):
             return
         names = titles or {}
-        name = collection_name(user_id)
         with self._lock(name):
             for attempt in range(2):  # a server-side collection deleted by another process
-                collection = self._collection(name, create=True)
-                assert collection is not None
+                collection = self._existing(name) or self._created(name)
                 try:
                     with self.space.errors():
                         self._write(collection, preferences, feedback, episode, names)
@@ -141,7 +140,7 @@ class MemoryStore:
         """Forget the user entirely; how many memories were removed."""
         name = collection_name(user_id)
         with self._lock(name):
-            collection = self._collection(name, create=False)
+            collection = self._existing(name)
             if collection is None:
                 return 0
             with self.space.errors():
@@ -188,7 +187,7 @@ class MemoryStore:
 
     def _read(self, user_id: str, read: Callable[[Collection], T], empty: T) -> T:
         name = collection_name(user_id)
-        collection = self._collection(name, create=False)
+        collection = self._existing(name)
         if collection is None:
             return empty
         try:
@@ -198,18 +197,22 @@ class MemoryStore:
             self._forget(name)
             return empty
 
-    def _collection(self, name: str, create: bool) -> Collection | None:
+    def _existing(self, name: str) -> Collection | None:
         with self._guard:
             cached = self._collections.get(name)
         if cached is not None:
             return cached
-        collection = self.space.find(name)
-        if collection is None and create:
-            collection = self.space.create(name)
-        if collection is not None:
+        found = self.space.find(name)
+        if found is not None:
             with self._guard:
-                self._collections[name] = collection
-        return collection
+                self._collections[name] = found
+        return found
+
+    def _created(self, name: str) -> Collection:
+        created = self.space.create(name)
+        with self._guard:
+            self._collections[name] = created
+        return created
 
     def _forget(self, name: str) -> None:
         with self._guard:
