@@ -130,6 +130,10 @@ def assert_reads(intent: Intent, expected: dict[str, Any]) -> None:
     ("uplifting", dict(query="uplifting")),
     ("heist movies", dict(query="heist", genres_in=["Crime"])),
     ("time travel", dict(kind="recommend", query="time travel")),
+    ("what's popular?", dict(kind="recommend", refinements=["more_popular"], query="")),
+    ("best movies of all time", dict(refinements=["more_popular"], query="")),
+    ("I am 12 years old", dict(year_max=None, count=None)),
+    ("old school action", dict(year_max=1979, genres_in=["Action"])),
 ])
 def test_new_requests(items: Items, titles: TitleIndex, message: str,
                       expected: dict[str, Any]) -> None:
@@ -161,6 +165,9 @@ def test_new_requests(items: Items, titles: TitleIndex, message: str,
                                            preferences={"genre:Horror": "like"})),
     ("I hate westerns, recommend a comedy", dict(kind="recommend", genres_in=["Comedy"],
                                                  genres_out=["Western"])),
+    ("I don't want anything scary", dict(kind="recommend", genres_out=["Horror"])),
+    ("I'm not in the mood for anything too dark", dict(query="")),
+    ("why not horror?", dict(kind="recommend", genres_in=["Horror"], genres_out=[])),
     ("I love comedies, suggest one from the 80s", dict(kind="recommend", genres_in=["Comedy"],
                                                        year_min=1980, year_max=1989)),
 ])
@@ -197,6 +204,15 @@ def test_like_title_is_resolved_fuzzily(items: Items, titles: TitleIndex) -> Non
         item_id(items, "Sabrina", 1954)]
     assert_reads(parse("Fargo", items, titles), dict(kind="recommend",
                                                      like_items=[item_id(items, "Fargo")]))
+
+
+def test_several_titles_after_one_cue(items: Items, titles: TitleIndex) -> None:
+    pulp, dogs = item_id(items, "Pulp Fiction"), item_id(items, "Reservoir Dogs")
+    assert parse("something like Pulp Fiction and Reservoir Dogs", items, titles
+                 ).like_items == [pulp, dogs]
+    heat, fargo, toy = (item_id(items, t) for t in ("Heat", "Fargo", "Toy Story"))
+    assert_reads(parse("I've seen Heat, Fargo, and Toy Story", items, titles),
+                 dict(kind="feedback", feedback={heat: "seen", fargo: "seen", toy: "seen"}))
 
 
 def test_unknown_title_is_said_not_guessed(items: Items, titles: TitleIndex) -> None:
@@ -275,6 +291,19 @@ def test_title_feedback_without_anything_shown(items: Items, titles: TitleIndex)
     ("why Fargo?", dict(kind="explain", explain_items=["100"])),
     ("why?", dict(kind="explain", explain_items=SHOWN)),
     ("why these?", dict(kind="explain", explain_items=SHOWN)),
+    ("what's #3 about?", dict(kind="explain", explain_items=["181"])),
+    ("tell me more about the second one", dict(kind="explain", explain_items=["100"])),
+    ("is #2 any good?", dict(kind="explain", explain_items=["100"])),
+    # more feedback and refinement phrasings
+    ("I've seen the first two", dict(kind="feedback", feedback={"50": "seen", "100": "seen"})),
+    ("loved the last two", dict(kind="feedback", feedback={"1": "liked", "127": "liked"})),
+    ("seen 1 and 3", dict(kind="feedback", feedback={"50": "seen", "181": "seen"})),
+    ("not the first one", dict(kind="feedback", feedback={"50": "disliked"})),
+    ("meh", dict(kind="feedback", reject_shown=True)),
+    ("make it scarier", dict(kind="refine", refinements=["darker"], query="")),
+    ("less violent", dict(kind="refine", refinements=["lighter"])),
+    ("something from the 70s instead", dict(kind="refine", year_min=1970, query="")),
+    ("perfect, thanks", dict(kind="chitchat")),
     # references that point nowhere are asked about
     ("loved #9", dict(kind="clarify", feedback={})),
     ("loved it", dict(kind="clarify", feedback={})),  # which of the five?

@@ -19,6 +19,7 @@ from functools import lru_cache
 from agentic_recsys.agents.lexicon import (
     CHITCHAT,
     DECADE_WORDS,
+    MOODS,
     NUMBER_WORDS,
     ORDINALS,
     STOPWORDS,
@@ -60,7 +61,8 @@ _NOUN = (r"(?:movie|film|flick|pick|option|choice|recommendation|suggestion|titl
          r"selection)")
 # One shown item: "#2", "number 2", "the second one", "the 2nd movie", "the last one".
 _REF = (rf"(?:#\s?\d{{1,2}}|(?:number|no\.?|num\.?)\s?(?:\d{{1,2}}|{_NUM})\b|"
-        rf"(?:the\s+)?(?:{_ORD})(?:\s+{_NOUN}s?)?\b)")
+        rf"(?:the\s+)?(?:first|top|last)\s+(?:two|three|four|five|[2-5])(?:\s+{_NOUN}s?)?\b|"
+        rf"(?:the\s+)?(?:{_ORD})(?:\s+{_NOUN}s?)?\b|(?<![\w#.])\d{{1,2}}(?![\w.'])(?!\s+{_NOUN}s))")
 _PRONOUN = (r"(?:all\s+of\s+(?:them|those|these|it)|all\s+(?:three|four|five|\d)|them\s+all|"
             r"both(?:\s+of\s+them)?|those|these|them|it|that(?:\s+one)?|this(?:\s+one)?|all)")
 _REFS = rf"(?:{_REF}(?:\s*(?:,|and|&|or|\+)?\s*{_REF})*|{_PRONOUN})\b"
@@ -68,7 +70,8 @@ _FEEDBACK_VERBS: dict[Verdict, str] = {
     "liked": (r"(?:loved|liked|enjoyed|adored|dug|(?:i|we)\s+(?:really\s+|also\s+|do\s+)?"
               r"(?:love|like|enjoy|adore))"),
     "disliked": (r"(?:hated|disliked|didn'?t\s+(?:like|enjoy|love)|did\s+not\s+(?:like|enjoy)|"
-                 r"don'?t\s+like|do\s+not\s+like|can'?t\s+stand|not\s+a\s+fan\s+of|hate)"),
+                 r"don'?t\s+(?:like|want)|do\s+not\s+(?:like|want)|can'?t\s+stand|"
+                 r"not\s+a\s+fan\s+of|hate|not|no)"),
     "seen": r"(?:seen|watched|saw)(?:\s+already)?",
 }
 _VERDICT_WORDS: dict[Verdict, str] = {
@@ -79,16 +82,20 @@ _VERDICT_WORDS: dict[Verdict, str] = {
     "seen": r"(?:(?:i'?ve|i\s+have|i|we'?ve)\s+)?(?:already\s+)?(?:seen|watched)",
 }
 _REFINEMENTS: tuple[tuple[Refinement, str], ...] = (
-    ("darker", r"darker|grittier|bleaker|edgier|more\s+(?:serious|intense|dark|gritty)|"
-               r"heavier|less\s+(?:light|fun|funny|happy|cheerful)"),
+    ("darker", r"darker|grittier|bleaker|edgier|scarier|creepier|more\s+(?:serious|intense|"
+               r"dark|gritty|violent|disturbing)|heavier|less\s+(?:light|fun|funny|happy|"
+               r"cheerful)"),
     ("lighter", r"lighter|happier|funnier|sillier|brighter|more\s+(?:upbeat|fun|cheerful|"
-                r"lighthearted|light-hearted|light)|less\s+(?:dark|serious|heavy|intense)"),
+                r"lighthearted|light-hearted|light)|less\s+(?:dark|serious|heavy|intense|"
+                r"violent|scary|sad|depressing)"),
     ("older", r"older(?:\s+ones)?|earlier\s+ones|more\s+classic|less\s+recent"),
     ("newer", r"newer(?:\s+ones)?|more\s+recent|more\s+modern|less\s+old|later\s+ones"),
     ("less_popular", r"less\s+(?:popular|known|mainstream|famous)|lesser[- ]known|"
                      r"(?:more\s+)?obscure|hidden\s+gems?|underrated|deep\s+cuts?|niche"),
-    ("more_popular", r"more\s+(?:popular|mainstream|famous)|better[- ]known|well[- ]known|"
-                     r"blockbusters?"),
+    ("more_popular", r"(?:more\s+|most\s+)?(?:popular|mainstream|famous)|better[- ]known|"
+                     r"well[- ]known|blockbusters?|crowd[- ]pleasers?|top[- ]rated|"
+                     r"highest[- ]rated|(?:best|greatest)(?:\s+movies)?\s+of\s+all\s+time|"
+                     r"must[- ]see|everyone\s+(?:has\s+seen|loves)"),
     ("more_varied", r"more\s+(?:varied|variety|diverse|different)|mix\s+it\s+up|"
                     r"something\s+different|different\s+genres?"),
 )
@@ -99,13 +106,16 @@ _MORE = re.compile(r"^(?:(?:ok(?:ay)?|and|now|please|thanks|cool)\s*,?\s*)?(?:sh
 _REJECT = re.compile(
     r"\b(?:none\s+of\s+(?:those|these|them|that|the\s+above)|not\s+(?:those|these|them)\b|"
     r"(?:i\s+)?don'?t\s+(?:like|want)\s+(?:any\s+of\s+)?(?:those|these|them)\b|"
-    r"nothing\s+(?:there|here)|no\s+thanks|not\s+interested|nah|nope|"
+    r"nothing\s+(?:there|here)|no\s+thanks|not\s+interested|nah|nope|meh|"
     r"neither(?:\s+of\s+them)?)\b")
 _OTHERS = re.compile(r"\b(?:something|anything)\s+else\b|\b(?:other|different)\s+(?:ones|"
                      r"options|movies|films|picks)\b|\btry\s+again\b")
-_WHY = re.compile(rf"\b(?:why|explain|how\s+come)\b(?:\s+(?:did|do|would|have)\s+you)?"
+_WHY = re.compile(rf"\b(?:why(?!\s+not\b)|explain|how\s+come)\b(?:\s+(?:did|do|would|have)\s+you)?"
                   rf"(?:\s+(?:pick|choose|chose|recommend|suggest|include|show|select|add|"
-                  rf"put|give)(?:ed|s)?)?(?:\s+me)?(?:\s+(?:is|was))?(?:\s+({_REFS}))?")
+                  rf"put|give)(?:ed|s)?)?(?:\s+me)?(?:\s+(?:is|was))?(?:\s+({_REFS}))?|"
+                  rf"\b(?:tell\s+me\s+(?:more\s+)?about|more\s+(?:info|details|information)\s+"
+                  rf"(?:on|about)|what'?s|what\s+is|is|was)\s+({_REFS})(?:\s+(?:about|any\s+good|"
+                  rf"good|worth\s+(?:it|watching)|like))?(?=\W*$)")
 _SIMILAR = (r"(?:like|similar\s+to|such\s+as|as\s+good\s+as|in\s+the\s+vein\s+of|"
             r"along\s+the\s+lines\s+of|akin\s+to)")
 _SIMILAR_NO_TARGET = re.compile(r"\b(?:similar(?:\s+ones)?|like\s+(?:it|that|this)|"
@@ -118,7 +128,7 @@ _REQUEST = re.compile(r"\b(?:recommend|suggest|show\s+me|give\s+me|find\s+me|wha
 _FRESH_REQUEST = re.compile(r"\b(?:movies?|films?|flicks?|recommend|suggest|something|"
                             r"anything|i\s+want|i\s+need|looking\s+for)\b")
 _REFINE_LEAD = re.compile(r"^(?:but|only|just|same|and|also|now|instead|make\s+(?:it|them)|"
-                          r"what\s+about|how\s+about|what\s+if)\b")
+                          r"what\s+about|how\s+about|what\s+if)\b|\binstead\b")
 _YEAR = r"(?:18[89]\d|19\d\d|20[0-3]\d)(?![\d'\u2019s])"
 _DECADE_WORD = "|".join(sorted(DECADE_WORDS, key=len, reverse=True))
 _DECADE = (rf"(?:(?:early|mid|late)[- ]?)?(?:'?(?:(?:18|19|20)?\d0)'?s\b|"
@@ -129,21 +139,29 @@ _ERA_OLD = r"(?:old|classics?|vintage|golden\s+age|oldies|black\s+and\s+white)"
 _ERA_RECENT = r"(?:recent|newest|latest|modern|contemporary|new\s+releases?)"
 _ERAS = {
     has_shown: (
-        re.compile(rf"\b(?:{_ERA_OLD}{'' if has_shown else '|older'})\b"),
+        re.compile(rf"(?<!years )(?<!year )\b(?:{_ERA_OLD}{'' if has_shown else '|older'})\b"
+                   r"(?!\s+(?:enough|age|man|woman|friends?|days|times|self))"),
         re.compile(rf"(?<!more )\b(?:{_ERA_RECENT}{'' if has_shown else '|newer'})\b"),
     )
     for has_shown in (False, True)
 }
-_FILLER = (r"(?:(?:too|very|so|really|any|more|of|the|a|an|overly|super|remotely|"
-           r"particularly|real|that|kind\s+of|sort\s+of|cheesy|dumb)\s+){0,3}")
+_ADVERBS = (r"too|very|so|really|any|more|of|the|a|an|overly|super|remotely|particularly|"
+            r"real|that|kind\s+of|sort\s+of|cheesy|dumb")
+_FILLER = (rf"(?:(?:{_ADVERBS}|anything|something|stuff|movies?|films?|with|in|watching|"
+           rf"to\s+watch|to\s+see)\s+){{0,3}}")
+_LIST_FILLER = rf"(?:(?:{_ADVERBS})\s+){{0,3}}"
 _NEGATION = (r"(?:no|not|nothing|without|except|excluding|exclude|minus|avoid|skip|never|"
              r"anything\s+but|everything\s+but|anything\s+except|no\s+more|zero|"
              r"not\s+in\s+the\s+mood\s+for|sick\s+of|tired\s+of|enough\s+with|"
              r"(?:i\s+(?:(?:really|just|absolutely|totally|still)\s+)*)?(?:hate|dislike|don'?t\s+(?:like|want|love|enjoy|do)|"
              r"do\s+not\s+(?:like|want|enjoy)|can'?t\s+stand|am\s+not\s+into|'?m\s+not\s+into|"
              r"not\s+into|not\s+(?:a\s+)?(?:big\s+)?fan\s+of))")
-_LASTING_AVOID = re.compile(r"hate|dislike|don'?t|do not|can'?t|not into|fan of|sick|tired|"
-                            r"never|enough")
+# "I hate horror" is a lasting taste; "I don't want horror" is about this request only.
+_NEGATED_MOOD = re.compile(
+    rf"\b{_NEGATION}\s+{_FILLER}(?:"
+    + "|".join(re.escape(m) for m in sorted(MOODS, key=len, reverse=True)) + r")\b")
+_LASTING_AVOID = re.compile(r"hate|dislike|don'?t\s+(?:like|love|enjoy|do)|do\s+not\s+(?:like|"
+                            r"enjoy)|can'?t|not\s+into|fan\s+of|sick|tired|never|enough")
 _LIKING = (r"(?:(?:i|we)\s+(?:(?:really|do|actually|also|still|totally|absolutely|kinda|"
            r"just)\s+)*(?:like|love|enjoy|adore|prefer|dig|am\s+into|'m\s+into|"
            r"am\s+(?:a\s+)?(?:big\s+|huge\s+)?fan\s+of|'m\s+(?:a\s+)?(?:big\s+|huge\s+)?fan\s+of)"
@@ -228,13 +246,13 @@ def _grammar(vocab: tuple[str, ...]) -> _Grammar:
     alternation = "|".join(re.escape(p) for p in sorted(lexicon.phrases, key=len, reverse=True))
     genre = rf"(?:{alternation})(?:e?s)?(?![\w'-])"
     genre_list = (rf"{_FILLER}(?<![\w'-]){genre}(?:\s*(?:,|or|and|nor|/)\s*(?:no\s+|not\s+)?"
-                  rf"{_FILLER}{genre})*")
+                  rf"{_LIST_FILLER}{genre})*")
     count_noun = rf"(?:{_NOUN}s|movies?|films?|flicks?|{genre})"
     return _Grammar(
         genres=lexicon.phrases,
         thematic=lexicon.thematic,
         genre=re.compile(rf"(?<![\w'-]){genre}"),
-        negated=re.compile(rf"\b(?P<neg>{_NEGATION})\s+(?P<genres>{genre_list})"),
+        negated=re.compile(rf"\b(?<!why )(?P<neg>{_NEGATION})\s+(?P<genres>{genre_list})"),
         liking=re.compile(rf"\b{_LIKING}\s+(?P<genres>{genre_list})"
                           rf"(?:\s+(?:now|again|after\s+all|actually))?"),
         count=re.compile(
@@ -290,13 +308,22 @@ def _refs(text: str, shown: list[str], r: _Reading) -> list[str]:
         return shown[:1] if singular else list(shown)
     out = []
     for m in re.finditer(_REF, text):
-        position = _position(m.group())
-        index = position - 1 if position > 0 else len(shown) + position
-        if 0 <= index < len(shown):
-            out.append(shown[index])
-        else:
-            r.bad_refs = True
+        for position in _positions(m.group()):
+            index = position - 1 if position > 0 else len(shown) + position
+            if 0 <= index < len(shown):
+                out.append(shown[index])
+            else:
+                r.bad_refs = True
     return out
+
+
+def _positions(ref: str) -> list[int]:
+    """1-based positions (negative from the end) one reference names: "the first two" is 1, 2."""
+    run = re.match(r"(?:the\s+)?(first|top|last)\s+(\w+)", ref)
+    if run and (run.group(2).isdigit() or run.group(2) in NUMBER_WORDS):
+        n = int(run.group(2)) if run.group(2).isdigit() else NUMBER_WORDS[run.group(2)]
+        return list(range(-n, 0)) if run.group(1) == "last" else list(range(1, n + 1))
+    return [_position(ref)]
 
 
 def _position(ref: str) -> int:
@@ -334,8 +361,9 @@ def _read_explain(work: str, r: _Reading, shown: list[str]) -> str:
     """'why #2?', 'why did you pick the third one', 'why these?'."""
     def explain(m: re.Match[str]) -> None:
         r.wants_explain = True
-        if m.group(1):
-            r.explain_items.extend(_refs(m.group(1), shown, r))
+        refs = m.group(1) or m.group(2)
+        if refs:
+            r.explain_items.extend(_refs(refs, shown, r))
         elif not r.explain_items and re.fullmatch(r"\W*", work[m.end():]):
             r.explain_items.extend(shown)  # a bare "why?" asks about the whole list
     return _sub(_WHY, work, explain)
@@ -391,17 +419,19 @@ def _read_similar_pronoun(work: str, r: _Reading, shown: list[str]) -> None:
     r.like_from_shown = any(i in shown for i in items)
 
 
+_REFINEMENT_PATTERNS = tuple(
+    (refinement, re.compile(rf"\b(?:a\s+(?:bit|little)\s+|much\s+|even\s+|slightly\s+)?"
+                            rf"(?:{words})\b(?!\s+than\b)"))  # "older than 1980": a period
+    for refinement, words in _REFINEMENTS
+)
+
+
 def _read_refinements(work: str, r: _Reading, has_shown: bool) -> str:
     """'darker', 'older', 'more': relative to the last turn when something was shown."""
     if _MORE.match(work.strip()):
         r.refinements.append("more")
         return ""
-    for refinement, words in _REFINEMENTS:
-        pattern = re.compile(rf"\b(?:a\s+(?:bit|little)\s+|much\s+|even\s+|slightly\s+)?"
-                             rf"(?:{words})\b")
-        if has_shown and refinement in ("older", "newer") and re.search(
-                rf"\b(?:{words})\s+than\b", work):
-            continue  # "older than 1980" is a year bound, read with the periods
+    for refinement, pattern in _REFINEMENT_PATTERNS:
         if pattern.search(work):
             if has_shown or refinement not in ("darker", "lighter", "older", "newer"):
                 r.refinements.append(refinement)
@@ -516,6 +546,7 @@ def _read_genres(work: str, r: _Reading, grammar: _Grammar) -> str:
                                           text=_said(m.group()))
         _keep_thematic(m.group("genres"), r, grammar, negated=True)
     work = _sub(grammar.negated, work, negated)
+    work = _NEGATED_MOOD.sub(lambda m: " " * len(m.group()), work)  # "nothing too dark"
 
     def wanted(m: re.Match[str]) -> None:
         r.genres_in.extend(_genres_of(m.group(), grammar))
@@ -557,7 +588,7 @@ _NOT_QUERY = frozenset({
     "love", "hate", "enjoy", "prefer", "dont", "don't", "didn't", "didnt", "can't", "cant",
     "won't", "wouldn't", "isn't", "aren't", "something", "anything", "some", "me", "them",
     "number", "last", "first", "second", "third", "one", "movie", "movies", "lol", "hmm",
-    "top",
+    "top", "make", "instead",
 })
 
 
@@ -589,7 +620,7 @@ def _decide(text: str, r: _Reading, shown_count: int) -> Intent:
         return intent.model_copy(update={"kind": kind, "question": question})
 
     follow_up = shown_count > 0 and bool(
-        r.refinements or r.wants_other or r.like_from_shown or _REFINE_LEAD.match(lower)
+        r.refinements or r.wants_other or r.like_from_shown or _REFINE_LEAD.search(lower)
         or (asks and not _FRESH_REQUEST.search(lower)))
     if conflict:
         return answer("clarify", conflict)

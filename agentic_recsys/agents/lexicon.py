@@ -114,6 +114,7 @@ movies film films flick flicks watch watching watched see seeing show shows give
 recommend recommendation recommendations suggest suggestion suggestions want wanna need looking
 look mood feel feeling tonight today night evening weekend good great nice best new old
 whatever idk dunno know think maybe around bit little pretty well other another else same already
+what's that's there's here's
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
@@ -121,14 +122,14 @@ VAGUE = frozenset({
     "something", "anything", "idk", "dunno", "whatever", "help", "hmm", "hm", "um", "uh",
     "not sure", "i don't know", "i dont know", "no idea", "surprise me", "what", "?",
 })
-CHITCHAT = re.compile(
-    r"^(?:hi|hello|hey|hiya|yo|howdy|greetings|good (?:morning|afternoon|evening|night)|"
+_SMALL_TALK = (
+    r"(?:hi|hello|hey|hiya|yo|howdy|greetings|good (?:morning|afternoon|evening|night)|"
     r"thanks?(?: you)?(?: so much| a lot)?|thx|ty|cheers|bye|goodbye|see you|"
     r"who are you|what are you|how are you(?: doing)?|what'?s up|sup|nice to meet you|"
-    r"ok(?:ay)?|cool|great|awesome|nice|perfect|lol|haha|"
-    r"you(?:'re| are) (?:great|awesome|the best))"
-    r"(?:\s*(?:there|bot|buddy|friend|mate))?[\s!.?,]*$"
+    r"ok(?:ay)?|cool|great|awesome|nice|perfect|lol|haha|got it|sounds good|"
+    r"you(?:'re| are) (?:great|awesome|the best))(?: (?:there|bot|buddy|friend|mate))?"
 )
+CHITCHAT = re.compile(rf"^{_SMALL_TALK}(?:[\s!.?,]+{_SMALL_TALK})*[\s!.?,]*$")
 
 # Wishes the catalog has no data for: recognised so they are said, not silently searched.
 UNSUPPORTED: tuple[tuple[re.Pattern[str], str], ...] = (

@@ -29,6 +29,7 @@ MAX_TITLE_CHARS = 200
 MAX_MESSAGE_CHARS = 2000
 MAX_SPAN_TOKENS = 10
 MAX_MENTIONS = 8
+MAX_CANDIDATES = 24
 FUZZY_SHORTLIST = 20
 ARTICLES = ("the", "a", "an")
 ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
@@ -61,6 +62,7 @@ CUES: tuple[tuple[Cue, re.Pattern[str]], ...] = (
         r"comparable\s+to|in\s+the\s+style\s+of|the\s+likes\s+of|same\s+vibe\s+as|a\s+la|"
         r"\u00e0\s+la)\s+", re.IGNORECASE)),
 )
+LIST_JOINER = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|\s(?:and|or|&|\+)\s+)(?:also\s+)?")
 BARE_PREFIX = re.compile(r"^(?:what|how)\s+about\s+|^(?:and|maybe)\s+", re.IGNORECASE)
 # Words that end the text of a title that could not be resolved.
 SPAN_BREAKERS = frozenset({
@@ -136,13 +138,17 @@ class TitleIndex:
         """Titles the message names after a cue, in quotes, or as the whole message."""
         message = message[:MAX_MESSAGE_CHARS]  # offsets stay valid: a prefix
         mentions: list[TitleMention] = []
-        for start, end, cue, quoted in _candidate_spans(message):
+        spans = _candidate_spans(message)[:MAX_CANDIDATES]  # "like like like ...": bounded
+        while spans and len(mentions) < MAX_MENTIONS:
+            start, end, cue, quoted = spans.pop(0)
             mention = self._mention_at(message, start, end, cue, quoted)
-            if mention is not None and not any(
+            if mention is None or any(
                     m.start < mention.end and mention.start < m.end for m in mentions):
-                mentions.append(mention)
-            if len(mentions) >= MAX_MENTIONS:
-                break
+                continue
+            mentions.append(mention)
+            more = LIST_JOINER.match(message, mention.end + quoted)
+            if mention.match is not None and more:  # "like Heat and Fargo": same cue, next title
+                spans.insert(0, (more.end(), min(len(message), more.end() + 120), cue, False))
         return sorted(mentions, key=lambda m: m.start)
 
     def _mention_at(
