@@ -36,6 +36,16 @@ RELATION_NAMES = {
     "award_won": "award",
     "award_nomination": "award nomination",
 }
+BECAUSE = {
+    "sequential": "often watched soon after {liked}",
+    "als": "suits people who watched {liked}",
+}
+SOURCE_ONLY = {
+    "popularity": "one of the most watched",
+    "recent_popularity": "much watched lately",
+    "als": "fits your taste profile",
+}
+MIN_TEXT_MATCH = 0.3  # cosine below which a description match is not worth saying
 GREETING = (
     "Tell me what you are in the mood for (a genre, an era, a movie you liked) and "
     "I will find something."
@@ -162,16 +172,21 @@ def reason(app: App, item: BusItem, plan: Plan) -> str:
 
 
 def _evidence_text(app: App, e: EvidenceNote) -> str:
+    """How one piece of evidence reads in a reply; "" when it is too weak to mention."""
     items = app.dataset.items
     liked = items.label(items.index[e.because]) if e.because in items.index else ""
     if e.source == "kg" and e.relation and liked:
         name = RELATION_NAMES.get(e.relation.rsplit(".", 1)[-1], "connection")
-        return f"shares a {name} with {liked}"
+        return f"shares {'an' if name[0] in 'aeiou' else 'a'} {name} with {liked}"
+    if e.source == "semantic":
+        if e.score < MIN_TEXT_MATCH:
+            return ""
+        return f"close in description to {liked}" if liked else "matches what you described"
     if liked:
-        return f"people who liked {liked} also liked it"
-    if e.source == "semantic" and e.detail:
-        return e.detail
-    return e.detail
+        return BECAUSE.get(e.source, "people who watched {liked} also watched it").format(
+            liked=liked
+        )
+    return SOURCE_ONLY.get(e.source, "")
 
 
 def heading(app: App, plan: Plan, n: int) -> str:
