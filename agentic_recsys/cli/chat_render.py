@@ -37,6 +37,7 @@ NEXT_ACTIVITY = {
 }
 FIRST_ACTIVITY = "understanding"
 LINE_DELAY_S = 0.03  # the pace a rules-written reply is printed at, line by line
+TITLE_WIDTH, GENRES_WIDTH, WHY_MIN_WIDTH = 32, 22, 30
 PROMPT_HINT = 'Ask for something ("a funny 90s movie", "like Toy Story but darker"); /help'
 
 
@@ -78,10 +79,11 @@ def items_table(items: Items, item_ids: list[str], explanations: dict[str, str])
     """Tabulate the recommended items: rank, title, year, genres and a one-line why."""
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
     table.add_column("#", justify="right", style="bold")
-    table.add_column("title", ratio=3)
+    # the why is the longest text: titles and genres keep to a width, the why wraps
+    table.add_column("title", max_width=TITLE_WIDTH)
     table.add_column("year", justify="right")
-    table.add_column("genres", ratio=2, style="cyan")
-    table.add_column("why", ratio=5, style="dim")
+    table.add_column("genres", max_width=GENRES_WIDTH, style="cyan")
+    table.add_column("why", min_width=WHY_MIN_WIDTH)
     for rank, fact in enumerate(item_facts(items, item_ids, explanations), 1):
         table.add_row(str(rank), fact["title"], str(fact["year"] or ""),
                       ", ".join(fact["genres"]), fact["why"])

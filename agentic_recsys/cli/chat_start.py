@@ -37,9 +37,9 @@ def start_chat(data: Path, user: str, thread: str | None, model: str | None,
     context = Context(data_dir=str(data))
     if model:
         context.model = parse_spec(model).text
+    load_models(context, console)  # first: a missing API key should not wait for an index
     app = open_app(data, console)
     log_to_file(app.dataset.state_dir / LOG_FILE)
-    load_models(context, console)
     session = open_session(app, user, thread, context)
     if json_mode:
         run_json(app, session, sys.stdin, sys.stdout)

@@ -1,0 +1,69 @@
+"""What `ars chat` prints for a turn, and what `--json` says about it, from one result."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from agentic_recsys.cli.chat_render import (
+    TurnView,
+    item_facts,
+    items_table,
+    models_line,
+    reply_prose,
+)
+from agentic_recsys.data.dataset import Dataset
+from agentic_recsys.graphs.state import ModelUse
+from agentic_recsys.session import TurnResult
+
+
+def result(text: str, items: list[str], models: list[ModelUse] | None = None) -> TurnResult:
+    return TurnResult(text=text, items=items, explanations={i: f"why {i}" for i in items},
+                      question="", models=models or [], thread_id="t1", seconds=0.5)
+
+
+def test_the_table_replaces_the_numbered_lines_of_the_reply(ml100k: Dataset) -> None:
+    r = result("Here are 2 picks:\n1. Toy Story (1995) - x\n2. GoldenEye (1995) - y\nEnjoy.",
+               ["1", "2"])
+    assert reply_prose(r) == ["Here are 2 picks:", "Enjoy."]
+    console = Console(width=120, record=True)
+    console.print(items_table(ml100k.items, r.items, r.explanations))
+    shown = console.export_text()
+    assert "Toy Story" in shown and "1995" in shown and "Animation" in shown and "why 2" in shown
+
+
+def test_a_reply_without_items_keeps_numbered_lines() -> None:
+    assert reply_prose(result("Two reasons:\n1. it is short", [])) == [
+        "Two reasons:", "1. it is short"]
+
+
+def test_item_facts_are_plain_data_and_skip_unknown_ids(ml100k: Dataset) -> None:
+    facts = item_facts(ml100k.items, ["1", "no-such-item"], {"1": "a classic"})
+    assert facts == [{"id": "1", "title": "Toy Story", "year": 1995,
+                      "genres": ["Animation", "Children's", "Comedy"], "why": "a classic"}]
+
+
+def test_the_footer_groups_roles_by_model_and_counts_calls() -> None:
+    line = models_line([
+        ModelUse(role="intent", model="rules"), ModelUse(role="planner", model="rules"),
+        ModelUse(role="explainer", model="local:smollm2", calls=2, fell_back=True),
+    ], 1.25).plain
+    assert line == ("intent, planner: rules · explainer ×2 (fell back to rules): local:smollm2"
+                    " · 2 LLM calls · 1.2 s")
+
+
+def test_streamed_text_shows_only_while_it_is_written() -> None:
+    console = Console(width=80, record=True)
+    whole = TurnView(console)
+    whole.token("Here are 5 picks in Comedy:\n1. Toy Story")  # a rules reply, in one piece
+    streamed = TurnView(console)
+    for piece in ("Toy Story ", "is a ", "classic"):
+        streamed.token(piece)
+    as_json = TurnView(console)
+    for piece in ('{"opening": ', '"Hi"}'):
+        as_json.token(piece)
+    for view, text, visible in ((whole, "Here are 5 picks", False),
+                                (streamed, "Toy Story is a classic", True),
+                                (as_json, "opening", False)):
+        console.print(view)
+        shown = console.export_text()
+        assert "understanding" in shown and (text in shown) is visible
