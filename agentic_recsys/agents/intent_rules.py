@@ -136,6 +136,8 @@ _DECADE = (rf"(?:(?:early|mid|late)[- ]?)?(?:'?(?:(?:18|19|20)?\d0)'?s\b|"
 _PERIOD = rf"(?:the\s+)?(?:{_DECADE}|{_YEAR})"
 # Eras relative to now; after a list, "older" and "more recent" compare with that list.
 _ERA_OLD = r"(?:old|classics?|vintage|golden\s+age|oldies|black\s+and\s+white)"
+_NOT_OLD = re.compile(r"\b(?:not|nothing|no)\s+(?:too\s+|very\s+|that\s+|so\s+|super\s+)?"
+                      r"(?:old|ancient|dated)\b")  # "not too old": from OLD_BEFORE on
 _ERA_RECENT = r"(?:recent|newest|latest|modern|contemporary|new\s+releases?)"
 _ERAS = {
     has_shown: (
@@ -190,6 +192,7 @@ class _Reading:
     like_from_shown: bool = False
     bad_refs: bool = False
     query: list[str] = field(default_factory=list)
+    title_words: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -218,7 +221,8 @@ def parse_intent(
         return Intent(kind="chitchat")
     grammar = _grammar(tuple(items.genre_vocab))
     r = _Reading()
-    work = _blank_titles(text, titles.find_in(text), r, list(shown))
+    work = _read_title_words(text, r)
+    work = _blank_titles(work, titles.find_in(work), r, list(shown))
     vocabulary = typo_vocabulary(items)
     work = re.sub(r"[a-z][a-z'-]{3,}", lambda m: correct_typo(m.group(), vocabulary), work)
     for read in (_read_unsupported, _read_rejection, _read_explain, _read_feedback,
@@ -231,6 +235,31 @@ def parse_intent(
     _read_similar_pronoun(work, r, list(shown))
     r.query.extend(_query_words(work))
     return _decide(text, r, len(shown))
+
+
+_WORD = r"(?P<w>'[^']{1,40}'|\"[^\"]{1,40}\"|[\w][\w'-]{0,39})"
+_TITLE_WORDS = (
+    # "the title has the word 'Alone' in it", "its name contains Love"
+    re.compile(rf"\b(?:title|name)\s+(?:has|had|contains?|contained|includes?|included|with)"
+               rf"\s+(?:the\s+words?\s+|a\s+word\s+like\s+)?{_WORD}", re.IGNORECASE),
+    # "the word 'Alone' in the title", "with Love in its name"
+    re.compile(rf"(?:\bthe\s+words?\s+)?{_WORD}\s+(?:is\s+)?in\s+(?:the|its)\s+(?:title|name)\b",
+               re.IGNORECASE),
+)
+
+
+def _read_title_words(work: str, r: _Reading) -> str:
+    """'The title has the word "Alone" in it': a word every result's title must contain."""
+    def word(m: re.Match[str]) -> None:
+        found = m.group("w").strip("'\"").strip()
+        if found and found.lower() not in _NOT_TITLE_WORDS:
+            r.title_words.append(found)
+    for pattern in _TITLE_WORDS:
+        work = _sub(pattern, work, word)
+    return work
+
+
+_NOT_TITLE_WORDS = frozenset({"it", "a", "the", "something", "word", "words", "that", "this"})
 
 
 def clean_text(message: str) -> str:
@@ -500,6 +529,10 @@ def _read_periods(work: str, r: _Reading, last_year: int, has_shown: bool) -> st
                 r.periods.append((a_first, a_last, said))
         work = _sub(pattern, work, period)
 
+    def not_old(m: re.Match[str]) -> None:
+        r.periods.append((OLD_BEFORE, None, m.group()))
+    work = _sub(_NOT_OLD, work, not_old)
+
     def old(m: re.Match[str]) -> None:
         r.periods.append((None, OLD_BEFORE - 1, m.group()))
     old_era, recent_era = _ERAS[has_shown]
@@ -597,7 +630,7 @@ def _decide(text: str, r: _Reading, shown_count: int) -> Intent:
     year_min, year_max, conflict = _year_bounds(r.periods)
     lower = text.lower()
     asks = bool(r.genres_in or r.genres_out or year_min or year_max or r.count or r.like_items
-                or r.query or _REQUEST.search(lower))
+                or r.query or r.title_words or _REQUEST.search(lower))
     # A lasting taste stated alongside a request shapes that request too.
     genres_out = list(dict.fromkeys(r.genres_out + (r.avoided_genres if asks else [])))
     wanted = r.genres_in + (r.liked_genres if asks else [])
@@ -605,7 +638,8 @@ def _decide(text: str, r: _Reading, shown_count: int) -> Intent:
     intent = Intent(
         kind="recommend",
         constraints=Constraints(genres_in=genres_in, genres_out=genres_out, year_min=year_min,
-                                year_max=year_max, count=r.count),
+                                year_max=year_max, count=r.count,
+                                title_words=list(dict.fromkeys(r.title_words))),
         query=" ".join(dict.fromkeys(r.query[:MAX_QUERY_WORDS]))[:MAX_QUERY_CHARS],
         like_items=list(dict.fromkeys(r.like_items)),
         unresolved_titles=list(dict.fromkeys(r.unresolved)),

@@ -114,7 +114,8 @@ movies film films flick flicks watch watching watched see seeing show shows give
 recommend recommendation recommendations suggest suggestion suggestions want wanna need looking
 look mood feel feeling tonight today night evening weekend good great nice best new old
 whatever idk dunno know think maybe around bit little pretty well other another else same already
-what's that's there's here's
+what's that's there's here's sure remember recall guess you'd you're it'd actually honestly
+probably possibly definitely though hmm right quite rather
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
@@ -227,6 +228,7 @@ def _typo_vocabulary(vocab: tuple[str, ...]) -> tuple[str, ...]:
     words |= {w for w in DECADE_WORDS if " " not in w}
     words |= {w for w in MOODS if " " not in w} | set(NUMBER_WORDS) | set(ORDINALS)
     words |= {"darker", "lighter", "older", "newer", "recent", "comedies", "movies"}
+    words |= {"after", "before", "between", "since", "until"}  # "afetr 1990"
     return tuple(sorted(w for w in words if len(w) >= TYPO_MIN_LEN - 1))
 
 

@@ -89,7 +89,7 @@ def next_request(
     prev: Request, intent: Intent, app: App, shown: list[str], liked: list[str]
 ) -> Request:
     """The request this turn serves: a new one, or the last one refined."""
-    if intent.kind == "recommend":
+    if intent.kind == "recommend" and not intent.reject_shown:  # a fresh request
         return Request(
             constraints=intent.constraints, query=intent.query, like_items=intent.like_items
         )
@@ -101,6 +101,7 @@ def next_request(
     c.year_min = new.year_min if new.year_min is not None else c.year_min
     c.year_max = new.year_max if new.year_max is not None else c.year_max
     c.count = new.count or c.count
+    c.title_words = list(dict.fromkeys(c.title_words + new.title_words))
     request = Request(
         constraints=c,
         query=" ".join(q for q in (prev.query, intent.query) if q)[-300:],

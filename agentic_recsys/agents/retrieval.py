@@ -59,7 +59,11 @@ def constraint_mask(app: App, plan: Plan) -> np.ndarray:
     """Catalog rows that meet every hard constraint of the plan."""
     c = plan.constraints
     return ItemFilter(
-        genres_in=c.genres_in, genres_out=c.genres_out, year_min=c.year_min, year_max=c.year_max
+        genres_in=c.genres_in,
+        genres_out=c.genres_out,
+        year_min=c.year_min,
+        year_max=c.year_max,
+        title_words=c.title_words,
     ).mask(app.dataset)
 
 
@@ -72,14 +76,16 @@ def fuse(ranked_lists: list[list[BusItem]], app: App, plan: Plan) -> list[BusIte
             entry.score += 1.0 / (RRF_K + rank + 1)
             entry.evidence.extend(cand.evidence)
     items = app.dataset.items
-    lean = set(plan.boost_genres)
-    if lean or plan.popularity:
-        pop = popularity_percentile(app)
-        for entry in merged.values():
-            row = items.index[entry.item]
-            if lean & set(items.genres[row]):
-                entry.score += BOOST
-            entry.score += BOOST * plan.popularity * (pop[row] - 0.5) * 2
+    lean, wanted = set(plan.boost_genres), set(plan.constraints.genres_in)
+    pop = popularity_percentile(app) if plan.popularity else None
+    for entry in merged.values():
+        genres = set(items.genres[items.index[entry.item]])
+        if lean & genres:
+            entry.score += BOOST
+        # "drama and romance": any one is allowed, both is better
+        entry.score += BOOST * max(0, len(wanted & genres) - 1)
+        if pop is not None:
+            entry.score += BOOST * plan.popularity * (pop[items.index[entry.item]] - 0.5) * 2
     return sorted(merged.values(), key=lambda b: -b.score)
 
 

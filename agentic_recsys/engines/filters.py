@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,6 +20,8 @@ class ItemFilter(BaseModel):
     genres_out: list[str] = Field(default_factory=list, description="none of these genres")
     year_min: int | None = None
     year_max: int | None = None
+    title_words: list[str] = Field(default_factory=list,
+                                   description="words every title must contain (any case)")
     fields: dict[str, str] = Field(default_factory=dict,
                                    description="catalog field -> required value (equality)")
 
@@ -33,6 +37,9 @@ class ItemFilter(BaseModel):
             keep &= items.years >= self.year_min
         if self.year_max is not None:
             keep &= (items.years <= self.year_max) & (items.years > 0)
+        for word in self.title_words:
+            pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)
+            keep &= np.fromiter((bool(pattern.search(t)) for t in items.titles), bool, len(items))
         for name, value in self.fields.items():
             keep &= np.asarray(_field(dataset, name), dtype=object) == value
         return keep

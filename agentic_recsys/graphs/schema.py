@@ -33,6 +33,7 @@ class Constraints(BaseModel):
     year_min: int | None = None
     year_max: int | None = None
     count: int | None = Field(default=None, ge=1, le=50, description="how many items to show")
+    title_words: list[str] = Field(default_factory=list, description="words the title contains")
 
 
 class Feedback(BaseModel):
