@@ -56,8 +56,9 @@ def test_streamed_text_shows_only_while_it_is_written() -> None:
     whole = TurnView(console)
     whole.token("Here are 5 picks in Comedy:\n1. Toy Story")  # a rules reply, in one piece
     streamed = TurnView(console)
-    for piece in ("Toy Story ", "is a ", "classic"):
+    for piece in ("Toy Story ", "is a ", "classic", "Toy Story is a classic"):
         streamed.token(piece)
+    assert streamed.streamed == "Toy Story is a classic"  # the whole message is not repeated
     as_json = TurnView(console)
     for piece in ('{"opening": ', '"Hi"}'):
         as_json.token(piece)

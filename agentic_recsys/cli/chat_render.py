@@ -176,6 +176,8 @@ class TurnView:
 
     def token(self, text: str) -> None:
         """More of the reply, as an LLM writes it."""
+        if self.chunks and text.strip() == self.streamed.strip():
+            return  # the finished message, sent once more whole after its pieces
         self.streamed += text
         self.chunks += 1
 
