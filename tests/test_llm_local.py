@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Literal
 
 import pytest
@@ -128,3 +129,22 @@ def test_openai_path_against_local_server(smollm2_server: str) -> None:
     # The schema travels as response_format and the server turns it into a grammar.
     value, calls = ask_json(model, Ticket, SYSTEM, USER, role="intent", timeout_s=60)
     assert isinstance(value, Ticket) and calls[0].ok
+
+
+def test_whole_turns_through_the_openai_path(smollm2_server: str, ml100k_dir: Path) -> None:
+    """Every role on SmolLM2 behind the OpenAI-compatible server: outputs are validated and
+    grounded, so the turn answers with real items whatever the small model says."""
+    import agentic_recsys as ars
+
+    app = ars.open(ml100k_dir)
+    spec = f"openai:smollm2@{smollm2_server}"
+    session = app.session(user_id="42", model=spec, llm_timeout_s=120)
+    first = session.send("three comedies from the 90s, no horror")
+    second = session.send("none of those")
+    for r in (first, second):
+        assert r.text
+        assert all(i in app.dataset.items.index for i in r.items)
+        intent = next(m for m in r.models if m.role == "intent")
+        assert intent.model == spec and intent.calls >= 1
+        assert 1 <= r.llm_calls <= 8  # at most one retry per role
+    assert not set(first.items) & set(second.items)
