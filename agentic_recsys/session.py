@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from langchain_core.messages import AIMessageChunk
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.graph.state import CompiledStateGraph
@@ -122,7 +123,8 @@ class Session:
                     yield "step", node
             elif mode == "messages":
                 token, meta = chunk  # type: ignore[misc]
-                if meta.get("langgraph_node") == "explainer" and getattr(token, "content", ""):
+                # Chunks only: the finished message arrives again at the end, whole.
+                if meta.get("langgraph_node") == "explainer" and isinstance(token, AIMessageChunk):
                     yield "token", str(token.content)
         values = self.graph.get_state(config).values
         yield (

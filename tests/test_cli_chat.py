@@ -143,8 +143,6 @@ def test_json_mode_prints_one_object_per_turn(env: dict[str, str], user: str) ->
     assert "\x1b[" not in run.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="graph: explainer.explain() needs state['plan'], which "
-                   "recall resets at the start of the /why turn")
 def test_why_gives_the_reason_shown_with_the_item(env: dict[str, str], user: str) -> None:
     run = subprocess.run([ARS, "chat", "--json", "--user", user],
                          input="a funny 90s movie\n/why 2\n", env=env, capture_output=True,

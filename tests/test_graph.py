@@ -89,6 +89,7 @@ def test_refinement_and_rejection_across_turns(app: App) -> None:
     why = s.send("why #1?")
     label = app.dataset.items.label(app.dataset.items.index[liked.items[0]])
     assert label in why.text and not why.items
+    assert liked.explanations[liked.items[0]] in why.text  # the reason given with the item
 
 
 def test_clarify_routes_end_the_turn_with_a_question(app: App) -> None:

@@ -43,7 +43,6 @@ def recall_memories(state: State, runtime: Runtime[Context]) -> dict[str, object
         "memories": [m.text for m in recall.memories],
         "taste": taste,
         "intent": None,
-        "plan": None,
         "critique": None,
         "revisions": 0,
         "reply": "",
@@ -59,14 +58,20 @@ def remember_turn(state: State, runtime: Runtime[Context]) -> dict[str, object]:
     intent = state.get("intent")
     if intent is None:
         return {}
-    app_of(runtime).memory.remember_turn(
+    app = app_of(runtime)
+    shown = list(state.get("items", []))
+    chosen = [f.item for f in intent.feedback if f.verdict == "liked"]
+    items = app.dataset.items
+    titles = {
+        i: items.label(items.index[i])
+        for i in {*shown, *chosen, *(f.item for f in intent.feedback)}
+        if i in items.index
+    }
+    app.memory.remember_turn(
         state["user_id"],
         preferences=intent.preferences,
         feedback=intent.feedback,
-        episode=Episode(
-            asked=state.get("message", "")[:500],
-            shown=list(state.get("items", [])),
-            chosen=[f.item for f in intent.feedback if f.verdict == "liked"],
-        ),
+        episode=Episode(asked=state.get("message", "")[:500], shown=shown, chosen=chosen),
+        titles=titles,
     )
     return {}
