@@ -1,4 +1,4 @@
-"""`ars eval offline`: every engine and the fusion side by side on leave-one-out."""
+"""`ars eval offline`: every engine and both fusions side by side on leave-one-out."""
 
 from __future__ import annotations
 
@@ -13,7 +13,13 @@ from rich.table import Table
 
 from agentic_recsys.cli.converse import converse
 from agentic_recsys.data.dataset import Dataset
-from agentic_recsys.evaluation.offline import FUSION, OfflineConfig, OfflineReport, evaluate_offline
+from agentic_recsys.evaluation.offline import (
+    FUSIONS,
+    LINEAR,
+    OfflineConfig,
+    OfflineReport,
+    evaluate_offline,
+)
 
 app = typer.Typer(help="Measure the engines offline.", no_args_is_help=True)
 app.command("converse")(converse)
@@ -36,18 +42,19 @@ def offline(
     with console.status("evaluating...") as status:
         report = evaluate_offline(dataset, config, lambda step: status.update(f"{step}..."))
     console.print(results_table(report))
-    best = max((r for r in report.rows if r.name != FUSION), key=lambda r: r.ndcg)
-    fused = next(r for r in report.rows if r.name == FUSION)
-    ratio = fused.ndcg / best.ndcg if best.ndcg else float("inf")
-    console.print(
-        f"fusion NDCG@{report.k} is {ratio:.2f}x the best single engine ({best.name}); "
-        f"weights: {', '.join(f'{n}={w:g}' for n, w in report.weights.items() if w)}"
-    )
+    best = max((r for r in report.rows if r.name not in FUSIONS), key=lambda r: r.ndcg)
+    for fused in (r for r in report.rows if r.name in FUSIONS):
+        ratio = fused.ndcg / best.ndcg if best.ndcg else float("inf")
+        chosen = " (chosen by validation)" if fused.name == report.chosen_fusion else ""
+        console.print(f"{fused.name} NDCG@{report.k} is {ratio:.2f}x the best single engine "
+                      f"({best.name}){chosen}")
+    weights = ", ".join(f"{n}={w:g}" for n, w in report.weights.items() if w)
+    console.print(f"{LINEAR} weights: {weights}")
     console.print(f"{report.seconds:.1f} s, peak memory {report.peak_rss_mb:.0f} MB")
 
 
 def results_table(report: OfflineReport) -> Table:
-    """One row per engine and the fusion: full ranking, sampled protocol, fit time."""
+    """One row per engine and per fusion: full ranking, sampled protocol, fit time."""
     k = report.k
     table = Table(title=f"{report.dataset}: leave-one-out, {report.users} users, "
                         f"{report.items} items")
@@ -56,7 +63,7 @@ def results_table(report: OfflineReport) -> Table:
                    f"valid NDCG@{k}", "fit s"):
         table.add_column(header, justify="right")
     for row in report.rows:
-        style = "bold" if row.name == FUSION else None
+        style = "bold" if row.name == report.chosen_fusion else None
         table.add_row(row.name, f"{row.hr:.4f}", f"{row.ndcg:.4f}", f"{row.hr_sampled:.4f}",
                       f"{row.ndcg_sampled:.4f}", f"{row.valid_ndcg:.4f}",
                       f"{row.fit_seconds:.2f}", style=style)

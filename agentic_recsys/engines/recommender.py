@@ -1,14 +1,19 @@
-"""The recommender the agents call: engines fitted once per dataset, fused with tuned weights.
+"""The recommender the agents call: engines fitted once per dataset, fused as validation says.
 
 `load_or_build` reuses the index saved in the dataset folder or builds it: the engines are
-fitted on all but each user's last event, the fusion weights are tuned on those last
-events, then the engines are refitted on everything and saved with the weights.
+fitted on all but each user's last event; on those last events the linear blend's weights
+are tuned and the learned ranker is trained and cross-validated; the better of the two
+fuses the engines, which are then refitted on everything and saved with both.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -25,6 +30,13 @@ from agentic_recsys.engines.fusion import (
     tune_weights,
 )
 from agentic_recsys.engines.history import UserHistories
+from agentic_recsys.engines.ranker import (
+    LearnedRanker,
+    RankerConfig,
+    RankingCases,
+    cross_validated_ndcg,
+    train_ranker,
+)
 from agentic_recsys.engines.registry import ENGINE_NAMES, EngineConfigs, make_engine
 from agentic_recsys.engines.semantic import item_vectors
 from agentic_recsys.errors import ArsError
@@ -32,6 +44,7 @@ from agentic_recsys.evaluation.split import Case, cases, leave_one_out
 
 Progress = Callable[[str, float], None]
 COLD_START = {"popularity": 1.0}
+FUSION_FOLDER = "fusion"  # beside the engines' index: the fusion choice and the learned ranker
 
 log = logging.getLogger(__name__)
 
@@ -43,19 +56,45 @@ class RecommenderConfig(BaseModel):
 
     engines: EngineConfigs = Field(default_factory=EngineConfigs)
     fusion: FusionConfig = Field(default_factory=FusionConfig)
+    ranker: RankerConfig = Field(default_factory=RankerConfig)
     seed: int = 0
 
 
+@dataclass(frozen=True)
+class TunedFusion:
+    """Both ways to fuse the engines, each with its validation NDCG@10 within the pools."""
+
+    weights: dict[str, float]
+    ranker: LearnedRanker | None
+    linear_ndcg: float  # in-sample: the weights were tuned on these cases
+    learned_ndcg: float  # cross-validated over users
+
+    @property
+    def prefers_learned(self) -> bool:
+        """Whether validation says the learned ranker beats the linear blend."""
+        return self.ranker is not None and self.learned_ndcg > self.linear_ndcg
+
+    @property
+    def chosen_ranker(self) -> LearnedRanker | None:
+        """The ranker to fuse with, or None for the linear blend."""
+        return self.ranker if self.prefers_learned else None
+
+
 class Recommender:
-    """Fused, explained recommendations for a profile, restricted by a hard-filter mask."""
+    """Fused, explained recommendations for a profile, restricted by a hard-filter mask.
+
+    Without a `ranker` (or with `weights` overridden per call) the engines are fused by the
+    linear blend of `weights`; with one, by the learned ranker.
+    """
 
     def __init__(
         self, dataset: Dataset, engines: dict[str, Engine], weights: dict[str, float],
-        config: RecommenderConfig,
+        config: RecommenderConfig, ranker: LearnedRanker | None = None,
     ) -> None:
         self.dataset = dataset
         self.engines = engines
         self.weights = weights
+        self.ranker = ranker
         self.config = config
         everything = np.ones(len(dataset.interactions), dtype=bool)
         self.histories = UserHistories.build(dataset.interactions, everything, config.seed)
@@ -69,10 +108,14 @@ class Recommender:
         config = config or RecommenderConfig()
         key = index_store.config_key(config.model_dump_json())
         stored = index_store.load(dataset, key)
-        if stored is None:
-            stored = build_index(dataset, config, progress or _silent)
+        saved = _load_fusion(dataset, key) if stored is not None else None
+        if stored is None or saved is None:
+            stored, fusion = build_index(dataset, config, progress or _silent)
+            _save_fusion(dataset, key, fusion)  # before the manifest that vouches for the build
             index_store.save(dataset, key, stored)
-        return cls(dataset, stored.engines, stored.weights, config)
+            saved = fusion.chosen_ranker
+        ranker = saved if isinstance(saved, LearnedRanker) else None
+        return cls(dataset, stored.engines, stored.weights, config, ranker)
 
     def profile(
         self, user_id: str | None, liked: Sequence[str] = (), exclude: Sequence[str] = (),
@@ -102,15 +145,20 @@ class Recommender:
         """Return the k best allowed items, each with evidence from every engine ranking it high.
 
         Never returns the profile's history, its exclusions or a known user's items.
-        `weights` replaces the tuned fusion weights (engine name -> weight).
+        `weights` replaces the tuned fusion (engine name -> weight of the linear blend).
         """
         n_items = len(self.dataset.items)
         if not 0 < k <= n_items:
             raise ArsError(f"k must be between 1 and {n_items} (the catalog size), got {k}")
         allowed = self._allowed(profile, mask)
         chosen = self._weights_for(profile, weights)
-        scores = {name: self.engines[name].score(profile) for name, w in chosen.items() if w}
-        fused = fuse(scores, chosen, allowed)
+        ranker = self.ranker if weights is None and _is_personal(profile) else None
+        used = ranker.names if ranker else [name for name, w in chosen.items() if w]
+        scores = {name: self.engines[name].score(profile) for name in used}
+        if ranker:
+            fused = ranker.score(scores, allowed, self.config.ranker.pool_size)
+        else:
+            fused = fuse(scores, chosen, allowed)
         contributing = {name: standardise(s, allowed) > 0 for name, s in scores.items()}
         return [
             Candidate(int(row), float(fused[row]), self._evidence(profile, int(row), contributing))
@@ -136,7 +184,7 @@ class Recommender:
                                f"engines: {', '.join(self.engines)}")
             if not any(weights.values()):
                 raise ArsError("at least one engine weight must be non-zero")
-        if not profile.history and not profile.query:
+        if not _is_personal(profile):
             return dict(COLD_START)  # nothing personal to go on
         return dict(self.weights if weights is None else weights)
 
@@ -164,21 +212,22 @@ class Recommender:
 
 def build_index(
     dataset: Dataset, config: RecommenderConfig, progress: Progress,
-) -> index_store.StoredIndex:
-    """Fit on all but each user's last event, tune weights on those, refit on everything."""
+) -> tuple[index_store.StoredIndex, TunedFusion]:
+    """Fit on all but each user's last event, tune the fusion on those, refit on everything."""
     progress("embedding items", 0.0)
     item_vectors(dataset, lambda f: progress("embedding items", 0.3 * f))
     split = leave_one_out(dataset.interactions, config.seed)
     tuning_engines = fit_engines(dataset, ~split.test, config.engines,
                                  lambda name, f: progress(f"fitting {name}", 0.3 + 0.3 * f))
-    progress("tuning fusion weights", 0.6)
+    progress("tuning the fusion", 0.6)
     held_out = cases(dataset, ~split.test, split.test, config.seed)
-    weights = tuned_weights(tuning_engines, held_out, len(dataset.items), config.fusion)
+    fusion = tune_fusion(tuning_engines, held_out, len(dataset.items), config.fusion,
+                         config.ranker)
     everything = np.ones(len(dataset.interactions), dtype=bool)
     engines = fit_engines(dataset, everything, config.engines,
                           lambda name, f: progress(f"fitting {name}", 0.7 + 0.3 * f))
     progress("done", 1.0)
-    return index_store.StoredIndex(engines, weights)
+    return index_store.StoredIndex(engines, fusion.weights), fusion
 
 
 def fit_engines(
@@ -194,15 +243,27 @@ def fit_engines(
     return engines
 
 
-def tuned_weights(
-    engines: Mapping[str, Engine], held_out: Sequence[Case], n_items: int, config: FusionConfig,
-) -> dict[str, float]:
-    """Tune fusion weights for NDCG@10 on the held-out cases (equal weights if none)."""
+def tune_fusion(
+    engines: Mapping[str, Engine], held_out: Sequence[Case], n_items: int,
+    config: FusionConfig, ranker_config: RankerConfig,
+) -> TunedFusion:
+    """Tune the linear blend and train the learned ranker on the held-out cases.
+
+    With no held-out case: equal weights and no ranker. The engines score each case twice
+    (once per method) so that memory does not grow with users x items.
+    """
     if not held_out:
-        log.warning("no user has enough events to tune fusion weights; using equal weights")
-        return {name: 1.0 for name in engines}
-    return tune_weights(Pools.collect(list(engines), case_scores(engines, held_out, n_items),
-                                      config.pool_size), config)
+        log.warning("no user has enough events to tune the fusion; using equal weights")
+        return TunedFusion({name: 1.0 for name in engines}, None, 0.0, 0.0)
+    names = list(engines)
+    pools = Pools.collect(names, case_scores(engines, held_out, n_items), config.pool_size)
+    ranking = RankingCases.collect(names, case_scores(engines, held_out, n_items),
+                                   ranker_config.pool_size)
+    weights = tune_weights(pools, config)
+    return TunedFusion(
+        weights, train_ranker(ranking, ranker_config), pools.ndcg(weights),
+        cross_validated_ndcg(ranking, len(held_out), ranker_config),
+    )
 
 
 def case_scores(
@@ -213,6 +274,42 @@ def case_scores(
         allowed = np.ones(n_items, dtype=bool)
         allowed[list(case.profile.history)] = False
         yield ({n: e.score(case.profile) for n, e in engines.items()}, allowed, case.target)
+
+
+def _is_personal(profile: Profile) -> bool:
+    """Whether the profile has anything personal to go on (else: popularity cold start)."""
+    return bool(profile.history or profile.query)
+
+
+def _fusion_path(dataset: Dataset, key: str) -> Path:
+    return dataset.index_dir / FUSION_FOLDER / f"{key}.json"
+
+
+def _save_fusion(dataset: Dataset, key: str, fusion: TunedFusion) -> None:
+    """Record which fusion validation chose (and the ranker) for this catalog and config."""
+    path = _fusion_path(dataset, key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ranker = fusion.chosen_ranker
+    record = {
+        "fingerprint": dataset.fingerprint,
+        "fusion": "learned" if ranker else "linear",
+        "validation_ndcg": {"linear": fusion.linear_ndcg, "learned": fusion.learned_ndcg},
+        "ranker": ranker.to_dict() if ranker else None,
+    }
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(record, indent=2) + "\n")
+    os.replace(tmp, path)
+
+
+def _load_fusion(dataset: Dataset, key: str) -> LearnedRanker | bool | None:
+    """The saved ranker, False if the linear blend was chosen, None if nothing valid is saved."""
+    try:
+        record = json.loads(_fusion_path(dataset, key).read_text())
+        if record["fingerprint"] != dataset.fingerprint:
+            return None
+        return LearnedRanker.from_dict(record["ranker"]) if record["ranker"] else False
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _silent(step: str, fraction: float) -> None:

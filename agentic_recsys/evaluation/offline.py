@@ -1,9 +1,11 @@
 """Offline evaluation: every engine and the fusion, side by side, on leave-one-out.
 
 Per engine, hyperparameters are chosen on the validation events (fitted on train); the
-fusion weights are tuned on the same validation events; then every engine is refitted on
-train + validation and scored once on the test events: full ranking over all items not
-in the user's history, and the sampled protocol (the target among 99 seeded negatives).
+linear blend's weights are tuned and the learned ranker trained on the same validation
+events; then every engine is refitted on train + validation and scored once on the test
+events: full ranking over all items not in the user's history, and the sampled protocol
+(the target among 99 seeded negatives). Both fusions are reported; `chosen_fusion` says
+which one a build would use, by validation.
 """
 
 from __future__ import annotations
@@ -21,12 +23,15 @@ from threadpoolctl import threadpool_limits
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.engines.base import Engine
 from agentic_recsys.engines.fusion import FusionConfig, fuse
-from agentic_recsys.engines.recommender import case_scores, tuned_weights
+from agentic_recsys.engines.ranker import RankerConfig
+from agentic_recsys.engines.recommender import TunedFusion, case_scores, tune_fusion
 from agentic_recsys.engines.registry import ENGINE_NAMES, EngineConfigs, make_engine
 from agentic_recsys.evaluation.metrics import hit_rate, ndcg, rank_of_target
 from agentic_recsys.evaluation.split import Case, cases, leave_one_out, sampled_negatives
 
-FUSION = "fusion"
+LINEAR = "fusion (linear)"
+LEARNED = "fusion (learned)"
+FUSIONS = (LINEAR, LEARNED)
 Params = dict[str, float | int | None]
 
 DEFAULT_GRIDS: dict[str, list[Params]] = {
@@ -54,11 +59,12 @@ class OfflineConfig(BaseModel):
         description="engine name -> config overrides to try (none: the defaults)",
     )
     fusion: FusionConfig = Field(default_factory=FusionConfig)
+    ranker: RankerConfig = Field(default_factory=RankerConfig)
 
 
 @dataclass
 class Row:
-    """One line of the results table: an engine (or the fusion) on the test events."""
+    """One line of the results table: an engine (or a fusion) on the test events."""
 
     name: str
     hr: float
@@ -72,7 +78,7 @@ class Row:
 
 @dataclass
 class OfflineReport:
-    """The whole run: one row per engine and the fusion, the tuned weights, cost."""
+    """The whole run: one row per engine and per fusion, the tuned weights, the choice, cost."""
 
     dataset: str
     users: int
@@ -80,6 +86,7 @@ class OfflineReport:
     k: int
     rows: list[Row]
     weights: dict[str, float]
+    chosen_fusion: str  # LINEAR or LEARNED: the better on validation, as a build would choose
     seconds: float
     peak_rss_mb: float
 
@@ -88,7 +95,7 @@ def evaluate_offline(
     dataset: Dataset, config: OfflineConfig | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> OfflineReport:
-    """Tune every engine and the fusion on validation, report all of them on test."""
+    """Tune every engine and both fusions on validation, report all of them on test."""
     config = config or OfflineConfig()
     say = progress or (lambda step: None)
     started = time.perf_counter()
@@ -106,9 +113,9 @@ def evaluate_offline(
                 dataset, split.train, valid_cases, name, configs, config.grids.get(name, [{}]),
                 config.k,
             )
-        say("tuning fusion weights")
+        say("tuning the fusion")
         tune_start = time.perf_counter()
-        weights = tuned_weights(chosen, valid_cases, n_items, config.fusion)
+        fusion = tune_fusion(chosen, valid_cases, n_items, config.fusion, config.ranker)
         tune_seconds = time.perf_counter() - tune_start
         fitted, fit_seconds = {}, {}
         for name in ENGINE_NAMES:
@@ -117,23 +124,23 @@ def evaluate_offline(
             fitted[name] = make_engine(name, configs).fit(dataset, split.train | split.valid)
             fit_seconds[name] = time.perf_counter() - fit_start
         say("scoring the test events")
-        full, sampled = _test_ranks(dataset, fitted, weights, test_cases, config)
-    rows = [
-        Row(name, hit_rate(full[name], config.k), ndcg(full[name], config.k),
-            hit_rate(sampled[name], config.k), ndcg(sampled[name], config.k),
-            fit_seconds[name], valid_ndcg[name], getattr(configs, name).model_dump())
-        for name in ENGINE_NAMES
-    ]
-    used = [n for n, w in weights.items() if w]
-    rows.append(Row(
-        FUSION, hit_rate(full[FUSION], config.k), ndcg(full[FUSION], config.k),
-        hit_rate(sampled[FUSION], config.k), ndcg(sampled[FUSION], config.k),
-        sum(fit_seconds[n] for n in used) + tune_seconds,
-        _valid_fused_ndcg(chosen, weights, valid_cases, n_items, config.k), dict(weights),
-    ))
+        full, sampled = _test_ranks(dataset, fitted, fusion, test_cases, config)
+
+    def row(name: str, seconds: float, valid: float, params: dict[str, Any]) -> Row:
+        return Row(name, hit_rate(full[name], config.k), ndcg(full[name], config.k),
+                   hit_rate(sampled[name], config.k), ndcg(sampled[name], config.k),
+                   seconds, valid, params)
+
+    fusion_seconds = sum(fit_seconds.values()) + tune_seconds  # both need every engine
+    rows = [row(name, fit_seconds[name], valid_ndcg[name], getattr(configs, name).model_dump())
+            for name in ENGINE_NAMES]
+    rows.append(row(LINEAR, fusion_seconds, fusion.linear_ndcg, dict(fusion.weights)))
+    if fusion.ranker:
+        rows.append(row(LEARNED, fusion_seconds, fusion.learned_ndcg, fusion.ranker.to_dict()))
     return OfflineReport(
-        dataset.name, len(test_cases), n_items, config.k, rows, weights,
-        time.perf_counter() - started, _peak_rss_mb(),
+        dataset.name, len(test_cases), n_items, config.k, rows, fusion.weights,
+        LEARNED if fusion.prefers_learned else LINEAR, time.perf_counter() - started,
+        _peak_rss_mb(),
     )
 
 
@@ -164,29 +171,18 @@ def _full_ranks(engine: Engine, found: Sequence[Case], n_items: int) -> np.ndarr
     return ranks
 
 
-def _valid_fused_ndcg(
-    engines: Mapping[str, Engine], weights: Mapping[str, float], found: Sequence[Case],
-    n_items: int, k: int,
-) -> float:
-    ranks = [
-        rank_of_target(fuse(scores, weights, allowed), target, allowed)
-        for scores, allowed, target in case_scores(engines, found, n_items)
-    ]
-    return ndcg(np.asarray(ranks), k)
-
-
 def _test_ranks(
-    dataset: Dataset, engines: Mapping[str, Engine], weights: Mapping[str, float],
+    dataset: Dataset, engines: Mapping[str, Engine], fusion: TunedFusion,
     found: Sequence[Case], config: OfflineConfig,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Per engine and for the fusion: full-ranking ranks and sampled-protocol ranks."""
-    names = [*engines, FUSION]
+    """Per engine and per fusion: full-ranking ranks and sampled-protocol ranks."""
+    names = [*engines, LINEAR, *([LEARNED] if fusion.ranker else [])]
     full = {n: np.empty(len(found), dtype=np.int64) for n in names}
     sampled = {n: np.empty(len(found), dtype=np.int64) for n in names}
     negatives = sampled_negatives(dataset, list(found), config.negatives, config.seed)
     scored = case_scores(engines, found, len(dataset.items))
     for i, ((scores, allowed, target), negative) in enumerate(zip(scored, negatives, strict=True)):
-        scores = {**scores, FUSION: fuse(scores, weights, allowed)}
+        scores = {**scores, **_fused(scores, allowed, fusion, config.ranker.pool_size)}
         among = np.zeros(len(allowed), dtype=bool)
         among[negative] = True
         among[target] = True
@@ -194,6 +190,16 @@ def _test_ranks(
             full[name][i] = rank_of_target(scores[name], target, allowed)
             sampled[name][i] = rank_of_target(scores[name], target, among)
     return full, sampled
+
+
+def _fused(
+    scores: Mapping[str, np.ndarray], allowed: np.ndarray, fusion: TunedFusion, pool_size: int,
+) -> dict[str, np.ndarray]:
+    """Each fusion's scores for one case."""
+    fused = {LINEAR: fuse(scores, fusion.weights, allowed)}
+    if fusion.ranker:
+        fused[LEARNED] = fusion.ranker.score(scores, allowed, pool_size)
+    return fused
 
 
 def _allowed(case: Case, n_items: int) -> np.ndarray:
