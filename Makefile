@@ -47,7 +47,10 @@ format:
 	$(BIN)/ruff check --fix agentic_recsys tests benchmarks
 
 bench: install models data  ## Latency and memory benchmarks (numbers go in the README).
-	$(BIN)/python -m benchmarks.run --data $(DATA)
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python benchmarks/bench_recommend.py $(DATA)
+	$(BIN)/python benchmarks/bench_turns.py $(DATA)
+	$(BIN)/python benchmarks/bench_memory.py
+	-$(BIN)/python benchmarks/bench_local_llm.py
 
 eval: install models data  ## Offline and conversational evaluation on MovieLens-100K.
 	$(BIN)/ars eval offline $(DATA)
