@@ -18,7 +18,7 @@ import numpy as np
 
 import agentic_recsys as ars
 from agentic_recsys.data.dataset import INDEX_DIR, Dataset
-from agentic_recsys.evaluation.offline import FUSION, evaluate_offline
+from agentic_recsys.evaluation.offline import FUSIONS, evaluate_offline
 
 
 def peak_rss_mb() -> float:
@@ -54,8 +54,8 @@ def main(source: Path) -> None:
         for row in report.rows:
             print(f"  {row.name:18s} HR@10 {row.hr:.4f}  NDCG@10 {row.ndcg:.4f}  "
                   f"sampled NDCG@10 {row.ndcg_sampled:.4f}  fit {row.fit_seconds:.2f} s")
-        best = max((r for r in report.rows if r.name != FUSION), key=lambda r: r.ndcg)
-        fused = next(r for r in report.rows if r.name == FUSION)
+        best = max((r for r in report.rows if r.name not in FUSIONS), key=lambda r: r.ndcg)
+        fused = next(r for r in report.rows if r.name == report.chosen_fusion)
         print(f"fusion / best single ({best.name}): {fused.ndcg / best.ndcg:.2f}x")
         print(f"peak RSS: {peak_rss_mb():.0f} MB")
 
