@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 DATA   ?= data/ml-100k
-SHARED_MODELS ?= ../shared/models
+SHARED_MODELS ?= $(firstword $(wildcard ../shared/models /work/shared/models))
 CHROMA_MODEL_CACHE := $(HOME)/.cache/chroma/onnx_models/all-MiniLM-L6-v2/onnx
 
 .PHONY: chat test install dev data models lint format bench eval clean
