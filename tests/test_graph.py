@@ -92,6 +92,36 @@ def test_refinement_and_rejection_across_turns(app: App) -> None:
     assert liked.explanations[liked.items[0]] in why.text  # the reason given with the item
 
 
+def test_what_the_user_said_earlier_keeps_shaping_the_request(app: App) -> None:
+    s = app.session(user_id="42")
+    s.send("a drama from the 90s")
+    romantic = s.send("Not quite. I'm in the mood for something romantic and emotional.")
+    plan = s.values()["plan"]
+    # the new genre filters, the earlier one and the mood's genre lean; the years still hold
+    assert plan.constraints.genres_in == ["Romance"] and "Drama" in plan.boost_genres
+    assert (plan.constraints.year_min, plan.constraints.year_max) == (1990, 1999)
+    assert all("Romance" in genres(app, i) for i in romantic.items)
+    assert sum("Drama" in genres(app, i) for i in romantic.items) >= 3
+
+    older = s.send("No, those aren't it. Older ones, from before 1993.")
+    assert s.values()["plan"].constraints.year_max == 1992  # the year said, not the list's
+    assert older.items and all(1990 <= y <= 1992 for y in years(app, older.items))
+
+
+def test_a_named_title_outweighs_a_searched_mood(app: App) -> None:
+    from agentic_recsys.agents.retrieval import TOOL_WEIGHTS, fuse
+    from agentic_recsys.graphs.schema import Constraints
+    from agentic_recsys.graphs.state import BusItem, Plan
+
+    plan = Plan(steps=[], constraints=Constraints(), count=5)
+    mood = [BusItem(item="1", score=1.0), BusItem(item="2", score=0.5)]
+    like = [BusItem(item="2", score=1.0), BusItem(item="1", score=0.5)]
+    fused = fuse([(TOOL_WEIGHTS["search_catalog"], mood),
+                  (TOOL_WEIGHTS["similar_items"], like)], app, plan)
+    assert [b.item for b in fused] == ["2", "1"]
+    assert fused[0].score > fused[1].score > 0
+
+
 def test_clarify_routes_end_the_turn_with_a_question(app: App) -> None:
     s = app.session(user_id="7")
     for message in ("", "   \t ", "a 1950s movie from after 2000"):

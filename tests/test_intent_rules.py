@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from agentic_recsys.agents.intent_rules import MAX_CHARS, parse_intent
-from agentic_recsys.agents.lexicon import canonical_genre, unsupported_wishes
+from agentic_recsys.agents.lexicon import canonical_genre, mood_leans, unsupported_wishes
 from agentic_recsys.agents.titles import TitleIndex
 from agentic_recsys.data.dataset import Dataset, Items
 from agentic_recsys.graphs.schema import Intent
@@ -174,6 +174,48 @@ def test_new_requests(items: Items, titles: TitleIndex, message: str,
 def test_negation_and_preferences(items: Items, titles: TitleIndex, message: str,
                                   expected: dict[str, Any]) -> None:
     assert_reads(parse(message, items, titles), expected)
+
+
+# ---- how people turn down a list and go on describing what they want ---------------------
+@pytest.mark.parametrize(("message", "expected"), [
+    ("Not quite. Maybe something from the nineties?",
+     dict(reject_shown=True, year_min=1990, year_max=1999)),
+    ("No, those aren't it. I'm in the mood for something futuristic.",
+     dict(reject_shown=True, genres_in=["Sci-Fi"])),
+    ("Nah, not what I had in mind. Ideally not too old, after 1990.",
+     dict(reject_shown=True, year_min=1991, query="")),
+    ("None of these are right. Make it drama.", dict(reject_shown=True, genres_in=["Drama"])),
+    ("Something emotional (nothing for children).",
+     dict(genres_out=["Children's"], genres_in=[], query="emotional")),
+    ("Ideally something romantic, nothing about war.",
+     dict(genres_in=["Romance"], genres_out=["War"], query="")),
+    ("I want something funny. And no sappy romance.",
+     dict(genres_in=["Comedy"], genres_out=["Romance"], query="")),
+    # "like an old noir" compares a style; it does not ask for old movies
+    ("Ideally something moody, like an old noir.",
+     dict(genres_in=["Film-Noir"], year_max=None, query="moody")),
+    # filler words, misspelt or not, are not wishes to search for
+    ("I'd prefer one made before 1990.", dict(year_max=1989, query="")),
+    ("Rceommend me something, I'm in the mood for action", dict(genres_in=["Action"], query="")),
+    ("Hey, looking for dramatic films", dict(genres_in=["Drama"], query="")),
+    ("Maybe in the vein of Fargo?", dict(like_items=["100"], query="")),
+])
+def test_rejections_and_descriptions_after_a_list(items: Items, titles: TitleIndex, message: str,
+                                                  expected: dict[str, Any]) -> None:
+    assert_reads(parse(message, items, titles, SHOWN), expected)
+
+
+def test_a_misspelt_cue_still_names_a_title(items: Items, titles: TitleIndex) -> None:
+    kolya = item_id(items, "Kolya")
+    intent = parse("I loevd Kolya, something along those lines.", items, titles)
+    assert intent.like_items == [kolya] and intent.query == ""
+
+
+def test_moods_lean_towards_genres_without_filtering(items: Items) -> None:
+    assert mood_leans("something emotional that tugs at the heartstrings", items) == ["Drama"]
+    assert mood_leans("exciting, and it gives me the chills", items) == [
+        "Action", "Thriller", "Horror"]
+    assert mood_leans("time travel", items) == []
 
 
 def test_preference_keeps_the_users_words_as_data(items: Items, titles: TitleIndex) -> None:

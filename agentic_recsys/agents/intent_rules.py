@@ -19,6 +19,7 @@ from functools import lru_cache
 from agentic_recsys.agents.lexicon import (
     CHITCHAT,
     DECADE_WORDS,
+    FILLER,
     MOODS,
     NUMBER_WORDS,
     ORDINALS,
@@ -107,7 +108,12 @@ _REJECT = re.compile(
     r"\b(?:none\s+of\s+(?:those|these|them|that|the\s+above)|not\s+(?:those|these|them)\b|"
     r"(?:i\s+)?don'?t\s+(?:like|want)\s+(?:any\s+of\s+)?(?:those|these|them)\b|"
     r"nothing\s+(?:there|here)|no\s+thanks|not\s+interested|nah|nope|meh|"
-    r"neither(?:\s+of\s+them)?)\b")
+    r"neither(?:\s+of\s+them)?|not\s+quite|"
+    # "those aren't it", "none of these are right", "not what I had in mind"
+    r"(?:those|these|they)(?:\s+are\s+not|\s+aren'?t|'re\s+not|\s+were\s+not|\s+weren'?t)"
+    r"\s+(?:it|right|the\s+ones?|what\s+i\s+(?:want(?:ed)?|meant))|"
+    r"not\s+what\s+i\s+(?:had\s+in\s+mind|want(?:ed)?|meant|(?:was|am|'m)\s+looking\s+for))\b"
+    r"(?:\s+(?:are|is|were)\s+(?:it|right))?")
 _OTHERS = re.compile(r"\b(?:something|anything)\s+else\b|\b(?:other|different)\s+(?:ones|"
                      r"options|movies|films|picks)\b|\btry\s+again\b")
 _WHY = re.compile(rf"\b(?:why(?!\s+not\b)|explain|how\s+come)\b(?:\s+(?:did|do|would|have)\s+you)?"
@@ -141,7 +147,8 @@ _NOT_OLD = re.compile(r"\b(?:not|nothing|no)\s+(?:too\s+|very\s+|that\s+|so\s+|s
 _ERA_RECENT = r"(?:recent|newest|latest|modern|contemporary|new\s+releases?)"
 _ERAS = {
     has_shown: (
-        re.compile(rf"(?<!years )(?<!year )\b(?:{_ERA_OLD}{'' if has_shown else '|older'})\b"
+        re.compile(rf"(?<!years )(?<!year )(?<!like an )(?<!like a )"
+                   rf"\b(?:{_ERA_OLD}{'' if has_shown else '|older'})\b"
                    r"(?!\s+(?:enough|age|man|woman|friends?|days|times|self))"),
         re.compile(rf"(?<!more )\b(?:{_ERA_RECENT}{'' if has_shown else '|newer'})\b"),
     )
@@ -149,8 +156,11 @@ _ERAS = {
 }
 _ADVERBS = (r"too|very|so|really|any|more|of|the|a|an|overly|super|remotely|particularly|"
             r"real|that|kind\s+of|sort\s+of|cheesy|dumb")
+# "nothing for children", "no sappy romance", "nothing about war": words between a
+# negation and the genre it rules out.
 _FILLER = (rf"(?:(?:{_ADVERBS}|anything|something|stuff|movies?|films?|with|in|watching|"
-           rf"to\s+watch|to\s+see)\s+){{0,3}}")
+           rf"to\s+watch|to\s+see|for|about|involving|featuring|sappy|mushy|corny|soppy)\s+)"
+           rf"{{0,3}}")
 _LIST_FILLER = rf"(?:(?:{_ADVERBS})\s+){{0,3}}"
 _NEGATION = (r"(?:no|not|nothing|without|except|excluding|exclude|minus|avoid|skip|never|"
              r"anything\s+but|everything\s+but|anything\s+except|no\s+more|zero|"
@@ -221,7 +231,7 @@ def parse_intent(
         return Intent(kind="chitchat")
     grammar = _grammar(tuple(items.genre_vocab))
     r = _Reading()
-    work = _read_title_words(text, r)
+    work = _read_title_words(_fix_cue_typos(text), r)
     work = _blank_titles(work, titles.find_in(work), r, list(shown))
     vocabulary = typo_vocabulary(items)
     work = re.sub(r"[a-z][a-z'-]{3,}", lambda m: correct_typo(m.group(), vocabulary), work)
@@ -257,6 +267,18 @@ def _read_title_words(work: str, r: _Reading) -> str:
     for pattern in _TITLE_WORDS:
         work = _sub(pattern, work, word)
     return work
+
+
+_CUE_WORDS = ("loved", "liked", "enjoyed", "adored", "similar", "watched", "reminds")
+
+
+def _fix_cue_typos(text: str) -> str:
+    """'I loevd Kolya': a misspelt cue still introduces a title (same length, so offsets hold)."""
+    def fix(m: re.Match[str]) -> str:
+        word = m.group()
+        fixed = correct_typo(word.lower(), _CUE_WORDS)
+        return fixed if len(fixed) == len(word) and fixed != word.lower() else word
+    return re.sub(r"(?<![\w'])[A-Za-z]{5,8}(?![\w'])", fix, text)
 
 
 _NOT_TITLE_WORDS = frozenset({"it", "a", "the", "something", "word", "words", "that", "this"})
@@ -610,7 +632,8 @@ def _said(text: str) -> str:
 
 def _query_words(work: str) -> list[str]:
     words = re.findall(r"[a-z0-9][a-z0-9'-]*", work)
-    return [w for w in words if w not in STOPWORDS and w not in _NOT_QUERY and w not in VAGUE and
+    return [w for w in words if w not in STOPWORDS and w not in _NOT_QUERY and w not in VAGUE
+            and w not in FILLER and
             any(c.isalpha() for c in w) and len(w) > 1]
 
 

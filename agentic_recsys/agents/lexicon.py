@@ -66,6 +66,28 @@ THEMATIC = frozenset({
     "anime", "pixar", "date night", "dark comedy", "gore", "gory", "neo-noir",
 })
 
+# Moods that lean towards genres without naming one: a soft preference, never a filter
+# ("something emotional" is usually, not always, a drama). Words or phrases -> families.
+MOOD_LEANS: dict[str, tuple[str, ...]] = {
+    "emotional": ("Drama",), "moving": ("Drama",), "touching": ("Drama",),
+    "tearjerker": ("Drama",), "heartstrings": ("Drama",), "heartbreaking": ("Drama",),
+    "sad": ("Drama",), "bittersweet": ("Drama", "Romance"), "serious": ("Drama",),
+    "inspiring": ("Drama",), "inspirational": ("Drama",), "powerful": ("Drama",),
+    "exciting": ("Action", "Thriller"), "fast-paced": ("Action", "Thriller"),
+    "adrenaline": ("Action",), "explosive": ("Action",), "epic": ("Adventure", "Action"),
+    "gripping": ("Thriller",), "nail-biting": ("Thriller",), "intense": ("Thriller",),
+    "chills": ("Horror", "Thriller"), "chilling": ("Horror", "Thriller"),
+    "eerie": ("Horror",), "feel-good": ("Comedy",), "feelgood": ("Comedy",),
+    "feel good": ("Comedy",), "uplifting": ("Comedy", "Drama"), "heartwarming": ("Comedy",),
+    "heart-warming": ("Comedy",), "lighthearted": ("Comedy",), "light-hearted": ("Comedy",),
+    "silly": ("Comedy",), "goofy": ("Comedy",), "witty": ("Comedy",),
+    "criminals": ("Crime",), "cops": ("Crime",), "robbery": ("Crime",), "gangsters": ("Crime",),
+    "dancing": ("Musical",), "dance": ("Musical",), "songs": ("Musical",),
+    "whimsical": ("Fantasy", "Children's"), "puzzle": ("Mystery",), "clues": ("Mystery",),
+    "moody": ("Film-Noir", "Drama"), "dark": ("Crime", "Thriller", "Film-Noir", "Drama"),
+    "true story": ("Drama", "Documentary"),
+}
+
 # Moods and tones: kept as the free-text query, never a hard constraint.
 MOODS = frozenset({
     "dark", "gritty", "bleak", "grim", "disturbing", "twisted", "twisty", "feel-good",
@@ -79,7 +101,7 @@ MOODS = frozenset({
     "cult", "underrated", "acclaimed", "award-winning", "critically acclaimed", "indie",
     "artsy", "arthouse", "foreign", "french", "italian", "japanese", "british", "german",
     "chinese", "spanish",
-})
+}) | frozenset(MOOD_LEANS)
 
 NUMBER_WORDS: dict[str, int] = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -118,6 +140,14 @@ what's that's there's here's sure remember recall guess you'd you're it'd actual
 probably possibly definitely though hmm right quite rather
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+# Words that carry no wish of their own in a request ("I'd prefer one made after 1990",
+# "ideally", "along those lines"): never part of the free-text query.
+_FILLER_TEXT = """
+ideally thinking made mind hey vein lines along akin reminds comparable keeps gives makes
+tugs prefer preferably would great loved liked enjoyed something recommend suggest looking
+really definitely hoping hope wondering searching watching tonight
+"""
+FILLER = frozenset(_FILLER_TEXT.split())
 
 VAGUE = frozenset({
     "something", "anything", "idk", "dunno", "whatever", "help", "hmm", "hm", "um", "uh",
@@ -229,6 +259,7 @@ def _typo_vocabulary(vocab: tuple[str, ...]) -> tuple[str, ...]:
     words |= {w for w in MOODS if " " not in w} | set(NUMBER_WORDS) | set(ORDINALS)
     words |= {"darker", "lighter", "older", "newer", "recent", "comedies", "movies"}
     words |= {"after", "before", "between", "since", "until"}  # "afetr 1990"
+    words |= {w for w in STOPWORDS | FILLER if w.isalpha()}  # "rceommend" is not a wish
     return tuple(sorted(w for w in words if len(w) >= TYPO_MIN_LEN - 1))
 
 
@@ -251,6 +282,15 @@ def correct_typo(word: str, vocabulary: Sequence[str]) -> str:
     if best is None or best[0][0] != word[0]:
         return word
     return str(best[0])
+
+
+def mood_leans(text: str, items: Items) -> list[str]:
+    """Catalog genres the moods in a free-text wish lean towards, first-mentioned first."""
+    found = [(m.start(), family) for phrase, families in MOOD_LEANS.items()
+             for m in re.finditer(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", text.lower())
+             for family in families]
+    genres = (canonical_genre(family, items) for _, family in sorted(found))
+    return list(dict.fromkeys(g for g in genres if g is not None))
 
 
 def unsupported_wishes(message: str) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
 
+from agentic_recsys.agents.lexicon import mood_leans
 from agentic_recsys.agents.prompts import PLANNER_SYSTEM, PLANNER_USER
 from agentic_recsys.app import App
 from agentic_recsys.graphs.context import Context
@@ -59,13 +60,14 @@ def planner_agent(state: State, runtime: Runtime[Context]) -> dict[str, object]:
     role = role_model(runtime, "planner")
     use = role.use()
     if role.capability == "capable" and role.model is not None:
+        critique = state.get("critique")
         answer, calls = ask_json(
             role.model,
             LLMPlan,
             PLANNER_SYSTEM.format(tools=", ".join(TOOL_DESCRIPTIONS)),
             PLANNER_USER.format(
                 request=_describe(request, app),
-                critique="; ".join(state["critique"].reasons) if state.get("critique") else "none",
+                critique="; ".join(critique.reasons) if critique else "none",
             ),
             role="planner",
             timeout_s=ctx.llm_timeout_s,
@@ -89,12 +91,19 @@ def next_request(
     prev: Request, intent: Intent, app: App, shown: list[str], liked: list[str]
 ) -> Request:
     """The request this turn serves: a new one, or the last one refined."""
+    items = app.dataset.items
     if intent.kind == "recommend" and not intent.reject_shown:  # a fresh request
         return Request(
-            constraints=intent.constraints, query=intent.query, like_items=intent.like_items
+            constraints=intent.constraints,
+            query=intent.query,
+            like_items=intent.like_items,
+            boost_genres=mood_leans(intent.query, items),
         )
     c = prev.constraints.model_copy(deep=True)
     new = intent.constraints
+    # Genres said earlier still say something about the movie: a new genre wish replaces
+    # them as the filter, and they stay as a lean.
+    earlier = [g for g in c.genres_in if g not in new.genres_in] if new.genres_in else []
     c.genres_in = new.genres_in or c.genres_in
     c.genres_out = list(dict.fromkeys(c.genres_out + new.genres_out))
     c.genres_in = [g for g in c.genres_in if g not in c.genres_out]
@@ -102,11 +111,12 @@ def next_request(
     c.year_max = new.year_max if new.year_max is not None else c.year_max
     c.count = new.count or c.count
     c.title_words = list(dict.fromkeys(c.title_words + new.title_words))
+    leans = [*mood_leans(intent.query, items), *earlier, *prev.boost_genres]
     request = Request(
         constraints=c,
         query=" ".join(q for q in (prev.query, intent.query) if q)[-300:],
         like_items=intent.like_items or prev.like_items,
-        boost_genres=list(prev.boost_genres),
+        boost_genres=[g for g in dict.fromkeys(leans) if g not in c.genres_out],
         popularity=prev.popularity,
     )
     if intent.kind == "feedback" and any(f.verdict == "liked" for f in intent.feedback):
@@ -123,15 +133,15 @@ def apply_refinements(request: Request, intent: Intent, app: App, shown: list[st
         for i in shown
         if i in items.index and items.years[items.index[i]]
     )
-    c = request.constraints
+    c, said = request.constraints, intent.constraints
     for r in intent.refinements:
         if r in ("darker", "lighter"):
             lean = DARK if r == "darker" else LIGHT
             request.boost_genres = [g for g in lean if g in vocab]
-        elif r == "older":
+        elif r == "older" and said.year_max is None:  # "older, before 1970": the year wins
             c.year_max = (years[0] - 1) if years else (c.year_max or 2000) - 10
             c.year_min = c.year_min if c.year_min and c.year_min <= c.year_max else None
-        elif r == "newer":
+        elif r == "newer" and said.year_min is None:
             c.year_min = (years[len(years) // 2] + 1) if years else (c.year_min or 1990) + 10
             c.year_max = c.year_max if c.year_max and c.year_max >= c.year_min else None
         elif r == "more_popular":

@@ -74,9 +74,9 @@ def build_tools(scope: ToolScope) -> dict[str, BaseTool]:
         return run({"semantic": 1.0}, query=query, with_user=False)
 
     def similar_items(titles: list[str]) -> tuple[str, list[BusItem]]:
-        return run(
-            {"itemknn": 1.0, "kg": 0.5, "semantic": 0.5}, liked=resolve(titles), with_user=False
-        )
+        # Who watched it next, and who made it. Not the item text: titles, genres and years
+        # say what the hard filters already said.
+        return run({"itemknn": 1.0, "kg": 1.0}, liked=resolve(titles), with_user=False)
 
     def related_by_people(titles: list[str]) -> tuple[str, list[BusItem]]:
         return run({"kg": 1.0}, liked=resolve(titles), with_user=False)
