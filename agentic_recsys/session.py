@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.messages import AIMessageChunk
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import StreamMode
 
 from agentic_recsys.graphs import schema, state
 from agentic_recsys.graphs.context import Context
@@ -45,6 +47,9 @@ STATE_TYPES = [
     )
     for name in names
 ]
+
+
+STREAM_MODES: list[StreamMode] = ["updates", "messages"]
 
 
 @dataclass(frozen=True)
@@ -116,13 +121,13 @@ class Session:
             {"message": message, "user_id": self.user_id},
             config,
             context=self.context,
-            stream_mode=["updates", "messages"],
+            stream_mode=STREAM_MODES,
         ):
             if mode == "updates" and isinstance(chunk, dict):
                 for node in chunk:
                     yield "step", node
-            elif mode == "messages":
-                token, meta = chunk  # type: ignore[misc]
+            elif mode == "messages" and isinstance(chunk, tuple):
+                token, meta = chunk
                 # Chunks only: the finished message arrives again at the end, whole.
                 if meta.get("langgraph_node") == "explainer" and isinstance(token, AIMessageChunk):
                     yield "token", str(token.content)
@@ -144,7 +149,7 @@ class Session:
         """The thread's current state (empty for a new thread)."""
         return dict(self.graph.get_state(self._config()).values)
 
-    def _config(self) -> dict[str, Any]:
+    def _config(self) -> RunnableConfig:
         return {
             "configurable": {"thread_id": self.thread_id},
             "metadata": {"user_id": self.user_id},
