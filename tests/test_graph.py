@@ -11,6 +11,7 @@ import pytest
 import agentic_recsys as ars
 from agentic_recsys.app import App
 from agentic_recsys.graphs.graph import build_graph
+from agentic_recsys.graphs.state import ToolCall
 from agentic_recsys.llm import clear_model_cache, register_chat_model
 from agentic_recsys.llm.testing import Delayed, scripted_model
 
@@ -116,8 +117,9 @@ def test_a_named_title_outweighs_a_searched_mood(app: App) -> None:
     plan = Plan(steps=[], constraints=Constraints(), count=5)
     mood = [BusItem(item="1", score=1.0), BusItem(item="2", score=0.5)]
     like = [BusItem(item="2", score=1.0), BusItem(item="1", score=0.5)]
-    fused = fuse([(TOOL_WEIGHTS["search_catalog"], mood),
-                  (TOOL_WEIGHTS["similar_items"], like)], app, plan)
+    fused = fuse(
+        [(TOOL_WEIGHTS["search_catalog"], mood), (TOOL_WEIGHTS["similar_items"], like)], app, plan
+    )
     assert [b.item for b in fused] == ["2", "1"]
     assert fused[0].score > fused[1].score > 0
 
@@ -170,18 +172,13 @@ def plan_json(*steps: dict[str, object]) -> str:
     return json.dumps({"steps": list(steps)})
 
 
-def test_capable_llm_leads_every_role(app: App) -> None:
-    register_chat_model("fake:intent-ok", scripted_model([json.dumps(INTENT)]))
+def test_capable_llm_on_the_usual_path_makes_at_most_three_calls(app: App) -> None:
     register_chat_model(
-        "fake:plan-ok",
-        scripted_model(
-            [plan_json({"tool": "similar_items", "titles": ["Toy Story"]}, {"tool": "popular"})]
-        ),
+        "fake:intent-ok", scripted_model([json.dumps({**INTENT, "query": "light-hearted"})])
     )
-    register_chat_model(
-        "fake:critic-ok",
-        scripted_model([json.dumps({"misfits": [{"position": 1, "reason": "too dark"}]})]),
-    )
+    register_chat_model("fake:plan-unused", scripted_model([]))  # the first plan is the policy's
+    critic = scripted_model([json.dumps({"misfits": [{"position": 1, "reason": "too dark"}]})])
+    register_chat_model("fake:critic-ok", critic)
     register_chat_model(
         "fake:explain-ok",
         scripted_model(
@@ -203,11 +200,11 @@ def test_capable_llm_leads_every_role(app: App) -> None:
     s = app.session(
         user_id="new-user-2",
         intent_model="fake:intent-ok",
-        planner_model="fake:plan-ok",
+        planner_model="fake:plan-unused",
         critic_model="fake:critic-ok",
         explainer_model="fake:explain-ok",
     )
-    r = s.send("something fun from the nineties in the spirit of toy story")
+    r = s.send("something light-hearted from the nineties in the spirit of toy story")
     assert len(r.items) == 4
     assert all("Comedy" in genres(app, i) for i in r.items)
     assert all(1990 <= y <= 1999 for y in years(app, r.items))
@@ -215,12 +212,37 @@ def test_capable_llm_leads_every_role(app: App) -> None:
     assert r.explanations[r.items[0]] == "A fun pick."
     assert {m.role: m.model for m in r.models} == {
         "intent": "fake:intent-ok",
-        "planner": "fake:plan-ok",
+        "planner": "rules",
         "critic": "fake:critic-ok",
         "explainer": "fake:explain-ok",
     }
-    assert r.llm_calls == 4
+    assert r.llm_calls == 3
+    judged = critic.received[0][-1].content  # the critic saw the shortlist, and dropped #1
+    first_judged = str(judged).split("<items>")[1].split("\n")[1]  # "1. Title (year) - genres"
+    assert first_judged[3:].split(" - ")[0] not in r.text
     assert s.values()["plan"].steps[0].tool == "similar_items"
+
+
+def test_the_llm_planner_replans_after_a_critique(app: App) -> None:
+    noir_westerns = {
+        "kind": "recommend",
+        "genres_in": ["Film-Noir", "Western"],
+        "year_min": 1995,
+        "year_max": 1995,
+        "count": 5,
+    }
+    register_chat_model("fake:intent-nw", scripted_model([json.dumps(noir_westerns)]))
+    planner = scripted_model([plan_json({"tool": "popular"})] * 2)
+    register_chat_model("fake:plan-re", planner)
+    s = app.session(
+        user_id="new-user-6", intent_model="fake:intent-nw", planner_model="fake:plan-re"
+    )
+    r = s.send("film noir or westerns, 1995, five of them")
+    assert len(r.items) == 5
+    planner_use = next(m for m in r.models if m.role == "planner" and m.calls)
+    assert planner_use.model == "fake:plan-re"
+    assert "only" in str(planner.received[0][-1].content)  # the critique reached the LLM
+    assert s.values()["plan"].steps == [ToolCall(tool="popular")]
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,9 @@
 
 Checks: every item exists, meets the hard constraints, was not shown, rejected, disliked or
 seen; there are enough; the list is not one genre over and over. With a capable LLM it also
-drops items that do not fit the request's mood. Verdict: accept, revise (back to the planner,
-at most `Context.max_revisions` times per turn) or clarify (ask the user).
+drops items that do not fit the request's mood or theme (asked only when there is one).
+Verdict: accept, revise (back to the planner, at most `Context.max_revisions` times per
+turn) or clarify (ask the user).
 """
 
 from __future__ import annotations
@@ -56,7 +57,10 @@ def critic_agent(
     valid, reasons = check(state.get("candidates", []), app, plan, blocked)
     role = role_model(runtime, "critic")
     use = role.use()
-    if role.capability == "capable" and role.model is not None and valid:
+    request = state.get("request")
+    # Hard checks are code; an LLM is asked only to judge fit to a mood or theme.
+    has_mood = request is not None and bool(request.query)
+    if role.capability == "capable" and role.model is not None and valid and has_mood:
         shortlist = valid[:SHORTLIST]
         answer, calls = ask_json(
             role.model,

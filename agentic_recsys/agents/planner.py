@@ -3,7 +3,8 @@
 The policy: carry the active request across turns (refinements change it), add what
 long-term memory says to avoid, pick tools for what the user gave (a title, a mood, a
 history), and on a critique relax step by step (widen the years, then drop the genre
-wish; never a "no horror"). With a capable LLM the tool choice is the LLM's, validated.
+wish; never a "no horror"). With a capable LLM, a re-plan after a critique is the LLM's
+choice of tools, validated.
 """
 
 from __future__ import annotations
@@ -59,15 +60,17 @@ def planner_agent(state: State, runtime: Runtime[Context]) -> dict[str, object]:
     steps = policy_steps(request, has_history, widen=state.get("revisions", 0) > 0)
     role = role_model(runtime, "planner")
     use = role.use()
-    if role.capability == "capable" and role.model is not None:
-        critique = state.get("critique")
+    critique = state.get("critique")
+    # The policy plans a first try well from the intent; an LLM earns its call re-planning
+    # after a critique (keeps the usual turn at <= 3 LLM calls).
+    if role.capability == "capable" and role.model is not None and critique is not None:
         answer, calls = ask_json(
             role.model,
             LLMPlan,
             PLANNER_SYSTEM.format(tools=", ".join(TOOL_DESCRIPTIONS)),
             PLANNER_USER.format(
                 request=_describe(request, app),
-                critique="; ".join(critique.reasons) if critique else "none",
+                critique="; ".join(critique.reasons),
             ),
             role="planner",
             timeout_s=ctx.llm_timeout_s,
