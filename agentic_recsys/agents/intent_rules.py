@@ -47,63 +47,98 @@ MAX_QUERY_CHARS = 200
 MAX_COUNT = 50
 OLD_BEFORE = 1980  # "old movies", "classics": released before this year
 RECENT_YEARS = 5  # "recent": the catalog's last five years
-CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|"  # terminal escape sequences, then single
-                     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+CONTROL = re.compile(
+    r"\x1b\[[0-9;?]*[A-Za-z]|"  # terminal escape sequences, then single
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]"
+)
 
 EMPTY_QUESTION = "What would you like to watch: a genre, a mood, or a movie you liked?"
-VAGUE_QUESTION = ("Happy to help! What are you in the mood for: a genre (comedy, thriller...), "
-                  "a decade, or a movie you liked?")
+VAGUE_QUESTION = (
+    "Happy to help! What are you in the mood for: a genre (comedy, thriller...), "
+    "a decade, or a movie you liked?"
+)
 NOTHING_SHOWN = "I haven't shown you anything yet. What would you like to watch?"
-EXPLAIN_WHICH = "Which movie should I explain? You can say its number, e.g. \"why #2?\""
+EXPLAIN_WHICH = 'Which movie should I explain? You can say its number, e.g. "why #2?"'
 
 _NUM = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 _ORD = "|".join(sorted(ORDINALS, key=len, reverse=True))
-_NOUN = (r"(?:movie|film|flick|pick|option|choice|recommendation|suggestion|title|one|"
-         r"selection)")
+_NOUN = (
+    r"(?:movie|film|flick|pick|option|choice|recommendation|suggestion|title|one|"
+    r"selection)"
+)
 # One shown item: "#2", "number 2", "the second one", "the 2nd movie", "the last one".
-_REF = (rf"(?:#\s?\d{{1,2}}|(?:number|no\.?|num\.?)\s?(?:\d{{1,2}}|{_NUM})\b|"
-        rf"(?:the\s+)?(?:first|top|last)\s+(?:two|three|four|five|[2-5])(?:\s+{_NOUN}s?)?\b|"
-        rf"(?:the\s+)?(?:{_ORD})(?:\s+{_NOUN}s?)?\b|(?<![\w#.])\d{{1,2}}(?![\w.'])(?!\s+{_NOUN}s))")
-_PRONOUN = (r"(?:all\s+of\s+(?:them|those|these|it)|all\s+(?:three|four|five|\d)|them\s+all|"
-            r"both(?:\s+of\s+them)?|those|these|them|it|that(?:\s+one)?|this(?:\s+one)?|all)")
+_REF = (
+    rf"(?:#\s?\d{{1,2}}|(?:number|no\.?|num\.?)\s?(?:\d{{1,2}}|{_NUM})\b|"
+    rf"(?:the\s+)?(?:first|top|last)\s+(?:two|three|four|five|[2-5])(?:\s+{_NOUN}s?)?\b|"
+    rf"(?:the\s+)?(?:{_ORD})(?:\s+{_NOUN}s?)?\b|(?<![\w#.])\d{{1,2}}(?![\w.'])(?!\s+{_NOUN}s))"
+)
+_PRONOUN = (
+    r"(?:all\s+of\s+(?:them|those|these|it)|all\s+(?:three|four|five|\d)|them\s+all|"
+    r"both(?:\s+of\s+them)?|those|these|them|it|that(?:\s+one)?|this(?:\s+one)?|all)"
+)
 _REFS = rf"(?:{_REF}(?:\s*(?:,|and|&|or|\+)?\s*{_REF})*|{_PRONOUN})\b"
 _FEEDBACK_VERBS: dict[Verdict, str] = {
-    "liked": (r"(?:loved|liked|enjoyed|adored|dug|(?:i|we)\s+(?:really\s+|also\s+|do\s+)?"
-              r"(?:love|like|enjoy|adore))"),
-    "disliked": (r"(?:hated|disliked|didn'?t\s+(?:like|enjoy|love)|did\s+not\s+(?:like|enjoy)|"
-                 r"don'?t\s+(?:like|want)|do\s+not\s+(?:like|want)|can'?t\s+stand|"
-                 r"not\s+a\s+fan\s+of|hate|not|no)"),
+    "liked": (
+        r"(?:loved|liked|enjoyed|adored|dug|(?:i|we)\s+(?:really\s+|also\s+|do\s+)?"
+        r"(?:love|like|enjoy|adore))"
+    ),
+    "disliked": (
+        r"(?:hated|disliked|didn'?t\s+(?:like|enjoy|love)|did\s+not\s+(?:like|enjoy)|"
+        r"don'?t\s+(?:like|want)|do\s+not\s+(?:like|want)|can'?t\s+stand|"
+        r"not\s+a\s+fan\s+of|hate|not|no)"
+    ),
     "seen": r"(?:seen|watched|saw)(?:\s+already)?",
 }
 _VERDICT_WORDS: dict[Verdict, str] = {
-    "liked": (r"(?:great|good|amazing|awesome|perfect|fantastic|brilliant|excellent|"
-              r"wonderful|fun|lovely|a\s+classic|my\s+favou?rite)"),
-    "disliked": (r"(?:boring|bad|terrible|awful|meh|lame|dull|stupid|horrible|"
-                 r"not\s+(?:good|great|for\s+me)|overrated|trash|garbage)"),
+    "liked": (
+        r"(?:great|good|amazing|awesome|perfect|fantastic|brilliant|excellent|"
+        r"wonderful|fun|lovely|a\s+classic|my\s+favou?rite)"
+    ),
+    "disliked": (
+        r"(?:boring|bad|terrible|awful|meh|lame|dull|stupid|horrible|"
+        r"not\s+(?:good|great|for\s+me)|overrated|trash|garbage)"
+    ),
     "seen": r"(?:(?:i'?ve|i\s+have|i|we'?ve)\s+)?(?:already\s+)?(?:seen|watched)",
 }
 _REFINEMENTS: tuple[tuple[Refinement, str], ...] = (
-    ("darker", r"darker|grittier|bleaker|edgier|scarier|creepier|more\s+(?:serious|intense|"
-               r"dark|gritty|violent|disturbing)|heavier|less\s+(?:light|fun|funny|happy|"
-               r"cheerful)"),
-    ("lighter", r"lighter|happier|funnier|sillier|brighter|more\s+(?:upbeat|fun|cheerful|"
-                r"lighthearted|light-hearted|light)|less\s+(?:dark|serious|heavy|intense|"
-                r"violent|scary|sad|depressing)"),
+    (
+        "darker",
+        r"darker|grittier|bleaker|edgier|scarier|creepier|more\s+(?:serious|intense|"
+        r"dark|gritty|violent|disturbing)|heavier|less\s+(?:light|fun|funny|happy|"
+        r"cheerful)",
+    ),
+    (
+        "lighter",
+        r"lighter|happier|funnier|sillier|brighter|more\s+(?:upbeat|fun|cheerful|"
+        r"lighthearted|light-hearted|light)|less\s+(?:dark|serious|heavy|intense|"
+        r"violent|scary|sad|depressing)",
+    ),
     ("older", r"older(?:\s+ones)?|earlier\s+ones|more\s+classic|less\s+recent"),
     ("newer", r"newer(?:\s+ones)?|more\s+recent|more\s+modern|less\s+old|later\s+ones"),
-    ("less_popular", r"less\s+(?:popular|known|mainstream|famous)|lesser[- ]known|"
-                     r"(?:more\s+)?obscure|hidden\s+gems?|underrated|deep\s+cuts?|niche"),
-    ("more_popular", r"(?:more\s+|most\s+)?(?:popular|mainstream|famous)|better[- ]known|"
-                     r"well[- ]known|blockbusters?|crowd[- ]pleasers?|top[- ]rated|"
-                     r"highest[- ]rated|(?:best|greatest)(?:\s+movies)?\s+of\s+all\s+time|"
-                     r"must[- ]see|everyone\s+(?:has\s+seen|loves)"),
-    ("more_varied", r"more\s+(?:varied|variety|diverse|different)|mix\s+it\s+up|"
-                    r"something\s+different|different\s+genres?"),
+    (
+        "less_popular",
+        r"less\s+(?:popular|known|mainstream|famous)|lesser[- ]known|"
+        r"(?:more\s+)?obscure|hidden\s+gems?|underrated|deep\s+cuts?|niche",
+    ),
+    (
+        "more_popular",
+        r"(?:more\s+|most\s+)?(?:popular|mainstream|famous)|better[- ]known|"
+        r"well[- ]known|blockbusters?|crowd[- ]pleasers?|top[- ]rated|"
+        r"highest[- ]rated|(?:best|greatest)(?:\s+movies)?\s+of\s+all\s+time|"
+        r"must[- ]see|everyone\s+(?:has\s+seen|loves)",
+    ),
+    (
+        "more_varied",
+        r"more\s+(?:varied|variety|diverse|different)|mix\s+it\s+up|"
+        r"something\s+different|different\s+genres?",
+    ),
 )
-_MORE = re.compile(r"^(?:(?:ok(?:ay)?|and|now|please|thanks|cool)\s*,?\s*)?(?:show\s+(?:me\s+)?|"
-                   r"give\s+(?:me\s+)?)?(?:more|next|another(?:\s+one)?|others|keep\s+going|"
-                   r"more\s+(?:please|options|of\s+(?:those|these|them|that))|again)"
-                   r"(?:\s+please)?[\s!.?]*$")
+_MORE = re.compile(
+    r"^(?:(?:ok(?:ay)?|and|now|please|thanks|cool)\s*,?\s*)?(?:show\s+(?:me\s+)?|"
+    r"give\s+(?:me\s+)?)?(?:more|next|another(?:\s+one)?|others|keep\s+going|"
+    r"more\s+(?:please|options|of\s+(?:those|these|them|that))|again)"
+    r"(?:\s+please)?[\s!.?]*$"
+)
 _REJECT = re.compile(
     r"\b(?:none\s+of\s+(?:those|these|them|that|the\s+above)|not\s+(?:those|these|them)\b|"
     r"(?:i\s+)?don'?t\s+(?:like|want)\s+(?:any\s+of\s+)?(?:those|these|them)\b|"
@@ -113,71 +148,104 @@ _REJECT = re.compile(
     r"(?:those|these|they)(?:\s+are\s+not|\s+aren'?t|'re\s+not|\s+were\s+not|\s+weren'?t)"
     r"\s+(?:it|right|the\s+ones?|what\s+i\s+(?:want(?:ed)?|meant))|"
     r"not\s+what\s+i\s+(?:had\s+in\s+mind|want(?:ed)?|meant|(?:was|am|'m)\s+looking\s+for))\b"
-    r"(?:\s+(?:are|is|were)\s+(?:it|right))?")
-_OTHERS = re.compile(r"\b(?:something|anything)\s+else\b|\b(?:other|different)\s+(?:ones|"
-                     r"options|movies|films|picks)\b|\btry\s+again\b")
-_WHY = re.compile(rf"\b(?:why(?!\s+not\b)|explain|how\s+come)\b(?:\s+(?:did|do|would|have)\s+you)?"
-                  rf"(?:\s+(?:pick|choose|chose|recommend|suggest|include|show|select|add|"
-                  rf"put|give)(?:ed|s)?)?(?:\s+me)?(?:\s+(?:is|was))?(?:\s+({_REFS}))?|"
-                  rf"\b(?:tell\s+me\s+(?:more\s+)?about|more\s+(?:info|details|information)\s+"
-                  rf"(?:on|about)|what'?s|what\s+is|is|was)\s+({_REFS})(?:\s+(?:about|any\s+good|"
-                  rf"good|worth\s+(?:it|watching)|like))?(?=\W*$)")
-_SIMILAR = (r"(?:like|similar\s+to|such\s+as|as\s+good\s+as|in\s+the\s+vein\s+of|"
-            r"along\s+the\s+lines\s+of|akin\s+to)")
-_SIMILAR_NO_TARGET = re.compile(r"\b(?:similar(?:\s+ones)?|like\s+(?:it|that|this)|"
-                                r"along\s+those\s+lines|in\s+that\s+vein)\b")
+    r"(?:\s+(?:are|is|were)\s+(?:it|right))?"
+)
+_OTHERS = re.compile(
+    r"\b(?:something|anything)\s+else\b|\b(?:other|different)\s+(?:ones|"
+    r"options|movies|films|picks)\b|\btry\s+again\b"
+)
+_WHY = re.compile(
+    rf"\b(?:why(?!\s+not\b)|explain|how\s+come)\b(?:\s+(?:did|do|would|have)\s+you)?"
+    rf"(?:\s+(?:pick|choose|chose|recommend|suggest|include|show|select|add|"
+    rf"put|give)(?:ed|s)?)?(?:\s+me)?(?:\s+(?:is|was))?(?:\s+({_REFS}))?|"
+    rf"\b(?:tell\s+me\s+(?:more\s+)?about|more\s+(?:info|details|information)\s+"
+    rf"(?:on|about)|what'?s|what\s+is|is|was)\s+({_REFS})(?:\s+(?:about|any\s+good|"
+    rf"good|worth\s+(?:it|watching)|like))?(?=\W*$)"
+)
+_SIMILAR = (
+    r"(?:like|similar\s+to|such\s+as|as\s+good\s+as|in\s+the\s+vein\s+of|"
+    r"along\s+the\s+lines\s+of|akin\s+to)"
+)
+_SIMILAR_NO_TARGET = re.compile(
+    r"\b(?:similar(?:\s+ones)?|like\s+(?:it|that|this)|"
+    r"along\s+those\s+lines|in\s+that\s+vein)\b"
+)
 # A request with nothing else in it ("recommend a movie") still asks for something.
-_REQUEST = re.compile(r"\b(?:recommend|suggest|show\s+me|give\s+me|find\s+me|what\s+should|"
-                      r"what\s+to\s+watch|looking\s+for|i\s+want|i\s+need|in\s+the\s+mood\s+for|"
-                      r"any\s+(?:ideas|suggestions|recommendations))\b")
+_REQUEST = re.compile(
+    r"\b(?:recommend|suggest|show\s+me|give\s+me|find\s+me|what\s+should|"
+    r"what\s+to\s+watch|looking\s+for|i\s+want|i\s+need|in\s+the\s+mood\s+for|"
+    r"any\s+(?:ideas|suggestions|recommendations))\b"
+)
 # Words of a complete new request, as opposed to a tweak of the last one ("no horror").
-_FRESH_REQUEST = re.compile(r"\b(?:movies?|films?|flicks?|recommend|suggest|something|"
-                            r"anything|i\s+want|i\s+need|looking\s+for)\b")
-_REFINE_LEAD = re.compile(r"^(?:but|only|just|same|and|also|now|instead|make\s+(?:it|them)|"
-                          r"what\s+about|how\s+about|what\s+if)\b|\binstead\b")
+_FRESH_REQUEST = re.compile(
+    r"\b(?:movies?|films?|flicks?|recommend|suggest|something|"
+    r"anything|i\s+want|i\s+need|looking\s+for)\b"
+)
+_REFINE_LEAD = re.compile(
+    r"^(?:but|only|just|same|and|also|now|instead|make\s+(?:it|them)|"
+    r"what\s+about|how\s+about|what\s+if)\b|\binstead\b"
+)
 _YEAR = r"(?:18[89]\d|19\d\d|20[0-3]\d)(?![\d'\u2019s])"
 _DECADE_WORD = "|".join(sorted(DECADE_WORDS, key=len, reverse=True))
-_DECADE = (rf"(?:(?:early|mid|late)[- ]?)?(?:'?(?:(?:18|19|20)?\d0)'?s\b|"
-           rf"(?:nineteen[- ])?(?:{_DECADE_WORD})\b)")
+_DECADE = (
+    rf"(?:(?:early|mid|late)[- ]?)?(?:'?(?:(?:18|19|20)?\d0)'?s\b|"
+    rf"(?:nineteen[- ])?(?:{_DECADE_WORD})\b)"
+)
 _PERIOD = rf"(?:the\s+)?(?:{_DECADE}|{_YEAR})"
 # Eras relative to now; after a list, "older" and "more recent" compare with that list.
 _ERA_OLD = r"(?:old|classics?|vintage|golden\s+age|oldies|black\s+and\s+white)"
-_NOT_OLD = re.compile(r"\b(?:not|nothing|no)\s+(?:too\s+|very\s+|that\s+|so\s+|super\s+)?"
-                      r"(?:old|ancient|dated)\b")  # "not too old": from OLD_BEFORE on
+_NOT_OLD = re.compile(
+    r"\b(?:not|nothing|no)\s+(?:too\s+|very\s+|that\s+|so\s+|super\s+)?"
+    r"(?:old|ancient|dated)\b"
+)  # "not too old": from OLD_BEFORE on
 _ERA_RECENT = r"(?:recent|newest|latest|modern|contemporary|new\s+releases?)"
 _ERAS = {
     has_shown: (
-        re.compile(rf"(?<!years )(?<!year )(?<!like an )(?<!like a )"
-                   rf"\b(?:{_ERA_OLD}{'' if has_shown else '|older'})\b"
-                   r"(?!\s+(?:enough|age|man|woman|friends?|days|times|self))"),
+        re.compile(
+            rf"(?<!years )(?<!year )(?<!like an )(?<!like a )"
+            rf"\b(?:{_ERA_OLD}{'' if has_shown else '|older'})\b"
+            r"(?!\s+(?:enough|age|man|woman|friends?|days|times|self))"
+        ),
         re.compile(rf"(?<!more )\b(?:{_ERA_RECENT}{'' if has_shown else '|newer'})\b"),
     )
     for has_shown in (False, True)
 }
-_ADVERBS = (r"too|very|so|really|any|more|of|the|a|an|overly|super|remotely|particularly|"
-            r"real|that|kind\s+of|sort\s+of|cheesy|dumb")
+_ADVERBS = (
+    r"too|very|so|really|any|more|of|the|a|an|overly|super|remotely|particularly|"
+    r"real|that|kind\s+of|sort\s+of|cheesy|dumb"
+)
 # "nothing for children", "no sappy romance", "nothing about war": words between a
 # negation and the genre it rules out.
-_FILLER = (rf"(?:(?:{_ADVERBS}|anything|something|stuff|movies?|films?|with|in|watching|"
-           rf"to\s+watch|to\s+see|for|about|involving|featuring|sappy|mushy|corny|soppy)\s+)"
-           rf"{{0,3}}")
+_FILLER = (
+    rf"(?:(?:{_ADVERBS}|anything|something|stuff|movies?|films?|with|in|watching|"
+    rf"to\s+watch|to\s+see|for|about|involving|featuring|sappy|mushy|corny|soppy)\s+)"
+    rf"{{0,3}}"
+)
 _LIST_FILLER = rf"(?:(?:{_ADVERBS})\s+){{0,3}}"
-_NEGATION = (r"(?:no|not|nothing|without|except|excluding|exclude|minus|avoid|skip|never|"
-             r"anything\s+but|everything\s+but|anything\s+except|no\s+more|zero|"
-             r"not\s+in\s+the\s+mood\s+for|sick\s+of|tired\s+of|enough\s+with|"
-             r"(?:i\s+(?:(?:really|just|absolutely|totally|still)\s+)*)?(?:hate|dislike|don'?t\s+(?:like|want|love|enjoy|do)|"
-             r"do\s+not\s+(?:like|want|enjoy)|can'?t\s+stand|am\s+not\s+into|'?m\s+not\s+into|"
-             r"not\s+into|not\s+(?:a\s+)?(?:big\s+)?fan\s+of))")
+_NEGATION = (
+    r"(?:no|not|nothing|without|except|excluding|exclude|minus|avoid|skip|never|"
+    r"anything\s+but|everything\s+but|anything\s+except|no\s+more|zero|"
+    r"not\s+in\s+the\s+mood\s+for|sick\s+of|tired\s+of|enough\s+with|"
+    r"(?:i\s+(?:(?:really|just|absolutely|totally|still)\s+)*)?(?:hate|dislike|don'?t\s+(?:like|want|love|enjoy|do)|"
+    r"do\s+not\s+(?:like|want|enjoy)|can'?t\s+stand|am\s+not\s+into|'?m\s+not\s+into|"
+    r"not\s+into|not\s+(?:a\s+)?(?:big\s+)?fan\s+of))"
+)
 # "I hate horror" is a lasting taste; "I don't want horror" is about this request only.
 _NEGATED_MOOD = re.compile(
     rf"\b{_NEGATION}\s+{_FILLER}(?:"
-    + "|".join(re.escape(m) for m in sorted(MOODS, key=len, reverse=True)) + r")\b")
-_LASTING_AVOID = re.compile(r"hate|dislike|don'?t\s+(?:like|love|enjoy|do)|do\s+not\s+(?:like|"
-                            r"enjoy)|can'?t|not\s+into|fan\s+of|sick|tired|never|enough")
-_LIKING = (r"(?:(?:i|we)\s+(?:(?:really|do|actually|also|still|totally|absolutely|kinda|"
-           r"just)\s+)*(?:like|love|enjoy|adore|prefer|dig|am\s+into|'m\s+into|"
-           r"am\s+(?:a\s+)?(?:big\s+|huge\s+)?fan\s+of|'m\s+(?:a\s+)?(?:big\s+|huge\s+)?fan\s+of)"
-           r"|i'?m\s+(?:really\s+)?into|(?:big|huge)\s+fan\s+of)")
+    + "|".join(re.escape(m) for m in sorted(MOODS, key=len, reverse=True))
+    + r")\b"
+)
+_LASTING_AVOID = re.compile(
+    r"hate|dislike|don'?t\s+(?:like|love|enjoy|do)|do\s+not\s+(?:like|"
+    r"enjoy)|can'?t|not\s+into|fan\s+of|sick|tired|never|enough"
+)
+_LIKING = (
+    r"(?:(?:i|we)\s+(?:(?:really|do|actually|also|still|totally|absolutely|kinda|"
+    r"just)\s+)*(?:like|love|enjoy|adore|prefer|dig|am\s+into|'m\s+into|"
+    r"am\s+(?:a\s+)?(?:big\s+|huge\s+)?fan\s+of|'m\s+(?:a\s+)?(?:big\s+|huge\s+)?fan\s+of)"
+    r"|i'?m\s+(?:really\s+)?into|(?:big|huge)\s+fan\s+of)"
+)
 
 
 @dataclass
@@ -235,8 +303,13 @@ def parse_intent(
     work = _blank_titles(work, titles.find_in(work), r, list(shown))
     vocabulary = typo_vocabulary(items)
     work = re.sub(r"[a-z][a-z'-]{3,}", lambda m: correct_typo(m.group(), vocabulary), work)
-    for read in (_read_unsupported, _read_rejection, _read_explain, _read_feedback,
-                 _read_similar_refs):
+    for read in (
+        _read_unsupported,
+        _read_rejection,
+        _read_explain,
+        _read_feedback,
+        _read_similar_refs,
+    ):
         work = read(work, r, list(shown))
     work = _read_periods(work, r, int(items.years.max()) if len(items) else 0, bool(shown))
     work = _read_count(work, r, grammar)
@@ -250,20 +323,27 @@ def parse_intent(
 _WORD = r"(?P<w>'[^']{1,40}'|\"[^\"]{1,40}\"|[\w][\w'-]{0,39})"
 _TITLE_WORDS = (
     # "the title has the word 'Alone' in it", "its name contains Love"
-    re.compile(rf"\b(?:title|name)\s+(?:has|had|contains?|contained|includes?|included|with)"
-               rf"\s+(?:the\s+words?\s+|a\s+word\s+like\s+)?{_WORD}", re.IGNORECASE),
+    re.compile(
+        rf"\b(?:title|name)\s+(?:has|had|contains?|contained|includes?|included|with)"
+        rf"\s+(?:the\s+words?\s+|a\s+word\s+like\s+)?{_WORD}",
+        re.IGNORECASE,
+    ),
     # "the word 'Alone' in the title", "with Love in its name"
-    re.compile(rf"(?:\bthe\s+words?\s+)?{_WORD}\s+(?:is\s+)?in\s+(?:the|its)\s+(?:title|name)\b",
-               re.IGNORECASE),
+    re.compile(
+        rf"(?:\bthe\s+words?\s+)?{_WORD}\s+(?:is\s+)?in\s+(?:the|its)\s+(?:title|name)\b",
+        re.IGNORECASE,
+    ),
 )
 
 
 def _read_title_words(work: str, r: _Reading) -> str:
     """'The title has the word "Alone" in it': a word every result's title must contain."""
+
     def word(m: re.Match[str]) -> None:
         found = m.group("w").strip("'\"").strip()
         if found and found.lower() not in _NOT_TITLE_WORDS:
             r.title_words.append(found)
+
     for pattern in _TITLE_WORDS:
         work = _sub(pattern, work, word)
     return work
@@ -274,10 +354,12 @@ _CUE_WORDS = ("loved", "liked", "enjoyed", "adored", "similar", "watched", "remi
 
 def _fix_cue_typos(text: str) -> str:
     """'I loevd Kolya': a misspelt cue still introduces a title (same length, so offsets hold)."""
+
     def fix(m: re.Match[str]) -> str:
         word = m.group()
         fixed = correct_typo(word.lower(), _CUE_WORDS)
         return fixed if len(fixed) == len(word) and fixed != word.lower() else word
+
     return re.sub(r"(?<![\w'])[A-Za-z]{5,8}(?![\w'])", fix, text)
 
 
@@ -296,27 +378,31 @@ def _grammar(vocab: tuple[str, ...]) -> _Grammar:
     lexicon = genre_lexicon(vocab)
     alternation = "|".join(re.escape(p) for p in sorted(lexicon.phrases, key=len, reverse=True))
     genre = rf"(?:{alternation})(?:e?s)?(?![\w'-])"
-    genre_list = (rf"{_FILLER}(?<![\w'-]){genre}(?:\s*(?:,|or|and|nor|/)\s*(?:no\s+|not\s+)?"
-                  rf"{_LIST_FILLER}{genre})*")
+    genre_list = (
+        rf"{_FILLER}(?<![\w'-]){genre}(?:\s*(?:,|or|and|nor|/)\s*(?:no\s+|not\s+)?"
+        rf"{_LIST_FILLER}{genre})*"
+    )
     count_noun = rf"(?:{_NOUN}s|movies?|films?|flicks?|{genre})"
     return _Grammar(
         genres=lexicon.phrases,
         thematic=lexicon.thematic,
         genre=re.compile(rf"(?<![\w'-]){genre}"),
         negated=re.compile(rf"\b(?<!why )(?P<neg>{_NEGATION})\s+(?P<genres>{genre_list})"),
-        liking=re.compile(rf"\b{_LIKING}\s+(?P<genres>{genre_list})"
-                          rf"(?:\s+(?:now|again|after\s+all|actually))?"),
+        liking=re.compile(
+            rf"\b{_LIKING}\s+(?P<genres>{genre_list})"
+            rf"(?:\s+(?:now|again|after\s+all|actually))?"
+        ),
         count=re.compile(
             rf"\btop\s+(?P<top>\d{{1,2}}|{_NUM})\b|"
             rf"\b(?:give|show|recommend|suggest|list|find|need|want)\s+(?:me\s+|us\s+)?"
             rf"(?P<verb>\d{{1,2}}|{_NUM})\b(?!\s+of\b)|"
             rf"\b(?P<num>\d{{1,3}}|{_NUM})\s+(?!of\b)(?:[\w'-]+\s+){{0,3}}?"
-            rf"(?:{count_noun}|more\b)"),
+            rf"(?:{count_noun}|more\b)"
+        ),
     )
 
 
-def _blank_titles(text: str, mentions: list[TitleMention], r: _Reading,
-                  shown: list[str]) -> str:
+def _blank_titles(text: str, mentions: list[TitleMention], r: _Reading, shown: list[str]) -> str:
     """Record every title mention by its cue and blank it out of the working copy.
 
     Titles are blanked with underscores, not spaces, so "I've seen Fargo" does not end
@@ -324,7 +410,7 @@ def _blank_titles(text: str, mentions: list[TitleMention], r: _Reading,
     """
     work = list(text.lower())
     for m in mentions:
-        work[m.start:m.end] = "_" * (m.end - m.start)
+        work[m.start : m.end] = "_" * (m.end - m.start)
         if m.match is None:
             r.unresolved.append(m.text)
             if m.cue == "explain":
@@ -342,9 +428,11 @@ def _blank_titles(text: str, mentions: list[TitleMention], r: _Reading,
 
 def _sub(pattern: re.Pattern[str], work: str, handle: Callable[[re.Match[str]], None]) -> str:
     """Call `handle` on every match, then blank the matches out."""
+
     def blank(m: re.Match[str]) -> str:
         handle(m)
         return " " * len(m.group())
+
     return pattern.sub(blank, work)
 
 
@@ -398,65 +486,95 @@ def _read_unsupported(work: str, r: _Reading, shown: list[str]) -> str:
 
 def _read_rejection(work: str, r: _Reading, shown: list[str]) -> str:
     """'none of those', 'something else': every shown item is rejected."""
+
     def reject(m: re.Match[str]) -> None:
         r.reject_shown = bool(shown)
+
     work = _sub(_REJECT, work, reject)
 
     def other(m: re.Match[str]) -> None:
         r.reject_shown = bool(shown)
         r.wants_other = True
+
     return _sub(_OTHERS, work, other)
 
 
 def _read_explain(work: str, r: _Reading, shown: list[str]) -> str:
     """'why #2?', 'why did you pick the third one', 'why these?'."""
+
     def explain(m: re.Match[str]) -> None:
         r.wants_explain = True
         refs = m.group(1) or m.group(2)
         if refs:
             r.explain_items.extend(_refs(refs, shown, r))
-        elif not r.explain_items and re.fullmatch(r"\W*", work[m.end():]):
+        elif not r.explain_items and re.fullmatch(r"\W*", work[m.end() :]):
             r.explain_items.extend(shown)  # a bare "why?" asks about the whole list
+
     return _sub(_WHY, work, explain)
 
 
-_FEEDBACK_PATTERNS: tuple[tuple[Verdict, re.Pattern[str]], ...] = tuple(
-    (verdict, re.compile(rf"\b{verb}\s+(?P<refs>{_REFS})")) for verdict, verb in
-    _FEEDBACK_VERBS.items()
-) + tuple(
-    (verdict, re.compile(rf"(?:^|\b)(?P<refs>{_REFS})\s+(?:(?:was|is|were|are|looks?|"
-                         rf"sounds?|seems?)\s+)?(?:(?:really|so|very|pretty|kinda|too)\s+)?"
-                         rf"{words}\b"))
-    for verdict, words in _VERDICT_WORDS.items()
-) + (("seen", re.compile(r"\b(?:(?:i'?ve|i\s+have|we'?ve)\s+)?(?:already\s+)?"
-                         r"(?:seen|watched|saw)\s*(?:(?:it|them|those|these)\s*)?"
-                         r"(?:all|already|before)?(?=\W*$)")),)
+_FEEDBACK_PATTERNS: tuple[tuple[Verdict, re.Pattern[str]], ...] = (
+    tuple(
+        (verdict, re.compile(rf"\b{verb}\s+(?P<refs>{_REFS})"))
+        for verdict, verb in _FEEDBACK_VERBS.items()
+    )
+    + tuple(
+        (
+            verdict,
+            re.compile(
+                rf"(?:^|\b)(?P<refs>{_REFS})\s+(?:(?:was|is|were|are|looks?|"
+                rf"sounds?|seems?)\s+)?(?:(?:really|so|very|pretty|kinda|too)\s+)?"
+                rf"{words}\b"
+            ),
+        )
+        for verdict, words in _VERDICT_WORDS.items()
+    )
+    + (
+        (
+            "seen",
+            re.compile(
+                r"\b(?:(?:i'?ve|i\s+have|we'?ve)\s+)?(?:already\s+)?"
+                r"(?:seen|watched|saw)\s*(?:(?:it|them|those|these)\s*)?"
+                r"(?:all|already|before)?(?=\W*$)"
+            ),
+        ),
+    )
+)
 
 
 def _read_feedback(work: str, r: _Reading, shown: list[str]) -> str:
     """'loved #2', 'seen #1 and #3', 'the first one was boring', a bare 'seen it'."""
     for verdict, pattern in _FEEDBACK_PATTERNS:
+
         def record(m: re.Match[str], verdict: Verdict = verdict) -> None:
             refs = m.groupdict().get("refs")
             targets = _refs(refs, shown, r) if refs is not None else list(shown)
-            if verdict == "seen" and not targets and refs is not None and re.fullmatch(
-                    r"\s*(?:it|that|this)(?:\s+one)?\s*", refs):
+            if (
+                verdict == "seen"
+                and not targets
+                and refs is not None
+                and re.fullmatch(r"\s*(?:it|that|this)(?:\s+one)?\s*", refs)
+            ):
                 targets = list(shown)  # "seen it" after a list: none of those are new
             for item in targets:
                 r.feedback[item] = verdict
+
         work = _sub(pattern, work, record)
     return work
 
 
 def _read_similar_refs(work: str, r: _Reading, shown: list[str]) -> str:
     """'more like the second one', 'like #2' point at shown items."""
-    pattern = re.compile(rf"\b(?:more\s+)?{_SIMILAR}\s+(?P<refs>{_REF}(?:\s*(?:,|and|&|or)?\s*"
-                         rf"{_REF})*)")
+    pattern = re.compile(
+        rf"\b(?:more\s+)?{_SIMILAR}\s+(?P<refs>{_REF}(?:\s*(?:,|and|&|or)?\s*"
+        rf"{_REF})*)"
+    )
 
     def similar(m: re.Match[str]) -> None:
         items = _refs(m.group("refs"), shown, r)
         r.like_items.extend(items)
         r.like_from_shown = r.like_from_shown or bool(items)
+
     return _sub(pattern, work, similar)
 
 
@@ -471,8 +589,13 @@ def _read_similar_pronoun(work: str, r: _Reading, shown: list[str]) -> None:
 
 
 _REFINEMENT_PATTERNS = tuple(
-    (refinement, re.compile(rf"\b(?:a\s+(?:bit|little)\s+|much\s+|even\s+|slightly\s+)?"
-                            rf"(?:{words})\b(?!\s+than\b)"))  # "older than 1980": a period
+    (
+        refinement,
+        re.compile(
+            rf"\b(?:a\s+(?:bit|little)\s+|much\s+|even\s+|slightly\s+)?"
+            rf"(?:{words})\b(?!\s+than\b)"
+        ),
+    )  # "older than 1980": a period
     for refinement, words in _REFINEMENTS
 )
 
@@ -503,8 +626,9 @@ def _period(text: str) -> tuple[int, int]:
         return 0, 0
     number = digits.group()
     if re.search(r"\d'?s\b", text):
-        start = int(number) if len(number) == 4 else (1900 if int(number) >= 20 else 2000) + int(
-            number)
+        start = (
+            int(number) if len(number) == 4 else (1900 if int(number) >= 20 else 2000) + int(number)
+        )
         return _part_of_decade(text, start)
     return int(number), int(number)
 
@@ -521,20 +645,41 @@ def _part_of_decade(text: str, start: int) -> tuple[int, int]:
 
 _PERIOD_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("range", re.compile(rf"\bbetween\s+(?P<a>{_PERIOD})\s+and\s+(?P<b>{_PERIOD})")),
-    ("range", re.compile(rf"(?:\bfrom\s+)?(?P<a>{_PERIOD})\s*(?:-|to|through|thru|until|till|"
-                         rf"and|or|&|/)\s*(?P<b>{_PERIOD})")),
-    ("after", re.compile(rf"\b(?P<w>after|since|post|newer\s+than|later\s+than|"
-                         rf"more\s+recent\s+than|from\s+after)\s*-?\s*(?P<a>{_PERIOD})")),
-    ("before", re.compile(rf"\b(?P<w>before|pre|prior\s+to|older\s+than|earlier\s+than|"
-                          rf"until|up\s+to|no\s+later\s+than)\s*-?\s*(?P<a>{_PERIOD})")),
-    ("in", re.compile(rf"(?:\b(?:from|in|of|during|made\s+in|released\s+in)\s+)?"
-                      rf"(?<![\w#])(?P<a>{_PERIOD})")),
+    (
+        "range",
+        re.compile(
+            rf"(?:\bfrom\s+)?(?P<a>{_PERIOD})\s*(?:-|to|through|thru|until|till|"
+            rf"and|or|&|/)\s*(?P<b>{_PERIOD})"
+        ),
+    ),
+    (
+        "after",
+        re.compile(
+            rf"\b(?P<w>after|since|post|newer\s+than|later\s+than|"
+            rf"more\s+recent\s+than|from\s+after)\s*-?\s*(?P<a>{_PERIOD})"
+        ),
+    ),
+    (
+        "before",
+        re.compile(
+            rf"\b(?P<w>before|pre|prior\s+to|older\s+than|earlier\s+than|"
+            rf"until|up\s+to|no\s+later\s+than)\s*-?\s*(?P<a>{_PERIOD})"
+        ),
+    ),
+    (
+        "in",
+        re.compile(
+            rf"(?:\b(?:from|in|of|during|made\s+in|released\s+in)\s+)?"
+            rf"(?<![\w#])(?P<a>{_PERIOD})"
+        ),
+    ),
 )
 
 
 def _read_periods(work: str, r: _Reading, last_year: int, has_shown: bool) -> str:
     """Years, decades and ranges; each becomes a (min, max) the results must lie in."""
     for kind, pattern in _PERIOD_PATTERNS:
+
         def period(m: re.Match[str], kind: str = kind) -> None:
             a_first, a_last = _period(m.group("a"))
             said = " ".join(m.group().split())
@@ -549,63 +694,71 @@ def _read_periods(work: str, r: _Reading, last_year: int, has_shown: bool) -> st
                 r.periods.append((None, a_last if until else a_first - 1, said))
             else:
                 r.periods.append((a_first, a_last, said))
+
         work = _sub(pattern, work, period)
 
     def not_old(m: re.Match[str]) -> None:
         r.periods.append((OLD_BEFORE, None, m.group()))
+
     work = _sub(_NOT_OLD, work, not_old)
 
     def old(m: re.Match[str]) -> None:
         r.periods.append((None, OLD_BEFORE - 1, m.group()))
+
     old_era, recent_era = _ERAS[has_shown]
     work = _sub(old_era, work, old)
 
     def recent(m: re.Match[str]) -> None:
         if last_year:
             r.periods.append((last_year - RECENT_YEARS + 1, None, m.group()))
+
     return _sub(recent_era, work, recent)
 
 
 def _read_count(work: str, r: _Reading, grammar: _Grammar) -> str:
     """'5 movies', 'three comedies', 'top 10', 'give me 3'; 'a movie' says nothing."""
+
     def count(m: re.Match[str]) -> None:
         word = m.group("top") or m.group("verb") or m.group("num")
         value = int(word) if word.isdigit() else NUMBER_WORDS[word]
         if r.count is None and value > 0:
             r.count = min(value, MAX_COUNT)
+
     # Only the number itself is consumed: the noun may still be a genre ("three comedies").
     for m in list(grammar.count.finditer(work)):
         count(m)
         group = next(g for g in ("top", "verb", "num") if m.group(g))
-        work = work[:m.start(group)] + " " * len(m.group(group)) + work[m.end(group):]
+        work = work[: m.start(group)] + " " * len(m.group(group)) + work[m.end(group) :]
     return work
 
 
 def _read_genres(work: str, r: _Reading, grammar: _Grammar) -> str:
     """Lasting tastes first, then negated genres, then the genres asked for."""
+
     def genres_in(text: str) -> list[str]:
         return [g for m in grammar.genre.finditer(text) for g in _genres_of(m.group(), grammar)]
 
     def liking(m: re.Match[str]) -> None:
         for g in genres_in(m.group("genres")):
-            r.preferences[g] = Preference(key=f"genre:{g}", polarity="like",
-                                          text=_said(m.group()))
+            r.preferences[g] = Preference(key=f"genre:{g}", polarity="like", text=_said(m.group()))
             r.liked_genres.append(g)
+
     work = _sub(grammar.liking, work, liking)
 
     def negated(m: re.Match[str]) -> None:
         lasting = bool(_LASTING_AVOID.search(m.group("neg")))  # "I hate horror", not "no horror"
         for g in genres_in(m.group("genres")):
             (r.avoided_genres if lasting else r.genres_out).append(g)
-            r.preferences[g] = Preference(key=f"genre:{g}", polarity="avoid",
-                                          text=_said(m.group()))
+            r.preferences[g] = Preference(key=f"genre:{g}", polarity="avoid", text=_said(m.group()))
         _keep_thematic(m.group("genres"), r, grammar, negated=True)
+
     work = _sub(grammar.negated, work, negated)
     work = _NEGATED_MOOD.sub(lambda m: " " * len(m.group()), work)  # "nothing too dark"
 
     def wanted(m: re.Match[str]) -> None:
         r.genres_in.extend(_genres_of(m.group(), grammar))
         _keep_thematic(m.group(), r, grammar, negated=False)
+
     return _sub(grammar.genre, work, wanted)
 
 
@@ -632,37 +785,111 @@ def _said(text: str) -> str:
 
 def _query_words(work: str) -> list[str]:
     words = re.findall(r"[a-z0-9][a-z0-9'-]*", work)
-    return [w for w in words if w not in STOPWORDS and w not in _NOT_QUERY and w not in VAGUE
-            and w not in FILLER and
-            any(c.isalpha() for c in w) and len(w) > 1]
+    return [
+        w
+        for w in words
+        if w not in STOPWORDS
+        and w not in _NOT_QUERY
+        and w not in VAGUE
+        and w not in FILLER
+        and any(c.isalpha() for c in w)
+        and len(w) > 1
+    ]
 
 
-_NOT_QUERY = frozenset({
-    "loved", "liked", "hated", "enjoyed", "disliked", "seen", "saw", "why", "explain",
-    "similar", "such", "recommend", "recommended", "suggest", "suggested", "pick", "picked",
-    "choose", "chose", "showed", "actually", "now", "yet", "though", "please", "thanks",
-    "love", "hate", "enjoy", "prefer", "dont", "don't", "didn't", "didnt", "can't", "cant",
-    "won't", "wouldn't", "isn't", "aren't", "something", "anything", "some", "me", "them",
-    "number", "last", "first", "second", "third", "one", "movie", "movies", "lol", "hmm",
-    "top", "make", "instead",
-})
+_NOT_QUERY = frozenset(
+    {
+        "loved",
+        "liked",
+        "hated",
+        "enjoyed",
+        "disliked",
+        "seen",
+        "saw",
+        "why",
+        "explain",
+        "similar",
+        "such",
+        "recommend",
+        "recommended",
+        "suggest",
+        "suggested",
+        "pick",
+        "picked",
+        "choose",
+        "chose",
+        "showed",
+        "actually",
+        "now",
+        "yet",
+        "though",
+        "please",
+        "thanks",
+        "love",
+        "hate",
+        "enjoy",
+        "prefer",
+        "dont",
+        "don't",
+        "didn't",
+        "didnt",
+        "can't",
+        "cant",
+        "won't",
+        "wouldn't",
+        "isn't",
+        "aren't",
+        "something",
+        "anything",
+        "some",
+        "me",
+        "them",
+        "number",
+        "last",
+        "first",
+        "second",
+        "third",
+        "one",
+        "movie",
+        "movies",
+        "lol",
+        "hmm",
+        "top",
+        "make",
+        "instead",
+    }
+)
 
 
 def _decide(text: str, r: _Reading, shown_count: int) -> Intent:
     """Pick the intent's kind from what was read, and build it."""
     year_min, year_max, conflict = _year_bounds(r.periods)
     lower = text.lower()
-    asks = bool(r.genres_in or r.genres_out or year_min or year_max or r.count or r.like_items
-                or r.query or r.title_words or _REQUEST.search(lower))
+    asks = bool(
+        r.genres_in
+        or r.genres_out
+        or year_min
+        or year_max
+        or r.count
+        or r.like_items
+        or r.query
+        or r.title_words
+        or _REQUEST.search(lower)
+    )
     # A lasting taste stated alongside a request shapes that request too.
     genres_out = list(dict.fromkeys(r.genres_out + (r.avoided_genres if asks else [])))
     wanted = r.genres_in + (r.liked_genres if asks else [])
     genres_in = [g for g in dict.fromkeys(wanted) if g not in genres_out]  # "not" wins
     intent = Intent(
         kind="recommend",
-        constraints=Constraints(genres_in=genres_in, genres_out=genres_out, year_min=year_min,
-                                year_max=year_max, count=r.count,
-                                title_words=list(dict.fromkeys(r.title_words))),
+        constraints=Constraints(
+            genres_in=genres_in,
+            genres_out=genres_out,
+            year_min=year_min,
+            year_max=year_max,
+            count=r.count,
+            title_words=list(dict.fromkeys(r.title_words)),
+        ),
         query=" ".join(dict.fromkeys(r.query[:MAX_QUERY_WORDS]))[:MAX_QUERY_CHARS],
         like_items=list(dict.fromkeys(r.like_items)),
         unresolved_titles=list(dict.fromkeys(r.unresolved)),
@@ -677,15 +904,25 @@ def _decide(text: str, r: _Reading, shown_count: int) -> Intent:
         return intent.model_copy(update={"kind": kind, "question": question})
 
     follow_up = shown_count > 0 and bool(
-        r.refinements or r.wants_other or r.like_from_shown or _REFINE_LEAD.search(lower)
-        or (asks and not _FRESH_REQUEST.search(lower)))
+        r.refinements
+        or r.wants_other
+        or r.like_from_shown
+        or _REFINE_LEAD.search(lower)
+        or (asks and not _FRESH_REQUEST.search(lower))
+    )
     if conflict:
         return answer("clarify", conflict)
     if r.wants_explain:
         if intent.explain_items:
             return answer("explain")
-        return answer("clarify", _missing(intent) if intent.unresolved_titles else
-                      EXPLAIN_WHICH if shown_count else NOTHING_SHOWN)
+        return answer(
+            "clarify",
+            _missing(intent)
+            if intent.unresolved_titles
+            else EXPLAIN_WHICH
+            if shown_count
+            else NOTHING_SHOWN,
+        )
     if intent.feedback or intent.reject_shown:
         if asks or r.refinements or r.wants_other:
             return answer("refine" if follow_up else "recommend")
@@ -697,8 +934,9 @@ def _decide(text: str, r: _Reading, shown_count: int) -> Intent:
     if intent.preferences and not asks:
         return intent.model_copy(update={"kind": "edit_profile", "constraints": Constraints()})
     if asks:
-        if intent.unresolved_titles and not (intent.like_items or r.query or genres_in
-                                             or genres_out or year_min or year_max):
+        if intent.unresolved_titles and not (
+            intent.like_items or r.query or genres_in or genres_out or year_min or year_max
+        ):
             return answer("clarify", _missing(intent))
         return answer("refine" if follow_up else "recommend")
     if intent.unresolved_titles:
@@ -706,24 +944,32 @@ def _decide(text: str, r: _Reading, shown_count: int) -> Intent:
     return answer("clarify", VAGUE_QUESTION)
 
 
-def _year_bounds(periods: list[tuple[int | None, int | None, str]]
-                 ) -> tuple[int | None, int | None, str]:
+def _year_bounds(
+    periods: list[tuple[int | None, int | None, str]],
+) -> tuple[int | None, int | None, str]:
     """Intersect every period mentioned; when nothing is left, say which ones conflict."""
     lows = [(lo, said) for lo, _, said in periods if lo is not None]
     highs = [(hi, said) for _, hi, said in periods if hi is not None]
     low = max(lows) if lows else None
     high = min(highs) if highs else None
     if low is not None and high is not None and low[0] > high[0]:
-        return low[0], high[0], (
-            f"You asked for \"{high[1]}\" and \"{low[1]}\", which cannot both hold. "
-            "Which one did you mean?")
+        return (
+            low[0],
+            high[0],
+            (
+                f'You asked for "{high[1]}" and "{low[1]}", which cannot both hold. '
+                "Which one did you mean?"
+            ),
+        )
     return (low[0] if low else None), (high[0] if high else None), ""
 
 
 def _missing(intent: Intent) -> str:
-    names = ", ".join(f"\"{t}\"" for t in intent.unresolved_titles[:3])
-    return (f"I couldn't find {names} in the catalog. Is there another movie you liked, "
-            "or a genre or mood you're after?")
+    names = ", ".join(f'"{t}"' for t in intent.unresolved_titles[:3])
+    return (
+        f"I couldn't find {names} in the catalog. Is there another movie you liked, "
+        "or a genre or mood you're after?"
+    )
 
 
 def _which(shown_count: int) -> str:

@@ -23,8 +23,13 @@ RRF_K = 20.0
 # How much a first place in each tool's list counts. A title the user named is the most
 # specific thing they said; a mood searched over item text (titles, genres, years) and
 # plain popularity are the weakest (measured on the conversational benchmark's turns).
-TOOL_WEIGHTS = {"similar_items": 1.5, "related_by_people": 1.5, "personalized": 1.0,
-                "search_catalog": 0.5, "popular": 0.5}
+TOOL_WEIGHTS = {
+    "similar_items": 1.5,
+    "related_by_people": 1.5,
+    "personalized": 1.0,
+    "search_catalog": 0.5,
+    "popular": 0.5,
+}
 BOOST = 0.5 / RRF_K  # a soft wish is worth about half a first place in one list
 POOL_FACTOR = 4  # candidates fetched per tool, relative to the items shown
 

@@ -33,43 +33,107 @@ MAX_CANDIDATES = 24
 FUZZY_SHORTLIST = 20
 ARTICLES = ("the", "a", "an")
 ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
-NUMBERS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
-           "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12"}
+NUMBERS = {
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+}
 WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*|&")
 YEAR = re.compile(r"^(?:18[89]\d|19\d\d|20[0-3]\d)$")
-QUOTED = re.compile(r"[\"\u201c\u201d\u00ab\u00bb]([^\"\u201c\u201d\u00ab\u00bb]{1,80})"
-                    r"[\"\u201c\u201d\u00ab\u00bb]|(?<!\w)'([^'\n]{1,60})'(?!\w)")
+QUOTED = re.compile(
+    r"[\"\u201c\u201d\u00ab\u00bb]([^\"\u201c\u201d\u00ab\u00bb]{1,80})"
+    r"[\"\u201c\u201d\u00ab\u00bb]|(?<!\w)'([^'\n]{1,60})'(?!\w)"
+)
 # A cue ends right before where a title may start. "I'd like", "feel like" and friends are
 # not cues: they introduce wishes, not titles.
 CUES: tuple[tuple[Cue, re.Pattern[str]], ...] = (
-    ("explain", re.compile(
-        r"\b(?:why\s+(?:(?:did|do|would|have)\s+you\s+|is\s+|was\s+)?"
-        r"(?:(?:pick|choose|chose|chosen|recommend|suggest|include|show|select|add|list|put|"
-        r"give)(?:ed|s|n)?\s+(?:me\s+)?)?|explain\s+(?:why\s+(?:you\s+\w+\s+)?)?|"
-        r"what\s+makes\s+|how\s+is\s+)", re.IGNORECASE)),
-    ("disliked", re.compile(
-        r"\b(?:hated|disliked|didn'?t\s+like|did\s+not\s+like|don'?t\s+like|do\s+not\s+like|"
-        r"can'?t\s+stand|couldn'?t\s+stand|hate|dislike|not\s+a\s+fan\s+of)\s+", re.IGNORECASE)),
-    ("seen", re.compile(
-        r"\b(?:seen|watched|saw)\s+(?:already\s+)?", re.IGNORECASE)),
-    ("liked", re.compile(
-        r"\b(?:(?:loved|liked|enjoyed|adored)|(?:i|we)\s+(?:really\s+|also\s+|do\s+)?"
-        r"(?:love|like|enjoy|adore))\s+", re.IGNORECASE)),
-    ("similar", re.compile(
-        r"(?<!would )(?<!'d )(?<!\bi )(?<!\bwe )(?<!feel )(?<!feels )(?<!look )(?<!looks )"
-        r"(?<!sounds )(?<!seems )\b(?:like|similar\s+to|similar\s+as|such\s+as|as\s+good\s+as|"
-        r"in\s+the\s+vein\s+of|along\s+the\s+lines\s+of|reminds?\s+me\s+of|akin\s+to|"
-        r"comparable\s+to|in\s+the\s+style\s+of|the\s+likes\s+of|same\s+vibe\s+as|a\s+la|"
-        r"\u00e0\s+la)\s+", re.IGNORECASE)),
+    (
+        "explain",
+        re.compile(
+            r"\b(?:why\s+(?:(?:did|do|would|have)\s+you\s+|is\s+|was\s+)?"
+            r"(?:(?:pick|choose|chose|chosen|recommend|suggest|include|show|select|add|list|put|"
+            r"give)(?:ed|s|n)?\s+(?:me\s+)?)?|explain\s+(?:why\s+(?:you\s+\w+\s+)?)?|"
+            r"what\s+makes\s+|how\s+is\s+)",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "disliked",
+        re.compile(
+            r"\b(?:hated|disliked|didn'?t\s+like|did\s+not\s+like|don'?t\s+like|do\s+not\s+like|"
+            r"can'?t\s+stand|couldn'?t\s+stand|hate|dislike|not\s+a\s+fan\s+of)\s+",
+            re.IGNORECASE,
+        ),
+    ),
+    ("seen", re.compile(r"\b(?:seen|watched|saw)\s+(?:already\s+)?", re.IGNORECASE)),
+    (
+        "liked",
+        re.compile(
+            r"\b(?:(?:loved|liked|enjoyed|adored)|(?:i|we)\s+(?:really\s+|also\s+|do\s+)?"
+            r"(?:love|like|enjoy|adore))\s+",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "similar",
+        re.compile(
+            r"(?<!would )(?<!'d )(?<!\bi )(?<!\bwe )(?<!feel )(?<!feels )(?<!look )(?<!looks )"
+            r"(?<!sounds )(?<!seems )\b(?:like|similar\s+to|similar\s+as|such\s+as|as\s+good\s+as|"
+            r"in\s+the\s+vein\s+of|along\s+the\s+lines\s+of|reminds?\s+me\s+of|akin\s+to|"
+            r"comparable\s+to|in\s+the\s+style\s+of|the\s+likes\s+of|same\s+vibe\s+as|a\s+la|"
+            r"\u00e0\s+la)\s+",
+            re.IGNORECASE,
+        ),
+    ),
 )
 LIST_JOINER = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|\s(?:and|or|&|\+)\s+)(?:also\s+)?")
 BARE_PREFIX = re.compile(r"^(?:what|how)\s+about\s+|^(?:and|maybe)\s+", re.IGNORECASE)
 # Words that end the text of a title that could not be resolved.
-SPAN_BREAKERS = frozenset({
-    "but", "and", "or", "with", "without", "from", "in", "on", "that", "which", "who",
-    "for", "please", "except", "no", "not", "only", "because", "since", "after", "before",
-    "between", "than", "where", "when", "plus", "though", "then", "also", "it", "is", "was",
-})
+SPAN_BREAKERS = frozenset(
+    {
+        "but",
+        "and",
+        "or",
+        "with",
+        "without",
+        "from",
+        "in",
+        "on",
+        "that",
+        "which",
+        "who",
+        "for",
+        "please",
+        "except",
+        "no",
+        "not",
+        "only",
+        "because",
+        "since",
+        "after",
+        "before",
+        "between",
+        "than",
+        "where",
+        "when",
+        "plus",
+        "though",
+        "then",
+        "also",
+        "it",
+        "is",
+        "was",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -143,7 +207,8 @@ class TitleIndex:
             start, end, cue, quoted = spans.pop(0)
             mention = self._mention_at(message, start, end, cue, quoted)
             if mention is None or any(
-                    m.start < mention.end and mention.start < m.end for m in mentions):
+                m.start < mention.end and mention.start < m.end for m in mentions
+            ):
                 continue
             mentions.append(mention)
             more = LIST_JOINER.match(message, mention.end + quoted)
@@ -162,20 +227,24 @@ class TitleIndex:
             if match is None and all(is_common_word(w.key) for w in words):
                 return None  # a quoted phrase, not a title
             return TitleMention(message[start:end], cue, start, end, match)
-        found = (self._whole_title(words, message) if cue == "bare"
-                 else self._longest_prefix_match(words, message))
+        found = (
+            self._whole_title(words, message)
+            if cue == "bare"
+            else self._longest_prefix_match(words, message)
+        )
         if found is not None:
             n, match = found
             end = words[n - 1].end
-            if message[end:end + 1] == ")" and "(" in message[words[0].start:end]:
+            if message[end : end + 1] == ")" and "(" in message[words[0].start : end]:
                 end += 1  # "Sabrina (1954)"
-            return TitleMention(message[words[0].start:end], cue, words[0].start, end, match)
+            return TitleMention(message[words[0].start : end], cue, words[0].start, end, match)
         if cue == "bare":
             return None
         named = _unresolved_span(words, message)
         if named:
-            return TitleMention(message[named[0].start:named[-1].end], cue, named[0].start,
-                                named[-1].end, None)
+            return TitleMention(
+                message[named[0].start : named[-1].end], cue, named[0].start, named[-1].end, None
+            )
         return None
 
     def _longest_prefix_match(
@@ -183,14 +252,16 @@ class TitleIndex:
     ) -> tuple[int, TitleMatch] | None:
         """Find the longest run of leading words that is a title, exactly, else fuzzily."""
         keys = [w.key for w in words]
-        plausible = [n for n in range(len(words), 0, -1)
-                     if _plausible_title(words[:n], message)]
+        plausible = [n for n in range(len(words), 0, -1) if _plausible_title(words[:n], message)]
         for n in plausible:
             rows = self._rows.get(title_key_of_words(keys[:n]))
             if rows:
                 return n, self._match(rows[0], 100.0)
-        fuzzy = [(m.score, n, m) for n in plausible
-                 if (m := self._fuzzy(title_key_of_words(keys[:n]))) is not None]
+        fuzzy = [
+            (m.score, n, m)
+            for n in plausible
+            if (m := self._fuzzy(title_key_of_words(keys[:n]))) is not None
+        ]
         if not fuzzy:
             return None
         _, n, match = max(fuzzy, key=lambda x: (x[0], x[1]))
@@ -207,15 +278,20 @@ class TitleIndex:
         budget = _edit_budget(key)
         if budget == 0:
             return None
-        near = [k for n in range(len(key) - budget, len(key) + budget + 1)
-                for k in self._keys_by_length.get(n, ())]  # an edit changes length by <= 1
+        near = [
+            k
+            for n in range(len(key) - budget, len(key) + budget + 1)
+            for k in self._keys_by_length.get(n, ())
+        ]  # an edit changes length by <= 1
         # Plain Levenshtein is fast and counts a swap as two edits: shortlist with it, then
         # score the shortlist with swaps as one edit ("stroy" is one typo from "story").
-        shortlist = process.extract(key, near, scorer=Levenshtein.distance,
-                                    score_cutoff=2 * budget, limit=FUZZY_SHORTLIST)
+        shortlist = process.extract(
+            key, near, scorer=Levenshtein.distance, score_cutoff=2 * budget, limit=FUZZY_SHORTLIST
+        )
         digits = _digits(key)
-        found = [(k, OSA.distance(key, k)) for k, _, _ in shortlist
-                 if _digits(k) == digits]  # "Toy Story 3" is not "Toy Story"
+        found = [
+            (k, OSA.distance(key, k)) for k, _, _ in shortlist if _digits(k) == digits
+        ]  # "Toy Story 3" is not "Toy Story"
         found = [(k, d) for k, d in found if d <= budget]
         if not found:
             return None
@@ -240,8 +316,7 @@ def title_key_of_words(words: Sequence[str]) -> str:
     """
     out: list[str] = []
     for i, w in enumerate(words):
-        if w == "part" and i + 1 < len(words) and (words[i + 1] in ROMAN or
-                                                     words[i + 1].isdigit()):
+        if w == "part" and i + 1 < len(words) and (words[i + 1] in ROMAN or words[i + 1].isdigit()):
             continue
         w = NUMBERS.get(w, ROMAN.get(w, w) if i else w)
         if len(w) == 1 and w.isalpha() and i and len(words[i - 1]) == 1 and out:
@@ -308,7 +383,7 @@ def _candidate_spans(message: str) -> list[tuple[int, int, Cue, bool]]:
 
 
 def _cue_before(message: str, quote_start: int) -> Cue:
-    before = message[max(0, quote_start - 40):quote_start]
+    before = message[max(0, quote_start - 40) : quote_start]
     for cue, pattern in CUES:
         if any(m.end() == len(before) for m in pattern.finditer(before)):
             return cue
@@ -338,7 +413,7 @@ def _unresolved_span(words: list[_Word], message: str) -> list[_Word]:
     for w in words[:6]:
         if w.key in SPAN_BREAKERS or YEAR.match(w.key):
             break
-        if span and message[span[-1].end:w.start].strip(" '\u2019-:&"):
+        if span and message[span[-1].end : w.start].strip(" '\u2019-:&"):
             break  # punctuation between words ends the title
         span.append(w)
     while span and span[-1].key in STOPWORDS:
