@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
-from agentic_recsys.data.dataset import Dataset
+import agentic_recsys as ars
+from agentic_recsys.data.dataset import STATE_DIR, Dataset
 from agentic_recsys.data.movielens import prepare_movielens_100k
 
 os.environ.setdefault("LANGSMITH_TRACING", "false")
@@ -24,3 +26,13 @@ def ml100k_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def ml100k(ml100k_dir: Path) -> Dataset:
     """MovieLens-100K, opened."""
     return Dataset.open(ml100k_dir)
+
+
+@pytest.fixture(scope="module")
+def ml100k_copy(ml100k_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy of MovieLens-100K with its built index and no conversations or memory,
+    for a test module that writes state (threads, memory) of its own."""
+    ars.open(ml100k_dir)  # build the index once, then share it by copying
+    out = tmp_path_factory.mktemp("private") / "ml-100k"
+    shutil.copytree(ml100k_dir, out, ignore=shutil.ignore_patterns(STATE_DIR))
+    return out

@@ -19,8 +19,8 @@ SNAPSHOT = Path(__file__).parent / "snapshots" / "graph.mmd"
 
 
 @pytest.fixture(scope="module")
-def app(ml100k_dir: Path) -> App:
-    return ars.open(ml100k_dir)
+def app(ml100k_copy: Path) -> App:
+    return ars.open(ml100k_copy)
 
 
 @pytest.fixture(autouse=True)

@@ -34,28 +34,28 @@ def genres_of(data: Path, items: list[str]) -> list[tuple[str, ...]]:
 
 
 @pytest.mark.slow
-def test_a_stated_taste_shapes_a_new_thread_in_a_new_process(ml100k_dir: Path) -> None:
-    said = turn_in_new_process(ml100k_dir, "mem-1", "I don't like horror")
+def test_a_stated_taste_shapes_a_new_thread_in_a_new_process(ml100k_copy: Path) -> None:
+    said = turn_in_new_process(ml100k_copy, "mem-1", "I don't like horror")
     assert "Horror" in str(said["text"])
 
-    later = turn_in_new_process(ml100k_dir, "mem-1", "recommend 10 thrillers")
+    later = turn_in_new_process(ml100k_copy, "mem-1", "recommend 10 thrillers")
     assert len(later["items"]) == 10  # type: ignore[arg-type]
-    assert not any("Horror" in g for g in genres_of(ml100k_dir, later["items"]))  # type: ignore[arg-type]
+    assert not any("Horror" in g for g in genres_of(ml100k_copy, later["items"]))  # type: ignore[arg-type]
     assert "as you asked before" in str(later["text"])
 
     # Someone else asking the same gets horror thrillers: the taste was mem-1's alone.
-    other = turn_in_new_process(ml100k_dir, "mem-2", "recommend 10 thrillers")
-    assert any("Horror" in g for g in genres_of(ml100k_dir, other["items"]))  # type: ignore[arg-type]
+    other = turn_in_new_process(ml100k_copy, "mem-2", "recommend 10 thrillers")
+    assert any("Horror" in g for g in genres_of(ml100k_copy, other["items"]))  # type: ignore[arg-type]
 
-    turn_in_new_process(ml100k_dir, "mem-1", "actually I do like horror now")
-    changed = turn_in_new_process(ml100k_dir, "mem-1", "recommend 10 thrillers")
-    assert any("Horror" in g for g in genres_of(ml100k_dir, changed["items"]))  # type: ignore[arg-type]
-    prefs = ars.open(ml100k_dir).memory.preferences("mem-1")
+    turn_in_new_process(ml100k_copy, "mem-1", "actually I do like horror now")
+    changed = turn_in_new_process(ml100k_copy, "mem-1", "recommend 10 thrillers")
+    assert any("Horror" in g for g in genres_of(ml100k_copy, changed["items"]))  # type: ignore[arg-type]
+    prefs = ars.open(ml100k_copy).memory.preferences("mem-1")
     assert [(p.key, p.polarity) for p in prefs] == [("genre:Horror", "like")]
 
 
-def test_concurrent_users_never_mix(ml100k_dir: Path) -> None:
-    app = ars.open(ml100k_dir)
+def test_concurrent_users_never_mix(ml100k_copy: Path) -> None:
+    app = ars.open(ml100k_copy)
     users = {"conc-a": "Horror", "conc-b": "Comedy", "conc-c": "Drama"}
     for user, genre in users.items():
         app.session(user_id=user).send(f"I hate {genre.lower()}")
@@ -67,7 +67,7 @@ def test_concurrent_users_never_mix(ml100k_dir: Path) -> None:
         results = list(pool.map(ask, list(users) * 2))
     for user, items in results:
         assert len(items) == 10
-        assert not any(users[user] in g for g in genres_of(ml100k_dir, items))
+        assert not any(users[user] in g for g in genres_of(ml100k_copy, items))
     for user, genre in users.items():
         prefs = app.memory.preferences(user)
         assert [p.key for p in prefs] == [f"genre:{genre}"]
