@@ -174,8 +174,12 @@ def ground_intent(answer: LLMIntent, app: App, shown: list[str], fallback: Inten
 
 
 def _feedback_updates(state: State, intent: Intent) -> dict[str, list[str]]:
-    """Fold the turn's verdicts into what the thread remembers as liked and rejected."""
-    liked = list(state.get("liked", []))
+    """Fold the turn's verdicts into what the thread remembers as liked and rejected.
+
+    A title the user asks for more "like" counts as liked: it joins their taste profile, and
+    so is never recommended back to them.
+    """
+    liked = [*state.get("liked", []), *intent.like_items]
     rejected = list(state.get("rejected", []))
     for f in intent.feedback:
         if f.verdict == "liked":
