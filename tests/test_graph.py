@@ -85,6 +85,7 @@ def test_refinement_and_rejection_across_turns(app: App) -> None:
 
     liked = s.send("I loved the second one")
     assert rejected.items[1] in s.values()["liked"]
+    assert rejected.items[1] not in liked.items
     assert liked.items and not set(liked.items) & set(rejected.items)
 
     why = s.send("why #1?")

@@ -48,9 +48,11 @@ def critic_agent(
     plan = state["plan"]
     assert plan is not None, "the planner runs first"
     taste = state.get("taste") or Taste()
-    blocked = {
+    blocked = {  # the user knows these already: shown, rejected, liked, seen
         *state.get("shown_before", []),
         *state.get("rejected", []),
+        *state.get("liked", []),
+        *taste.liked,
         *taste.disliked,
         *taste.seen,
     }
@@ -124,7 +126,7 @@ def check(
         for group, what in (
             (unknown, "were not in the catalog"),
             (broken, "broke a constraint"),
-            (repeat, "were already shown, seen or rejected"),
+            (repeat, "were already shown, liked, seen or rejected"),
         )
         if group
     ]
