@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentic_recsys.engines.als import ALS, ALSConfig
@@ -34,21 +37,19 @@ class EngineConfigs(BaseModel):
 ENGINE_NAMES: tuple[str, ...] = tuple(EngineConfigs.model_fields)
 
 
+ENGINE_CLASSES: dict[str, Callable[[Any], Engine]] = {
+    "popularity": Popularity,
+    "recent_popularity": RecentPopularity,
+    "itemknn": ItemKNN,
+    "als": ALS,
+    "semantic": Semantic,
+    "kg": KnowledgeGraph,
+    "sequential": Sequential,
+}
+
+
 def make_engine(name: str, configs: EngineConfigs) -> Engine:
-    """Create a fresh, unfitted engine configured from `configs`."""
-    match name:
-        case "popularity":
-            return Popularity(configs.popularity)
-        case "recent_popularity":
-            return RecentPopularity(configs.recent_popularity)
-        case "itemknn":
-            return ItemKNN(configs.itemknn)
-        case "als":
-            return ALS(configs.als)
-        case "semantic":
-            return Semantic(configs.semantic)
-        case "kg":
-            return KnowledgeGraph(configs.kg)
-        case "sequential":
-            return Sequential(configs.sequential)
-    raise ValueError(f"unknown engine {name!r}")
+    """Create a fresh, unfitted engine configured from `configs` (its field of the same name)."""
+    if name not in ENGINE_CLASSES:
+        raise ValueError(f"unknown engine {name!r}")
+    return ENGINE_CLASSES[name](getattr(configs, name))
