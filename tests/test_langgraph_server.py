@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
+from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from langgraph_sdk import get_sync_client
+from servers import free_port, running
 
 ROOT = Path(__file__).resolve().parents[1]
 LANGGRAPH = Path(sys.executable).parent / "langgraph"
@@ -19,15 +17,9 @@ LANGGRAPH = Path(sys.executable).parent / "langgraph"
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture()
-def server(ml100k_dir: Path, tmp_path: Path):
-    port = _free_port()
+def server(ml100k_dir: Path, tmp_path: Path) -> Iterator[str]:
+    port = free_port()
     env = {
         **os.environ,
         "LANGGRAPH_CLI_NO_ANALYTICS": "1",
@@ -36,47 +28,21 @@ def server(ml100k_dir: Path, tmp_path: Path):
         "ARS_DATA": str(ml100k_dir),
         "ARS_MODEL": "none",
     }
-    log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen(
-        [
-            str(LANGGRAPH),
-            "dev",
-            "--no-reload",
-            "--no-browser",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--config",
-            str(ROOT / "langgraph.json"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    command = [
+        str(LANGGRAPH),
+        "dev",
+        "--no-reload",
+        "--no-browser",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--config",
+        str(ROOT / "langgraph.json"),
+    ]
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, (tmp_path / "server.log").read_text()[-2000:]
-            try:
-                if httpx.get(f"{url}/ok", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        else:
-            pytest.fail(
-                "langgraph dev did not come up:\n" + (tmp_path / "server.log").read_text()[-2000:]
-            )
+    with running(command, f"{url}/ok", tmp_path / "server.log", env=env, cwd=ROOT):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def test_conversation_over_the_langgraph_server(server: str) -> None:

@@ -4,11 +4,7 @@ server called through langchain-openai. Skipped where the `local` extra is not i
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
@@ -16,6 +12,7 @@ from typing import Literal
 import pytest
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, Field
+from servers import free_port, running
 
 from agentic_recsys.llm import ask_json, ask_text, load_chat_model
 from agentic_recsys.llm.llama_chat import LlamaCppChatModel
@@ -62,59 +59,47 @@ def test_grammar_constrained_json(smollm2: LlamaCppChatModel) -> None:
 
 def test_text_streams_and_timeout_leaves_model_usable(smollm2: LlamaCppChatModel) -> None:
     seen: list[str] = []
-    text, calls = ask_text(smollm2, "Reply in one short sentence.", "Say hello to a movie fan.",
-                           role="explainer", max_chars=300, on_progress=seen.append, timeout_s=60)
+    text, calls = ask_text(
+        smollm2,
+        "Reply in one short sentence.",
+        "Say hello to a movie fan.",
+        role="explainer",
+        max_chars=300,
+        on_progress=seen.append,
+        timeout_s=60,
+    )
     assert text and calls[0].ok and len(text) <= 300
     assert len(seen) > 1 and seen[-1].strip().startswith(text[:10])
 
-    text, calls = ask_text(smollm2, "Write a long story.", "Go.", role="explainer",
-                           timeout_s=0.01)
+    text, calls = ask_text(smollm2, "Write a long story.", "Go.", role="explainer", timeout_s=0.01)
     assert text is None and [c.error for c in calls] == ["timeout", "timeout"]
     # The abandoned generations stop at their own deadline and release the model.
     again, _ = ask_json(smollm2, Ticket, SYSTEM, USER, role="intent", timeout_s=60)
     assert isinstance(again, Ticket)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def smollm2_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """llama-cpp-python's OpenAI-compatible server on a free loopback port, stopped by PID."""
     pytest.importorskip("starlette_context", reason="needs llama-cpp-python[server]")
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("llama-server") / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_gguf()),
-             "--host", "127.0.0.1", "--port", str(port), "--n_threads", "1"],
-            stdout=out, stderr=subprocess.STDOUT,
-        )
+    command = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(smollm2_gguf()),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_threads",
+        "1",
+    ]
     base_url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited: {log.read_text()[-2000:]}")
-            try:
-                urllib.request.urlopen(f"{base_url}/models", timeout=2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"llama_cpp.server not ready in 90 s: {log.read_text()[-2000:]}")
-                time.sleep(0.3)
+    with running(command, f"{base_url}/models", log, timeout=90):
         yield base_url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def test_openai_path_against_local_server(smollm2_server: str) -> None:
@@ -122,8 +107,14 @@ def test_openai_path_against_local_server(smollm2_server: str) -> None:
     model = load_chat_model(spec)
     assert isinstance(model, ChatOpenAI)
 
-    text, calls = ask_text(model, "Reply in one short sentence.", "Say hello.", role="explainer",
-                           max_chars=300, timeout_s=60)
+    text, calls = ask_text(
+        model,
+        "Reply in one short sentence.",
+        "Say hello.",
+        role="explainer",
+        max_chars=300,
+        timeout_s=60,
+    )
     assert text and [(c.model, c.ok) for c in calls] == [(spec, True)]
 
     # The schema travels as response_format and the server turns it into a grammar.
