@@ -21,7 +21,7 @@ from agentic_recsys.evaluation.offline import (
     evaluate_offline,
 )
 
-app = typer.Typer(help="Measure the engines offline.", no_args_is_help=True)
+app = typer.Typer(help="Measure recommendations: offline ranking, and simulated conversations.", no_args_is_help=True)
 app.command("converse")(converse)
 console = Console()
 
