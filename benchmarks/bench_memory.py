@@ -55,8 +55,7 @@ def typical_turn(store: MemoryStore, user: str, rng: random.Random) -> None:
 def build(store: MemoryStore, big_user: str, big_memories: int, users: int,
           rng: random.Random) -> None:
     for n in range(users - 1):
-        for _ in range(2):
-            typical_turn(store, f"user-{n}", rng)
+        typical_turn(store, f"user-{n}", rng)
     for start in range(1, 1601, 100):  # 1,600 verdicts: most of the catalog a user could rate
         verdicts = ["liked", "disliked", "seen"]
         feedback = [Feedback(item=str(i), verdict=rng.choice(verdicts))  # type: ignore[arg-type]
@@ -94,7 +93,7 @@ def main() -> None:
               f"in {time.perf_counter() - t0:.0f} s; load average {os.getloadavg()[0]:.1f} "
               f"on {os.cpu_count()} cores")
 
-        for user, label in ((big, "big user"), ("user-7", "a user with ~8 memories")):
+        for user, label in ((big, "big user"), ("user-7", "a user with ~4 memories")):
             times = []
             for _ in range(args.queries):
                 query = message(rng)
@@ -106,7 +105,7 @@ def main() -> None:
         print(f"  a big-user recall holds {len(recall.memories)} memories, "
               f"{len(recall.preferences)} preferences, {len(recall.feedback)} verdicts")
 
-        for user, label in ((big, "big user"), ("user-7", "a user with ~8 memories")):
+        for user, label in ((big, "big user"), ("user-7", "a user with ~4 memories")):
             times = []
             for _ in range(100):
                 t = time.perf_counter()

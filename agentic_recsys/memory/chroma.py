@@ -1,6 +1,6 @@
 """Where memory lives in Chroma: the client (embedded folder or server), one collection per user.
 
-A user's namespace is a collection named from a hash of the id, so no id (quotes, `*`,
+A user's namespace is a pair of collections named from a hash of the id, so no id (quotes, `*`,
 10k characters, another user's id or collection name inside it) can reach anyone
 else's records, and isolation never rests on a `where` filter. Chroma errors become
 one-line `ArsError`s that name the folder or server and say what to do; a damaged
@@ -29,11 +29,12 @@ COLLECTION_PREFIX = "ars-user-"
 COLLECTION_METADATA = {"agentic_recsys": "user-memory"}
 
 
-def collection_name(user_id: str) -> str:
-    """Name the user's own collection: a fixed prefix and the SHA-256 of the id (73 characters)."""
+def collection_names(user_id: str) -> tuple[str, str]:
+    """Name the user's two collections, memories and state, from the SHA-256 of the id."""
     if not user_id:
         raise ArsError("a user id must not be empty; pass --user ID")
-    return COLLECTION_PREFIX + hashlib.sha256(user_id.encode("utf-8", "surrogatepass")).hexdigest()
+    digest = hashlib.sha256(user_id.encode("utf-8", "surrogatepass")).hexdigest()
+    return COLLECTION_PREFIX + digest, COLLECTION_PREFIX + digest + "-state"
 
 
 class ChromaSpace:

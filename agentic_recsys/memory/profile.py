@@ -1,15 +1,21 @@
-"""A user's structured taste, kept in one record so that a recall reads it in a single get.
+"""A user's structured taste: active preferences, item verdicts, the episode count.
 
 The profile is where memory decides: a statement on a known key supersedes the old
 one, a repeat merges into it, a new verdict on an item replaces the earlier one, and
 episodes are numbered so the oldest can be dropped. Each change is returned as the
-`Memory` record to write; the profile's own record carries the summary as its text.
+`Memory` record to write.
+
+It is stored as a few small state records, not one big one: a head (preferences,
+counters, the summary) and verdicts spread over `BUCKETS` records by item, so a turn
+rewrites only the records it touched. Chroma logs every write in full until it
+compacts, and rewriting one record with 1,600 verdicts on every turn made each write
+read hundreds of megabytes.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -18,7 +24,9 @@ from pydantic import BaseModel, Field
 from agentic_recsys.graphs.schema import Feedback, Preference, Verdict
 from agentic_recsys.memory.records import Episode, Memory, MemoryKind
 
-PROFILE_ID = "profile"
+PROFILE_ID = "profile"  # the head state record, and the profile's id in `show()`
+BUCKETS = 128  # ~12 verdicts each at 1,600: a turn rewrites about 1 KB per item
+STATE_IDS = [PROFILE_ID] + [f"verdicts:{b:02d}" for b in range(BUCKETS)]
 NOTHING_YET = "Nothing remembered yet."
 
 
@@ -48,6 +56,27 @@ class Profile(BaseModel):
     feedback: dict[str, FeedbackEntry] = Field(default_factory=dict)  # by item id
     episodes: int = 0  # episodes ever written; episode n has id episode_id(n)
     created: float = 0.0
+    updated: float = 0.0
+
+    @classmethod
+    def from_state(cls, records: Mapping[str, dict[str, Any]]) -> Profile:
+        """Rebuild the profile from its state records (head and verdict buckets)."""
+        feedback = {item: entry for record_id, data in records.items() if record_id != PROFILE_ID
+                    for item, entry in data.items()}
+        return cls.model_validate({**records.get(PROFILE_ID, {}), "feedback": feedback})
+
+    def state(self, items: Iterable[str], now: float) -> dict[str, dict[str, Any]]:
+        """Stamp the change; return the head and the buckets of these items, to write."""
+        self.created = self.created or now
+        self.updated = now
+        changed = {_bucket(item) for item in items}
+        records: dict[str, dict[str, Any]] = {PROFILE_ID: self.model_dump(exclude={"feedback"})}
+        records.update({bucket: {} for bucket in changed})
+        for item, entry in self.feedback.items():
+            bucket = _bucket(item)
+            if bucket in changed:
+                records[bucket][item] = entry.model_dump()
+        return records
 
     def remember_preference(self, preference: Preference, now: float) -> Memory:
         """Supersede or merge the statement on this key, and return the record to write."""
@@ -118,14 +147,12 @@ class Profile(BaseModel):
         text = "; ".join(p for p in parts if p)
         return text[0].upper() + text[1:] if text else NOTHING_YET
 
-    def record(self, now: float, summary_items: int = 5) -> Memory:
-        """Build the profile's own record: the summary as text, the whole profile as data."""
-        if not self.created:
-            self.created = now
-        return _memory(
-            PROFILE_ID, "profile", PROFILE_ID, self.summary(summary_items), self.model_dump(),
-            self.created, now,
-        )
+    def as_memory(self, summary: str) -> Memory:
+        """The profile as `show()` lists it: the summary, and how much is remembered."""
+        counts = {"preferences": len(self.preferences), "verdicts": len(self.feedback),
+                  "episodes": self.episodes}
+        return _memory(PROFILE_ID, "profile", PROFILE_ID, summary, counts, self.created,
+                       self.updated)
 
 
 def episode_id(number: int) -> str:
@@ -141,6 +168,10 @@ def _memory(
         id=record_id, kind=kind, key=key, text=text, data=data,
         created=datetime.fromtimestamp(created, UTC), updated=datetime.fromtimestamp(updated, UTC),
     )
+
+
+def _bucket(item: str) -> str:
+    return STATE_IDS[1 + int(_digest(item)[:8], 16) % BUCKETS]
 
 
 def _normalise(key: str) -> str:

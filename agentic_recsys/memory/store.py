@@ -1,17 +1,20 @@
 """Long-term memory: per-user records in Chroma, written at the end of a turn, recalled before one.
 
-Every user has a collection of their own (see `chroma.collection_name`); a recall is one
-semantic query plus one get of the profile record, which holds the active preferences
-and item verdicts that the planner, critic and recommenders act on. Writes to one user
-are serialised by a lock, so concurrent sessions in threads never lose an update.
+Every user has two collections of their own (see `chroma.collection_names`): memories,
+searched semantically, and state, the structured profile the planner, critic and
+recommenders act on. A recall is one semantic query plus one get by id of the state.
+Writes to one user are serialised by a lock, so concurrent sessions in threads never
+lose an update.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,14 +23,16 @@ from chromadb.errors import NotFoundError
 from pydantic import BaseModel, Field
 
 from agentic_recsys.data.dataset import Dataset
+from agentic_recsys.embeddings import DIM
 from agentic_recsys.graphs.schema import Feedback, Preference, Verdict
-from agentic_recsys.memory.chroma import ChromaSpace, collection_name
-from agentic_recsys.memory.profile import NOTHING_YET, PROFILE_ID, Profile, episode_id
+from agentic_recsys.memory.chroma import ChromaSpace, collection_names
+from agentic_recsys.memory.profile import NOTHING_YET, PROFILE_ID, STATE_IDS, Profile, episode_id
 from agentic_recsys.memory.records import KIND_ORDER, Episode, Memory, Recall
 
 T = TypeVar("T")
 URL_ENV = "ARS_CHROMA_URL"
 MEMORY_DIR = "memory"  # inside a dataset's state folder
+STATE_VECTOR = [1.0] + [0.0] * (DIM - 1)  # state records are read by id, never searched
 
 
 class MemoryConfig(BaseModel):
@@ -37,13 +42,21 @@ class MemoryConfig(BaseModel):
     summary_items: int = Field(default=5, ge=1, description="names per clause of the summary")
 
 
+@dataclass(frozen=True)
+class UserCollections:
+    """One user's namespace: what is recalled by meaning, and the structured state."""
+
+    memories: Collection
+    state: Collection
+
+
 class MemoryStore:
     """A user's long-term memory: see, write, recall, export and delete it; thread-safe."""
 
     def __init__(self, space: ChromaSpace, config: MemoryConfig | None = None) -> None:
         self.space = space
         self.config = config or MemoryConfig()
-        self._collections: dict[str, Collection] = {}
+        self._users: dict[str, UserCollections] = {}  # by memories collection name
         self._user_locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
@@ -73,46 +86,44 @@ class MemoryStore:
         `titles` (item id -> display title) makes feedback and episodes readable; the
         store itself never looks at a catalog.
         """
-        name = collection_name(user_id)
+        names = collection_names(user_id)
         if not (preferences or feedback or episode):
             return
-        names = titles or {}
-        with self._lock(name):
+        with self._lock(names[0]):
             for attempt in range(2):  # a server-side collection deleted by another process
-                collection = self._existing(name) or self._created(name)
+                user = self._existing(names) or self._created(names)
                 try:
                     with self.space.errors():
-                        self._write(collection, preferences, feedback, episode, names)
+                        self._write(user, preferences, feedback, episode, titles or {})
                     return
                 except NotFoundError:
-                    self._forget(name)
+                    self._forget(names)
                     if attempt:
                         raise
 
     def recall(self, user_id: str, query: str, k: int = 8) -> Recall:
         """Find the `k` memories closest to `query`; add every active preference and verdict."""
 
-        def read(collection: Collection) -> Recall:
-            profile, summary = self._profile(collection)
+        def read(user: UserCollections) -> Recall:
+            profile, summary = _profile(user.state)
             memories: list[Memory] = []
             if query.strip() and k > 0:
-                found = collection.query(
-                    query_texts=[query], n_results=k + 1, include=["documents", "metadatas"]
+                found = user.memories.query(
+                    query_texts=[query], n_results=k, include=["documents", "metadatas"]
                 )
-                rows = zip(found["ids"][0], (found["documents"] or [[]])[0],
-                           (found["metadatas"] or [[]])[0], strict=True)
-                memories = [m for m in _memories(rows) if m.kind != "profile"][:k]
+                memories = _memories(zip(found["ids"][0], (found["documents"] or [[]])[0],
+                                         (found["metadatas"] or [[]])[0], strict=True))
             return Recall(memories, profile.active_preferences(), profile.verdicts(), summary)
 
         return self._read(user_id, read, Recall(summary=NOTHING_YET))
 
     def preferences(self, user_id: str) -> list[Preference]:
         """Every active preference, oldest first."""
-        return self._read(user_id, lambda c: self._profile(c)[0].active_preferences(), [])
+        return self._read(user_id, lambda u: _profile(u.state)[0].active_preferences(), [])
 
     def feedback(self, user_id: str) -> dict[str, Verdict]:
         """Item id -> the user's latest verdict."""
-        return self._read(user_id, lambda c: self._profile(c)[0].verdicts(), {})
+        return self._read(user_id, lambda u: _profile(u.state)[0].verdicts(), {})
 
     def items(self, user_id: str, verdict: Verdict) -> list[str]:
         """Ids of the items with this verdict (liked: fold-in history; others: exclusions)."""
@@ -120,15 +131,17 @@ class MemoryStore:
 
     def summary(self, user_id: str) -> str:
         """Give the short profile summary, e.g. "Enjoys Comedy; avoids Horror; liked Fargo"."""
-        return self._read(user_id, lambda c: self._profile(c)[1], NOTHING_YET)
+        return self._read(user_id, lambda u: _profile(u.state)[1], NOTHING_YET)
 
     def show(self, user_id: str) -> list[Memory]:
         """Everything remembered about the user: profile, preferences, feedback, episodes."""
 
-        def read(collection: Collection) -> list[Memory]:
-            got = collection.get(include=["documents", "metadatas"])
+        def read(user: UserCollections) -> list[Memory]:
+            profile, summary = _profile(user.state)
+            got = user.memories.get(include=["documents", "metadatas"])
             rows = zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
-            return sorted(_memories(rows), key=lambda m: (KIND_ORDER[m.kind], m.created, m.id))
+            memories = sorted(_memories(rows), key=lambda m: (KIND_ORDER[m.kind], m.created, m.id))
+            return [profile.as_memory(summary), *memories] if profile.created else memories
 
         return self._read(user_id, read, [])
 
@@ -137,27 +150,28 @@ class MemoryStore:
         return [m.to_dict() for m in self.show(user_id)]
 
     def delete(self, user_id: str) -> int:
-        """Forget the user entirely; how many memories were removed."""
-        name = collection_name(user_id)
-        with self._lock(name):
-            collection = self._existing(name)
-            if collection is None:
+        """Forget the user entirely; how many memories (as `show()` lists them) were removed."""
+        names = collection_names(user_id)
+        with self._lock(names[0]):
+            user = self._existing(names)
+            if user is None:
                 return 0
             with self.space.errors():
-                count = collection.count()
-            self._forget(name)
+                count = user.memories.count() + bool(user.state.count())
+            self._forget(names)
             try:
-                self.space.drop(name)
+                for name in names:
+                    self.space.drop(name)
             except NotFoundError:  # deleted meanwhile by another process
                 return 0
             return count
 
     def _write(
-        self, collection: Collection, preferences: Sequence[Preference],
+        self, user: UserCollections, preferences: Sequence[Preference],
         feedback: Sequence[Feedback], episode: Episode | None, titles: Mapping[str, str],
     ) -> None:
         now = time.time()
-        profile, _ = self._profile(collection)
+        profile, _ = _profile(user.state)
         records = {m.id: m for m in (profile.remember_preference(p, now) for p in preferences)}
         for f in feedback:
             record = profile.remember_feedback(f, titles.get(f.item, ""), now)
@@ -165,62 +179,71 @@ class MemoryStore:
         if episode is not None:
             record = profile.remember_episode(episode, titles, now)
             records[record.id] = record
-        profile_record = profile.record(now, self.config.summary_items)
-        records[profile_record.id] = profile_record
         batch = list(records.values())
-        collection.upsert(
+        user.memories.upsert(
             ids=[m.id for m in batch],
             documents=[m.text for m in batch],
             metadatas=[m.metadata() for m in batch],
         )
         expired = profile.episodes - 1 - self.config.max_episodes
         if episode is not None and expired >= 0:
-            collection.delete(ids=[episode_id(expired)])
+            user.memories.delete(ids=[episode_id(expired)])
+        state = profile.state((f.item for f in feedback), now)
+        summary = profile.summary(self.config.summary_items)
+        user.state.upsert(
+            ids=list(state),
+            embeddings=[STATE_VECTOR] * len(state),  # type: ignore[arg-type]
+            documents=[summary if i == PROFILE_ID else "" for i in state],
+            metadatas=[{"data": json.dumps(data)} for data in state.values()],
+        )
 
-    @staticmethod
-    def _profile(collection: Collection) -> tuple[Profile, str]:
-        got = collection.get(ids=[PROFILE_ID], include=["documents", "metadatas"])
-        if not got["ids"] or not got["documents"] or not got["metadatas"]:
-            return Profile(), NOTHING_YET
-        record = Memory.from_chroma(PROFILE_ID, got["documents"][0], got["metadatas"][0])
-        return Profile.model_validate(record.data), record.text
-
-    def _read(self, user_id: str, read: Callable[[Collection], T], empty: T) -> T:
-        name = collection_name(user_id)
-        collection = self._existing(name)
-        if collection is None:
+    def _read(self, user_id: str, read: Callable[[UserCollections], T], empty: T) -> T:
+        names = collection_names(user_id)
+        user = self._existing(names)
+        if user is None:
             return empty
         try:
             with self.space.errors():
-                return read(collection)
+                return read(user)
         except NotFoundError:  # deleted by another process since this one cached it
-            self._forget(name)
+            self._forget(names)
             return empty
 
-    def _existing(self, name: str) -> Collection | None:
+    def _existing(self, names: tuple[str, str]) -> UserCollections | None:
         with self._guard:
-            cached = self._collections.get(name)
+            cached = self._users.get(names[0])
         if cached is not None:
             return cached
-        found = self.space.find(name)
-        if found is not None:
-            with self._guard:
-                self._collections[name] = found
-        return found
+        memories, state = self.space.find(names[0]), self.space.find(names[1])
+        if memories is None or state is None:
+            return None
+        return self._cache(names, UserCollections(memories, state))
 
-    def _created(self, name: str) -> Collection:
-        created = self.space.create(name)
-        with self._guard:
-            self._collections[name] = created
-        return created
+    def _created(self, names: tuple[str, str]) -> UserCollections:
+        return self._cache(names, UserCollections(*(self.space.create(n) for n in names)))
 
-    def _forget(self, name: str) -> None:
+    def _cache(self, names: tuple[str, str], user: UserCollections) -> UserCollections:
         with self._guard:
-            self._collections.pop(name, None)
+            self._users[names[0]] = user
+        return user
+
+    def _forget(self, names: tuple[str, str]) -> None:
+        with self._guard:
+            self._users.pop(names[0], None)
 
     def _lock(self, name: str) -> threading.Lock:
         with self._guard:
             return self._user_locks.setdefault(name, threading.Lock())
+
+
+def _profile(state: Collection) -> tuple[Profile, str]:
+    got = state.get(ids=STATE_IDS, include=["documents", "metadatas"])
+    records = {i: json.loads(str(meta["data"]))
+               for i, meta in zip(got["ids"], got["metadatas"] or [], strict=True)}
+    if PROFILE_ID not in records:
+        return Profile(), NOTHING_YET
+    summary = (got["documents"] or [])[got["ids"].index(PROFILE_ID)]
+    return Profile.from_state(records), summary or NOTHING_YET
 
 
 def _memories(rows: Any) -> list[Memory]:
