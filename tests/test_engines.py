@@ -6,7 +6,7 @@ import pytest
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.engines.base import Profile
 from agentic_recsys.engines.filters import ItemFilter
-from agentic_recsys.engines.recommender import Recommender
+from agentic_recsys.engines.recommender import Blend, Recommender
 from agentic_recsys.engines.registry import ENGINE_NAMES, EngineConfigs, make_engine
 from agentic_recsys.engines.testing import write_synthetic_dataset
 from agentic_recsys.errors import ArsError
@@ -107,6 +107,36 @@ def test_recommend_respects_exclusions_and_mask(name, recommender, synthetic):
     assert rows and not rows & (known | set(profile.exclude) | {synthetic.items.index["i1"]})
     assert all(mask[r] for r in rows)
     assert [c.score for c in found] == sorted((c.score for c in found), reverse=True)
+
+
+def test_blending_two_profiles_ranks_the_item_good_for_both_first(recommender, synthetic):
+    """Watched around i24 (i22, i23, i25 first), directed like i28 (i29-i31 tie): i29 is both."""
+    rows = synthetic.items.index
+    watched, directed = stranger(synthetic, "i24"), stranger(synthetic, "i28")
+    by_watching = recommender.recommend(watched, 3, weights={"itemknn": 1.0})
+    by_director = recommender.recommend(directed, 3, weights={"kg": 1.0})
+    assert rows["i29"] not in {c.item for c in by_watching}
+    assert len({c.score for c in by_director}) == 1, "the director alone cannot tell i29-i31 apart"
+    found = recommender.recommend(
+        watched, 5, weights={"itemknn": 1.0}, blend=[Blend(directed, {"kg": 1.0})]
+    )
+    assert found[0].item == rows["i29"] and found[0].score > found[1].score
+    assert rows["i28"] not in {c.item for c in found}, "a blended profile's items stay out"
+    reasons = [(e.source, e.because) for e in found[0].evidence]
+    assert {("itemknn", rows["i24"]), ("kg", rows["i28"])} <= set(reasons)
+    both = Blend(Profile(history=(rows["i24"], rows["i28"])), {"kg": 1.0})
+    shared = recommender.recommend(watched, 1, weights={"kg": 1.0}, blend=[both])[0].evidence
+    said = [(e.source, e.because, e.entity) for e in shared]
+    assert said and len(said) == len(set(said)), "the same reason is given once"
+
+
+def test_a_faint_blend_keeps_the_main_ranking(recommender, synthetic):
+    watched, directed = stranger(synthetic, "i24"), stranger(synthetic, "i28")
+    alone = recommender.recommend(watched, 3, weights={"itemknn": 1.0})
+    faint = recommender.recommend(
+        watched, 3, weights={"itemknn": 1.0}, blend=[Blend(directed, {"kg": 1.0}, weight=1e-4)]
+    )
+    assert [c.item for c in faint] == [c.item for c in alone]
 
 
 def test_filter_masks_catalog_fields(synthetic):

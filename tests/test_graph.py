@@ -125,6 +125,18 @@ def test_a_named_title_outweighs_a_searched_mood(app: App) -> None:
     assert fused[0].score > fused[1].score > 0
 
 
+def test_a_named_title_and_the_users_taste_rank_in_one_list(app: App) -> None:
+    s = app.session(user_id="196")
+    r = s.send("something like Toy Story")
+    assert [step.tool for step in s.values()["plan"].steps] == ["similar_items"]
+    assert "1" not in r.items  # Toy Story itself
+    history = set(app.recommender.histories.items_of(app.dataset.interactions.user_index["196"]))
+    ids = app.dataset.items.ids
+    because = {e.because for c in s.values()["candidates"][:5] for e in c.evidence}
+    assert "1" in because, "the named title shapes the list"
+    assert {ids[row] for row in history} & because, "so does the user's own history"
+
+
 def test_clarify_routes_end_the_turn_with_a_question(app: App) -> None:
     s = app.session(user_id="7")
     for message in ("", "   \t ", "a 1950s movie from after 2000"):

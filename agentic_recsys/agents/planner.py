@@ -185,13 +185,17 @@ def relax(c: Constraints, revision: int) -> tuple[Constraints, list[str]]:
 
 
 def policy_steps(request: Request, has_history: bool, widen: bool) -> list[ToolCall]:
-    """Tools for what the user gave: a title, a mood, a history; popular when nothing else."""
+    """Tools for what the user gave: a title, a mood, a history; popular when nothing else.
+
+    similar_items already ranks by the user's taste too, so with a title no separate
+    personalized list is merged in.
+    """
     steps = []
     if request.like_items:
         steps.append(ToolCall(tool="similar_items", args={"titles": request.like_items}))
     if request.query:
         steps.append(ToolCall(tool="search_catalog", args={"query": request.query}))
-    if has_history:
+    if has_history and not request.like_items:
         steps.append(ToolCall(tool="personalized"))
     if not steps or widen:
         steps.append(ToolCall(tool="popular"))

@@ -80,6 +80,28 @@ class TunedFusion:
         return self.ranker if self.prefers_learned else None
 
 
+@dataclass(frozen=True)
+class Blend:
+    """Another profile whose fused scores join a recommendation, e.g. the titles a user named.
+
+    `weights` are its engines' linear blend (None: the tuned one); `weight` is how much its
+    z-scored ranking counts beside the main profile's (which counts 1).
+    """
+
+    profile: Profile
+    weights: Mapping[str, float] | None = None
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Reason:
+    """An engine that scored some items above average for a profile, so it may explain them."""
+
+    engine: str
+    profile: Profile
+    above_average: np.ndarray
+
+
 class Recommender:
     """Fused, explained recommendations for a profile, restricted by a hard-filter mask.
 
@@ -88,8 +110,12 @@ class Recommender:
     """
 
     def __init__(
-        self, dataset: Dataset, engines: dict[str, Engine], weights: dict[str, float],
-        config: RecommenderConfig, ranker: LearnedRanker | None = None,
+        self,
+        dataset: Dataset,
+        engines: dict[str, Engine],
+        weights: dict[str, float],
+        config: RecommenderConfig,
+        ranker: LearnedRanker | None = None,
     ) -> None:
         self.dataset = dataset
         self.engines = engines
@@ -101,7 +127,9 @@ class Recommender:
 
     @classmethod
     def load_or_build(
-        cls, dataset: Dataset, progress: Progress | None = None,
+        cls,
+        dataset: Dataset,
+        progress: Progress | None = None,
         config: RecommenderConfig | None = None,
     ) -> Recommender:
         """Reuse the dataset's saved index if it matches the catalog and config, else build it."""
@@ -118,7 +146,10 @@ class Recommender:
         return cls(dataset, stored.engines, stored.weights, config, ranker)
 
     def profile(
-        self, user_id: str | None, liked: Sequence[str] = (), exclude: Sequence[str] = (),
+        self,
+        user_id: str | None,
+        liked: Sequence[str] = (),
+        exclude: Sequence[str] = (),
         query: str = "",
     ) -> tuple[Profile, list[str]]:
         """Build the profile for a user id plus conversation state; also return unknown item ids.
@@ -133,55 +164,88 @@ class Recommender:
             log.warning("unknown user %r: recommending as for a new user (cold start)", user_id)
         past = () if user is None else tuple(self.histories.items_of(user).tolist())
         profile = Profile(
-            user=user, history=past + liked_rows, query=query, exclude=exclude_rows,
+            user=user,
+            history=past + liked_rows,
+            query=query,
+            exclude=exclude_rows,
             time=None if user is None else self.histories.last_time(user),
         )
         return profile, unknown + unknown_excluded
 
     def recommend(
-        self, profile: Profile, k: int, mask: np.ndarray | None = None,
+        self,
+        profile: Profile,
+        k: int,
+        mask: np.ndarray | None = None,
         weights: Mapping[str, float] | None = None,
+        blend: Sequence[Blend] = (),
     ) -> list[Candidate]:
         """Return the k best allowed items, each with evidence from every engine ranking it high.
 
         Never returns the profile's history, its exclusions or a known user's items.
         `weights` replaces the tuned fusion (engine name -> weight of the linear blend).
+        `blend` adds other profiles' fused scores before the top-k (see `Blend`), so that
+        an item good on both counts beats one that is best on either alone. With a blend,
+        each profile's fused scores are z-scored and summed, the learned ranker is not used
+        (its scores are not on that scale), and no profile's history or exclusions return.
         """
         n_items = len(self.dataset.items)
         if not 0 < k <= n_items:
             raise ArsError(f"k must be between 1 and {n_items} (the catalog size), got {k}")
         allowed = self._allowed(profile, mask)
+        for part in blend:
+            allowed &= self._allowed(part.profile, None)
+        fused, contributing = self._fuse(profile, weights, allowed, ranked=not blend)
+        if blend:
+            fused = standardise(fused, allowed)
+            for part in blend:
+                scores, reasons = self._fuse(part.profile, part.weights, allowed, ranked=False)
+                fused += np.float32(part.weight) * standardise(scores, allowed)
+                contributing += reasons
+            fused = np.where(allowed, fused, -np.inf).astype(np.float32)
+        return [
+            Candidate(int(row), float(fused[row]), self._evidence(int(row), contributing))
+            for row in top_k(fused, k)
+        ]
+
+    def _fuse(
+        self,
+        profile: Profile,
+        weights: Mapping[str, float] | None,
+        allowed: np.ndarray,
+        ranked: bool,
+    ) -> tuple[np.ndarray, list[Reason]]:
+        """One profile's fused scores (the learned ranker if `ranked` allows), and who helped."""
         chosen = self._weights_for(profile, weights)
-        ranker = self.ranker if weights is None and _is_personal(profile) else None
+        ranker = self.ranker if ranked and weights is None and _is_personal(profile) else None
         used = ranker.names if ranker else [name for name, w in chosen.items() if w]
         scores = {name: self.engines[name].score(profile) for name in used}
         if ranker:
             fused = ranker.score(scores, allowed, self.config.ranker.pool_size)
         else:
             fused = fuse(scores, chosen, allowed)
-        contributing = {name: standardise(s, allowed) > 0 for name, s in scores.items()}
-        return [
-            Candidate(int(row), float(fused[row]), self._evidence(profile, int(row), contributing))
-            for row in top_k(fused, k)
-        ]
+        reasons = [Reason(name, profile, standardise(s, allowed) > 0) for name, s in scores.items()]
+        return fused, reasons
 
-    def _evidence(
-        self, profile: Profile, item: int, contributing: Mapping[str, np.ndarray],
-    ) -> list[Evidence]:
-        found = []
-        for name, above_average in contributing.items():
-            if above_average[item] and (e := self.engines[name].explain(profile, item)):
-                found.append(e)
-        return found
+    def _evidence(self, item: int, contributing: Sequence[Reason]) -> list[Evidence]:
+        found: dict[tuple[object, ...], Evidence] = {}
+        for r in contributing:
+            if r.above_average[item] and (e := self.engines[r.engine].explain(r.profile, item)):
+                # Blended profiles may share a liked item: one reason, as the first scored it.
+                found.setdefault((e.source, e.because, e.relation, e.entity, e.detail), e)
+        return list(found.values())
 
     def _weights_for(
-        self, profile: Profile, weights: Mapping[str, float] | None,
+        self,
+        profile: Profile,
+        weights: Mapping[str, float] | None,
     ) -> dict[str, float]:
         if weights is not None:
             unknown = sorted(set(weights) - set(self.engines))
             if unknown:
-                raise ArsError(f"unknown engine(s) {', '.join(unknown)}; "
-                               f"engines: {', '.join(self.engines)}")
+                raise ArsError(
+                    f"unknown engine(s) {', '.join(unknown)}; engines: {', '.join(self.engines)}"
+                )
             if not any(weights.values()):
                 raise ArsError("at least one engine weight must be non-zero")
         if not _is_personal(profile):
@@ -211,27 +275,38 @@ class Recommender:
 
 
 def build_index(
-    dataset: Dataset, config: RecommenderConfig, progress: Progress,
+    dataset: Dataset,
+    config: RecommenderConfig,
+    progress: Progress,
 ) -> tuple[index_store.StoredIndex, TunedFusion]:
     """Fit on all but each user's last event, tune the fusion on those, refit on everything."""
     progress("embedding items", 0.0)
     item_vectors(dataset, lambda f: progress("embedding items", 0.3 * f))
     split = leave_one_out(dataset.interactions, config.seed)
-    tuning_engines = fit_engines(dataset, ~split.test, config.engines,
-                                 lambda name, f: progress(f"fitting {name}", 0.3 + 0.3 * f))
+    tuning_engines = fit_engines(
+        dataset,
+        ~split.test,
+        config.engines,
+        lambda name, f: progress(f"fitting {name}", 0.3 + 0.3 * f),
+    )
     progress("tuning the fusion", 0.6)
     held_out = cases(dataset, ~split.test, split.test, config.seed)
-    fusion = tune_fusion(tuning_engines, held_out, len(dataset.items), config.fusion,
-                         config.ranker)
+    fusion = tune_fusion(tuning_engines, held_out, len(dataset.items), config.fusion, config.ranker)
     everything = np.ones(len(dataset.interactions), dtype=bool)
-    engines = fit_engines(dataset, everything, config.engines,
-                          lambda name, f: progress(f"fitting {name}", 0.7 + 0.3 * f))
+    engines = fit_engines(
+        dataset,
+        everything,
+        config.engines,
+        lambda name, f: progress(f"fitting {name}", 0.7 + 0.3 * f),
+    )
     progress("done", 1.0)
     return index_store.StoredIndex(engines, fusion.weights), fusion
 
 
 def fit_engines(
-    dataset: Dataset, train: np.ndarray, configs: EngineConfigs,
+    dataset: Dataset,
+    train: np.ndarray,
+    configs: EngineConfigs,
     progress: Callable[[str, float], None] | None = None,
 ) -> dict[str, Engine]:
     """Fit every registered engine on the events where `train` is true."""
@@ -244,8 +319,11 @@ def fit_engines(
 
 
 def tune_fusion(
-    engines: Mapping[str, Engine], held_out: Sequence[Case], n_items: int,
-    config: FusionConfig, ranker_config: RankerConfig,
+    engines: Mapping[str, Engine],
+    held_out: Sequence[Case],
+    n_items: int,
+    config: FusionConfig,
+    ranker_config: RankerConfig,
 ) -> TunedFusion:
     """Tune the linear blend and train the learned ranker on the held-out cases.
 
@@ -257,17 +335,22 @@ def tune_fusion(
         return TunedFusion({name: 1.0 for name in engines}, None, 0.0, 0.0)
     names = list(engines)
     pools = Pools.collect(names, case_scores(engines, held_out, n_items), config.pool_size)
-    ranking = RankingCases.collect(names, case_scores(engines, held_out, n_items),
-                                   ranker_config.pool_size)
+    ranking = RankingCases.collect(
+        names, case_scores(engines, held_out, n_items), ranker_config.pool_size
+    )
     weights = tune_weights(pools, config)
     return TunedFusion(
-        weights, train_ranker(ranking, ranker_config), pools.ndcg(weights),
+        weights,
+        train_ranker(ranking, ranker_config),
+        pools.ndcg(weights),
         cross_validated_ndcg(ranking, len(held_out), ranker_config),
     )
 
 
 def case_scores(
-    engines: Mapping[str, Engine], held_out: Sequence[Case], n_items: int,
+    engines: Mapping[str, Engine],
+    held_out: Sequence[Case],
+    n_items: int,
 ) -> Iterator[tuple[dict[str, np.ndarray], np.ndarray, int]]:
     """Yield per case every engine's scores, the allowed items (not the history), the target."""
     for case in held_out:
