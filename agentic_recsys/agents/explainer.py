@@ -175,6 +175,8 @@ def _evidence_text(app: App, e: EvidenceNote) -> str:
     """How one piece of evidence reads in a reply; "" when it is too weak to mention."""
     items = app.dataset.items
     liked = items.label(items.index[e.because]) if e.because in items.index else ""
+    if e.source == "kg" and not app.dataset.relations_trusted:
+        return ""  # the dataset's links are unverified: never state them as facts
     if e.source == "kg" and e.relation and liked:
         name = RELATION_NAMES.get(e.relation.rsplit(".", 1)[-1], "connection")
         return f"shares {'an' if name[0] in 'aeiou' else 'a'} {name} with {liked}"

@@ -15,22 +15,37 @@ EXIT_INTERRUPTED = 130
 
 
 def chat(
-    data: Annotated[Path, typer.Option(
-        "--data", envvar="ARS_DATA", help="A prepared dataset folder (see `ars data`)."
-    )] = Path("data/ml-100k"),
-    user: Annotated[str, typer.Option(
-        envvar="ARS_USER", help="Who is talking: memory and conversations are kept per user."
-    )] = "me",
-    thread: Annotated[str | None, typer.Option(
-        help="Go on with this conversation (ids: /threads in the chat); a new id starts one."
-    )] = None,
-    model: Annotated[str | None, typer.Option(
-        help="provider:model for every role, e.g. openai:gpt-4o-mini, local:smollm2, none "
-        "(default: $ARS_MODEL, else none: rules only)."
-    )] = None,
-    json_mode: Annotated[bool, typer.Option(
-        "--json", help="Read messages line by line from stdin; print one JSON object per turn."
-    )] = False,
+    data: Annotated[
+        Path,
+        typer.Option(
+            "--data", envvar="ARS_DATA", help="A prepared dataset folder (see `ars data`)."
+        ),
+    ] = Path("data/ml-100k"),
+    user: Annotated[
+        str,
+        typer.Option(
+            envvar="ARS_USER", help="Who is talking: memory and conversations are kept per user."
+        ),
+    ] = "me",
+    thread: Annotated[
+        str | None,
+        typer.Option(
+            help="Go on with this conversation (ids: /threads in the chat); a new id starts one."
+        ),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="provider:model for every role, e.g. openai:gpt-4o-mini, local:smollm2, none "
+            "(default: $ARS_MODEL, else none: rules only)."
+        ),
+    ] = None,
+    json_mode: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Read messages line by line from stdin; print one JSON object per turn."
+        ),
+    ] = False,
 ) -> None:
     """Talk to the recommender: ask, refine, say what you liked. Type /help in the chat.
 

@@ -52,7 +52,7 @@ ALIASES = {"exit": "quit", "q": "quit", "?": "help", "love": "like", "hate": "di
 NEEDS_ARG = {"resume": "/resume ID (see /threads)"}
 
 HELP = [
-    CommandHelp("/like N", "you liked item N of the last list (also: \"I loved the second one\")"),
+    CommandHelp("/like N", 'you liked item N of the last list (also: "I loved the second one")'),
     CommandHelp("/dislike N", "you did not like item N; it is not shown again"),
     CommandHelp("/seen N", "you have seen item N; it is not shown again"),
     CommandHelp("/why N", "why item N was recommended"),

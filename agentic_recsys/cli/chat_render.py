@@ -85,8 +85,13 @@ def items_table(items: Items, item_ids: list[str], explanations: dict[str, str])
     table.add_column("genres", max_width=GENRES_WIDTH, style="cyan")
     table.add_column("why", min_width=WHY_MIN_WIDTH)
     for rank, fact in enumerate(item_facts(items, item_ids, explanations), 1):
-        table.add_row(str(rank), fact["title"], str(fact["year"] or ""),
-                      ", ".join(fact["genres"]), fact["why"])
+        table.add_row(
+            str(rank),
+            fact["title"],
+            str(fact["year"] or ""),
+            ", ".join(fact["genres"]),
+            fact["why"],
+        )
     return table
 
 
@@ -97,8 +102,15 @@ def item_facts(items: Items, item_ids: list[str], explanations: dict[str, str]) 
         row = items.index.get(item_id)
         if row is None:
             continue
-        facts.append({"id": item_id, "title": items.titles[row], "year": int(items.years[row]),
-                      "genres": list(items.genres[row]), "why": explanations.get(item_id, "")})
+        facts.append(
+            {
+                "id": item_id,
+                "title": items.titles[row],
+                "year": int(items.years[row]),
+                "genres": list(items.genres[row]),
+                "why": explanations.get(item_id, ""),
+            }
+        )
     return facts
 
 

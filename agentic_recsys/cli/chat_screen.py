@@ -42,9 +42,14 @@ class ChatScreen:
         self.reader = reader
         self.worker = TurnWorker()
         self._handlers: dict[str, Callable[[str], bool]] = {
-            "help": self._help, "memory": self._memory, "forget": self._forget,
-            "new": self._new, "threads": self._threads, "resume": self._resume,
-            "model": self._model, "quit": lambda _: False,
+            "help": self._help,
+            "memory": self._memory,
+            "forget": self._forget,
+            "new": self._new,
+            "threads": self._threads,
+            "resume": self._resume,
+            "model": self._model,
+            "quit": lambda _: False,
         }
 
     def run(self) -> None:
@@ -70,10 +75,14 @@ class ChatScreen:
                 self.console.print(f"[bold red]error:[/] {escape(str(e))}")
             except Exception as e:  # a bug must not end the chat; the thread is saved anyway
                 log.exception("turn failed")
-                self.console.print(f"[bold red]unexpected error:[/] {escape(repr(e))} "
-                                   "(details in the chat log); the conversation is saved")
-        self.console.print(f"Bye. To go on later: [bold]ars chat --thread "
-                           f"{self.session.thread_id}[/]", highlight=False)
+                self.console.print(
+                    f"[bold red]unexpected error:[/] {escape(repr(e))} "
+                    "(details in the chat log); the conversation is saved"
+                )
+        self.console.print(
+            f"Bye. To go on later: [bold]ars chat --thread {self.session.thread_id}[/]",
+            highlight=False,
+        )
 
     def turn(self, message: str) -> None:
         """Run one turn with a spinner and streamed text; Ctrl-C drops it and returns."""
@@ -106,17 +115,26 @@ class ChatScreen:
         if not values.get("reply"):
             return
         self.console.print(Text(f"you › {values.get('message', '')}", style="dim"))
-        show_reply(self.console, self.app.dataset.items, TurnResult(
-            text=values["reply"], items=list(values.get("items", [])),
-            explanations=dict(values.get("explanations", {})),
-            question=values.get("question", ""), models=list(values.get("models", [])),
-            thread_id=self.session.thread_id, seconds=0.0,
-        ), paced=False)
+        show_reply(
+            self.console,
+            self.app.dataset.items,
+            TurnResult(
+                text=values["reply"],
+                items=list(values.get("items", [])),
+                explanations=dict(values.get("explanations", {})),
+                question=values.get("question", ""),
+                models=list(values.get("models", [])),
+                thread_id=self.session.thread_id,
+                seconds=0.0,
+            ),
+            paced=False,
+        )
 
     def _help(self, _: str) -> bool:
         self.console.print(help_table())
-        self.console.print("[dim]Or just say it: \"I loved the second one\", \"why #3\", "
-                           "\"something older\".[/]")
+        self.console.print(
+            '[dim]Or just say it: "I loved the second one", "why #3", "something older".[/]'
+        )
         return True
 
     def _memory(self, _: str) -> bool:
@@ -136,23 +154,28 @@ class ChatScreen:
             self.console.print(table)
         hidden = len(episodes) - MEMORY_EPISODES_SHOWN
         if hidden > 0:
-            self.console.print(f"[dim]… and {hidden} earlier episodes "
-                               f"(all of it: ars memory export {user})[/]", highlight=False)
+            self.console.print(
+                f"[dim]… and {hidden} earlier episodes (all of it: ars memory export {user})[/]",
+                highlight=False,
+            )
         return True
 
     def _forget(self, _: str) -> bool:
         user = self.session.user_id
-        if Confirm.ask(f"Delete everything remembered about [bold]{user}[/]?", default=False,
-                       console=self.console):
+        if Confirm.ask(
+            f"Delete everything remembered about [bold]{user}[/]?",
+            default=False,
+            console=self.console,
+        ):
             removed = self.app.memory.delete(user)
-            self.console.print(f"Forgot {removed} memories. Conversations are kept; "
-                               "/new starts a clean one.")
+            self.console.print(
+                f"Forgot {removed} memories. Conversations are kept; /new starts a clean one."
+            )
         return True
 
     def _new(self, _: str) -> bool:
         self.session = open_session(self.app, self.session.user_id, None, self.session.context)
-        self.console.print(f"New conversation [bold]{self.session.thread_id}[/].",
-                           highlight=False)
+        self.console.print(f"New conversation [bold]{self.session.thread_id}[/].", highlight=False)
         return True
 
     def _threads(self, _: str) -> bool:
@@ -166,10 +189,10 @@ class ChatScreen:
     def _resume(self, thread_id: str) -> bool:
         known = {t.thread_id for t in self.app.threads(self.session.user_id)}
         if thread_id not in known:
-            raise ArsError(f"no conversation {thread_id} for {self.session.user_id}; "
-                           "/threads lists yours")
-        self.session = open_session(self.app, self.session.user_id, thread_id,
-                                    self.session.context)
+            raise ArsError(
+                f"no conversation {thread_id} for {self.session.user_id}; /threads lists yours"
+            )
+        self.session = open_session(self.app, self.session.user_id, thread_id, self.session.context)
         self.console.print(f"Back in conversation [bold]{thread_id}[/].", highlight=False)
         self.show_last_reply()
         return True
@@ -177,8 +200,14 @@ class ChatScreen:
     def _model(self, spec: str) -> bool:
         context = self.session.context
         if spec:
-            context = dataclasses.replace(context, model=parse_spec(spec).text, intent_model="",
-                                          planner_model="", critic_model="", explainer_model="")
+            context = dataclasses.replace(
+                context,
+                model=parse_spec(spec).text,
+                intent_model="",
+                planner_model="",
+                critic_model="",
+                explainer_model="",
+            )
             load_models(context, self.console)
             self.session.context = context
         table = Table(show_header=False, show_edge=False, box=None, padding=(0, 2, 0, 0))

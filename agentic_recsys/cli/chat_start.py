@@ -30,8 +30,9 @@ HISTORY_FILE = "chat_history"
 LOG_FILE = "chat.log"
 
 
-def start_chat(data: Path, user: str, thread: str | None, model: str | None,
-               json_mode: bool) -> None:
+def start_chat(
+    data: Path, user: str, thread: str | None, model: str | None, json_mode: bool
+) -> None:
     """Open everything the chat needs, then chat (or answer JSON lines) until the end."""
     console = Console(stderr=json_mode, highlight=False, no_color=json_mode)
     context = Context(data_dir=str(data))
@@ -50,10 +51,17 @@ def start_chat(data: Path, user: str, thread: str | None, model: str | None,
 def open_app(data: Path, console: Console) -> App:
     """Open the dataset, with a progress bar while indexes are built on first use."""
     if not (data / META_FILE).is_file():
-        raise ArsError(f"no dataset in {data}: prepare MovieLens-100K with "
-                       f"`ars data movielens-100k --out {data}`, or pass --data DIR")
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-               TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn())
+        raise ArsError(
+            f"no dataset in {data}: prepare MovieLens-100K with "
+            f"`ars data movielens-100k --out {data}`, or pass --data DIR"
+        )
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task(f"opening {data}", total=1.0)
 
@@ -69,15 +77,18 @@ def log_to_file(path: Path) -> None:
     A chat user is rarely a dataset user, so the engines' "unknown user" warning is routine.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(filename=path, level=logging.WARNING, force=True,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        filename=path,
+        level=logging.WARNING,
+        force=True,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
 
 
 def run_screen(console: Console, app: App, session: Session) -> None:
     """Run the interactive chat: the banner, the last reply of a resumed conversation, the loop."""
     resumed = bool(session.values().get("reply"))
-    console.print(banner(app.dataset, session.context, session.user_id, session.thread_id,
-                         resumed))
+    console.print(banner(app.dataset, session.context, session.user_id, session.thread_id, resumed))
     screen = ChatScreen(console, app, session, line_reader(app.dataset.state_dir / HISTORY_FILE))
     if resumed:
         screen.show_last_reply()

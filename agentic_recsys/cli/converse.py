@@ -36,50 +36,72 @@ def converse(
     path: Annotated[Path, typer.Argument(help="A prepared dataset folder.")],
     users: Annotated[int, typer.Option(min=1, help="Simulated users (sampled, seeded).")] = 200,
     seed: Annotated[int, typer.Option(help="Seeds the split, the users and their words.")] = 0,
-    simulator: Annotated[SimulatorKind, typer.Option(
-        help="rules: templates, deterministic; llm: a model words the same facts.")] = (
-        SimulatorKind.rules),
-    model: Annotated[str, typer.Option(
-        help="provider:model of the LLM simulator (with --simulator llm).")] = "",
-    system_model: Annotated[str, typer.Option(
-        help="provider:model for the system's agents; none: rules only.")] = "none",
+    simulator: Annotated[
+        SimulatorKind,
+        typer.Option(help="rules: templates, deterministic; llm: a model words the same facts."),
+    ] = (SimulatorKind.rules),
+    model: Annotated[
+        str, typer.Option(help="provider:model of the LLM simulator (with --simulator llm).")
+    ] = "",
+    system_model: Annotated[
+        str, typer.Option(help="provider:model for the system's agents; none: rules only.")
+    ] = "none",
     show: Annotated[int, typer.Option(min=0, help="Print this many conversations.")] = 0,
-    out: Annotated[Path | None, typer.Option(
-        help="Transcripts as JSONL (default: converse-DATASET-seedS.jsonl).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Transcripts as JSONL (default: converse-DATASET-seedS.jsonl)."),
+    ] = None,
 ) -> None:
     """Simulated users each want their held-out movie; count who finds it within 5 turns."""
-    config = ConverseConfig(users=users, seed=seed, simulator=simulator.value, model=model,
-                            system_model=system_model)
+    config = ConverseConfig(
+        users=users, seed=seed, simulator=simulator.value, model=model, system_model=system_model
+    )
     dataset = Dataset.open(path)
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("conversations", total=users)
-        report = run_converse(path, config, lambda done, total: bar.update(
-            task, completed=done, total=total))
+        report = run_converse(
+            path, config, lambda done, total: bar.update(task, completed=done, total=total)
+        )
     target = out or Path(f"converse-{dataset.name}-seed{seed}.jsonl")
     write_transcripts(report.episodes, target)
     for episode in [e for e in report.episodes if e.system == report.metrics[0].system][:show]:
         print_episode(episode, dataset)
     console.print(results_table(report))
-    console.print("success ratio: " + ", ".join(
-        f"{r:.2f}x {name}" for name, r in ratios(report.metrics).items()))
+    console.print(
+        "success ratio: "
+        + ", ".join(f"{r:.2f}x {name}" for name, r in ratios(report.metrics).items())
+    )
     console.print(f"{report.seconds:.0f} s; transcripts: {target}")
 
 
 def results_table(report: ConverseReport) -> Table:
     """One row per system: success, average turns, the success curve, LLM calls, latency."""
     n = report.metrics[0].episodes if report.metrics else 0
-    table = Table(title=f"{report.dataset}: {n} simulated users ({report.simulator}), "
-                        f"seed {report.seed}, Hit@{TOP_K} within {MAX_TURNS} turns",
-                  caption="turns: average, a failure counts 6; t1..t5: found by that turn")
+    table = Table(
+        title=f"{report.dataset}: {n} simulated users ({report.simulator}), "
+        f"seed {report.seed}, Hit@{TOP_K} within {MAX_TURNS} turns",
+        caption="turns: average, a failure counts 6; t1..t5: found by that turn",
+    )
     table.add_column("system", no_wrap=True)
-    for header in (f"Hit@{TOP_K}", "turns", *(f"t{t}" for t in range(1, MAX_TURNS + 1)),
-                   "LLM/turn", "p50 s", "p95 s"):
+    for header in (
+        f"Hit@{TOP_K}",
+        "turns",
+        *(f"t{t}" for t in range(1, MAX_TURNS + 1)),
+        "LLM/turn",
+        "p50 s",
+        "p95 s",
+    ):
         table.add_column(header, justify="right")
     for i, m in enumerate(report.metrics):
         table.add_row(
-            m.system, f"{m.success:.3f}", f"{m.avg_turns:.2f}",
-            *(f"{s:.2f}" for s in m.success_by_turn), f"{m.llm_calls_per_turn:.2f}",
-            f"{m.latency_p50:.3f}", f"{m.latency_p95:.3f}", style="bold" if i == 0 else None,
+            m.system,
+            f"{m.success:.3f}",
+            f"{m.avg_turns:.2f}",
+            *(f"{s:.2f}" for s in m.success_by_turn),
+            f"{m.llm_calls_per_turn:.2f}",
+            f"{m.latency_p50:.3f}",
+            f"{m.latency_p95:.3f}",
+            style="bold" if i == 0 else None,
         )
     return table
 
@@ -88,13 +110,14 @@ def print_episode(episode: Episode, dataset: Dataset) -> None:
     """Print a conversation as it would read in a chat, the target marked where shown."""
     items = dataset.items
     verdict = f"found at turn {episode.turns_taken}" if episode.success else "not found"
-    console.rule(f"user {episode.user_id} wants {episode.target_label}: {verdict}",
-                 style="dim")
+    console.rule(f"user {episode.user_id} wants {episode.target_label}: {verdict}", style="dim")
     for turn in episode.turns:
-        console.print(f"[bold]user:[/] {turn.user}  [dim]({', '.join(turn.facts)})[/]",
-                      highlight=False)
-        console.print(f"[bold]system:[/] {turn.question or _first_line(turn.reply)}",
-                      highlight=False)
+        console.print(
+            f"[bold]user:[/] {turn.user}  [dim]({', '.join(turn.facts)})[/]", highlight=False
+        )
+        console.print(
+            f"[bold]system:[/] {turn.question or _first_line(turn.reply)}", highlight=False
+        )
         for rank, item in enumerate(turn.items[:TOP_K], 1):
             label = items.label(items.index[item]) if item in items.index else item
             mark = "  [green]<- the target[/]" if item == episode.target else ""

@@ -21,7 +21,10 @@ from agentic_recsys.evaluation.offline import (
     evaluate_offline,
 )
 
-app = typer.Typer(help="Measure recommendations: offline ranking, and simulated conversations.", no_args_is_help=True)
+app = typer.Typer(
+    help="Measure recommendations: offline ranking, and simulated conversations.",
+    no_args_is_help=True,
+)
 app.command("converse")(converse)
 console = Console()
 
@@ -46,8 +49,10 @@ def offline(
     for fused in (r for r in report.rows if r.name in FUSIONS):
         ratio = fused.ndcg / best.ndcg if best.ndcg else float("inf")
         chosen = " (chosen by validation)" if fused.name == report.chosen_fusion else ""
-        console.print(f"{fused.name} NDCG@{report.k} is {ratio:.2f}x the best single engine "
-                      f"({best.name}){chosen}")
+        console.print(
+            f"{fused.name} NDCG@{report.k} is {ratio:.2f}x the best single engine "
+            f"({best.name}){chosen}"
+        )
     weights = ", ".join(f"{n}={w:g}" for n, w in report.weights.items() if w)
     console.print(f"{LINEAR} weights: {weights}")
     console.print(f"{report.seconds:.1f} s, peak memory {report.peak_rss_mb:.0f} MB")
@@ -56,15 +61,29 @@ def offline(
 def results_table(report: OfflineReport) -> Table:
     """One row per engine and per fusion: full ranking, sampled protocol, fit time."""
     k = report.k
-    table = Table(title=f"{report.dataset}: leave-one-out, {report.users} users, "
-                        f"{report.items} items")
+    table = Table(
+        title=f"{report.dataset}: leave-one-out, {report.users} users, {report.items} items"
+    )
     table.add_column("engine")
-    for header in (f"HR@{k}", f"NDCG@{k}", f"HR@{k} (1+99)", f"NDCG@{k} (1+99)",
-                   f"valid NDCG@{k}", "fit s"):
+    for header in (
+        f"HR@{k}",
+        f"NDCG@{k}",
+        f"HR@{k} (1+99)",
+        f"NDCG@{k} (1+99)",
+        f"valid NDCG@{k}",
+        "fit s",
+    ):
         table.add_column(header, justify="right")
     for row in report.rows:
         style = "bold" if row.name == report.chosen_fusion else None
-        table.add_row(row.name, f"{row.hr:.4f}", f"{row.ndcg:.4f}", f"{row.hr_sampled:.4f}",
-                      f"{row.ndcg_sampled:.4f}", f"{row.valid_ndcg:.4f}",
-                      f"{row.fit_seconds:.2f}", style=style)
+        table.add_row(
+            row.name,
+            f"{row.hr:.4f}",
+            f"{row.ndcg:.4f}",
+            f"{row.hr_sampled:.4f}",
+            f"{row.ndcg_sampled:.4f}",
+            f"{row.valid_ndcg:.4f}",
+            f"{row.fit_seconds:.2f}",
+            style=style,
+        )
     return table

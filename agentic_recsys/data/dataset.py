@@ -142,6 +142,7 @@ class Dataset:
     interactions: Interactions
     relations: Relations
     fingerprint: str
+    relations_trusted: bool = True  # False: rank with them, never state them as facts
 
     @property
     def index_dir(self) -> Path:
@@ -178,7 +179,8 @@ class Dataset:
             raise DataError(
                 f"damaged dataset folder ({type(e).__name__}: {e}); prepare it again", path=path
             ) from None
-        return cls(path, name, items, interactions, relations, fingerprint)
+        trusted = bool(meta.get("relations_trusted", True))
+        return cls(path, name, items, interactions, relations, fingerprint, trusted)
 
     def summary(self) -> dict[str, object]:
         """Count users, items and events, and list the top genres, for `ars data info`."""
@@ -194,7 +196,9 @@ class Dataset:
             "users": n_users,
             "items": n_items,
             "interactions": len(self.interactions),
-            "relations": len(self.relations),
+            "relations": len(self.relations)
+            if self.relations_trusted
+            else f"{len(self.relations):,} (unverified: used for ranking, never cited)",
             "sparsity": round(1.0 - density, 6),
             "top_genres": dict(top),
         }
@@ -274,10 +278,12 @@ def write_dataset(
     items: Sequence[ItemRecord],
     interactions: Sequence[InteractionRecord],
     relations: Sequence[tuple[str, str, str]] = (),
+    relations_trusted: bool = True,
 ) -> Path:
     """Write a dataset folder atomically: `out` is either the complete new dataset or untouched.
 
     Conversations and memory (the `state/` sub-folder) of a dataset being replaced are kept.
+    `relations_trusted=False` marks item relations that may rank but must not be cited.
     """
     out = Path(out)
     extra_keys = sorted({k for it in items for k in it.extra})
@@ -311,7 +317,7 @@ def write_dataset(
         pq.write_table(items_table, tmp / ITEMS_FILE)
         pq.write_table(inter_table, tmp / INTERACTIONS_FILE)
         pq.write_table(rel_table, tmp / RELATIONS_FILE)
-        meta = {"format": FORMAT_VERSION, "name": name}
+        meta = {"format": FORMAT_VERSION, "name": name, "relations_trusted": relations_trusted}
         (tmp / META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
     return out
 

@@ -46,8 +46,12 @@ class ALS:
         users_items = dataset.interactions.subset(train).matrix(len(dataset.items))
         with threadpool_limits(1):
             model = AlternatingLeastSquares(
-                factors=c.factors, regularization=c.regularization, alpha=c.alpha,
-                iterations=c.iterations, num_threads=1, random_state=c.seed,
+                factors=c.factors,
+                regularization=c.regularization,
+                alpha=c.alpha,
+                iterations=c.iterations,
+                num_threads=1,
+                random_state=c.seed,
             )
             model.fit(users_items, show_progress=False)
         self.item_factors = np.ascontiguousarray(model.item_factors, dtype=np.float32)
@@ -66,8 +70,12 @@ class ALS:
         closeness = self.item_factors[history] @ self.item_factors[item]
         best = int(np.argmax(closeness))
         score = float(self.item_factors[item] @ self._user_vector(profile))
-        return Evidence(self.name, score, because=int(history[best]),
-                        detail="chosen by users with a similar taste profile")
+        return Evidence(
+            self.name,
+            score,
+            because=int(history[best]),
+            detail="chosen by users with a similar taste profile",
+        )
 
     def _user_vector(self, profile: Profile) -> np.ndarray:
         """Solve (YtY + Yh' (C - I) Yh + reg I) x = Yh' C 1, implicit-ALS's user step."""

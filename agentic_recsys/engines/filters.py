@@ -20,10 +20,12 @@ class ItemFilter(BaseModel):
     genres_out: list[str] = Field(default_factory=list, description="none of these genres")
     year_min: int | None = None
     year_max: int | None = None
-    title_words: list[str] = Field(default_factory=list,
-                                   description="words every title must contain (any case)")
-    fields: dict[str, str] = Field(default_factory=dict,
-                                   description="catalog field -> required value (equality)")
+    title_words: list[str] = Field(
+        default_factory=list, description="words every title must contain (any case)"
+    )
+    fields: dict[str, str] = Field(
+        default_factory=dict, description="catalog field -> required value (equality)"
+    )
 
     def mask(self, dataset: Dataset) -> np.ndarray:
         """Return True for every catalog row that meets all constraints."""
@@ -49,16 +51,23 @@ class ItemFilter(BaseModel):
         by_name = {g.casefold(): j for j, g in enumerate(dataset.items.genre_vocab)}
         unknown = [g for g in genres if g.casefold() not in by_name]
         if unknown:
-            raise ArsError(f"unknown genre(s) {', '.join(unknown)}; the catalog has: "
-                           f"{', '.join(dataset.items.genre_vocab)}")
+            raise ArsError(
+                f"unknown genre(s) {', '.join(unknown)}; the catalog has: "
+                f"{', '.join(dataset.items.genre_vocab)}"
+            )
         return dataset.items.genre_matrix[:, [by_name[g.casefold()] for g in genres]]
 
 
 def _field(dataset: Dataset, name: str) -> list[str]:
     items = dataset.items
-    columns: dict[str, list[str]] = {"id": items.ids, "title": items.titles,
-                                     "description": items.descriptions, **items.extra}
+    columns: dict[str, list[str]] = {
+        "id": items.ids,
+        "title": items.titles,
+        "description": items.descriptions,
+        **items.extra,
+    }
     if name not in columns:
-        raise ArsError(f"unknown catalog field '{name}'; filterable fields: "
-                       f"{', '.join(sorted(columns))}")
+        raise ArsError(
+            f"unknown catalog field '{name}'; filterable fields: {', '.join(sorted(columns))}"
+        )
     return columns[name]

@@ -24,8 +24,9 @@ class FusionConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    grid: tuple[float, ...] = Field(default=(0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0),
-                                     description="values each weight may take")
+    grid: tuple[float, ...] = Field(
+        default=(0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0), description="values each weight may take"
+    )
     rounds: int = Field(default=4, ge=1, description="passes over the engines")
     pool_size: int = Field(default=100, ge=10, description="top items per engine per user")
 
@@ -43,7 +44,9 @@ def standardise(scores: np.ndarray, allowed: np.ndarray) -> np.ndarray:
 
 
 def fuse(
-    scores: Mapping[str, np.ndarray], weights: Mapping[str, float], allowed: np.ndarray,
+    scores: Mapping[str, np.ndarray],
+    weights: Mapping[str, float],
+    allowed: np.ndarray,
 ) -> np.ndarray:
     """Weighted sum of standardised scores; -inf where not allowed."""
     fused = np.zeros(len(allowed), dtype=np.float32)
@@ -74,8 +77,10 @@ class Pools:
 
     @classmethod
     def collect(
-        cls, names: Sequence[str],
-        cases: Iterable[tuple[Mapping[str, np.ndarray], np.ndarray, int]], size: int,
+        cls,
+        names: Sequence[str],
+        cases: Iterable[tuple[Mapping[str, np.ndarray], np.ndarray, int]],
+        size: int,
     ) -> Pools:
         """Build pools from (scores by engine, allowed mask, target row), one user at a time."""
         pools = [_pool(names, scores, allowed, target, size) for scores, allowed, target in cases]
@@ -103,14 +108,17 @@ class Pools:
 
 
 def _pool(
-    names: Sequence[str], scores: Mapping[str, np.ndarray], allowed: np.ndarray, target: int,
+    names: Sequence[str],
+    scores: Mapping[str, np.ndarray],
+    allowed: np.ndarray,
+    target: int,
     size: int,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Return the union of each engine's top rows, their z-scores and the target's slot."""
     z = np.stack([standardise(scores[n], allowed) for n in names])
-    rows = np.unique(np.concatenate(
-        [top_k(np.where(allowed, z[e], -np.inf), size) for e in range(len(names))]
-    ))
+    rows = np.unique(
+        np.concatenate([top_k(np.where(allowed, z[e], -np.inf), size) for e in range(len(names))])
+    )
     hit = np.flatnonzero(rows == target)
     return rows, z[:, rows], int(hit[0]) if len(hit) else -1
 

@@ -63,8 +63,11 @@ def save(dataset: Dataset, key: str, index: StoredIndex) -> None:
     folder = dataset.index_dir / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     manifest = {
-        "format": FORMAT, "fingerprint": dataset.fingerprint, "config": key,
-        "weights": index.weights, "built": datetime.now(UTC).isoformat(timespec="seconds"),
+        "format": FORMAT,
+        "fingerprint": dataset.fingerprint,
+        "config": key,
+        "weights": index.weights,
+        "built": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     (folder / MANIFEST).unlink(missing_ok=True)  # a crash from here on leaves no valid index
     _write_atomic(folder / ENGINES, pickle.dumps(index.engines, protocol=pickle.HIGHEST_PROTOCOL))

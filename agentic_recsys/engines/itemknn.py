@@ -68,8 +68,7 @@ class ItemKNN:
             return None
         liked = int(history[best])
         both = int(self.co_users[item, liked])
-        return Evidence(self.name, best_value, because=liked,
-                        detail=f"{both} users chose both")
+        return Evidence(self.name, best_value, because=liked, detail=f"{both} users chose both")
 
 
 def _top_k_per_row(matrix: sparse.csr_matrix, k: int) -> np.ndarray:

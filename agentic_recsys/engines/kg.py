@@ -1,7 +1,9 @@
 """Knowledge-graph neighbours: items sharing a director, writer, actor, ... with liked items.
 
-Entities linked to many items (a country, a language, a broad genre) say little, so
-they are dropped above a share of the catalog and the rest weigh by rarity (IDF).
+A shared director or a sequel says much more than a shared supporting actor, and a shared
+language, country, age rating or award category says nearly nothing: each relation has a
+weight (0 drops it). Entities linked to many items are dropped above a share of the
+catalog, and the rest weigh by rarity (IDF) times their relation's weight.
 """
 
 from __future__ import annotations
@@ -14,14 +16,31 @@ from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.engines.base import Evidence, Profile
 from agentic_recsys.engines.history import history_vector, recency_weights
 
+RELATION_WEIGHTS = {
+    "sequel": 1.5,
+    "prequel": 1.5,
+    "directed_by": 1.0,
+    "written_by": 0.8,
+    "subjects": 0.5,
+    "actor": 0.35,
+    "produced_by": 0.3,
+    "cinematography": 0.3,
+    "production_companies": 0.1,
+}
+
 
 class KGConfig(BaseModel):
     """Which entities count, and how fast old history fades."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    max_item_share: float = Field(default=0.25, gt=0, le=1,
-                                  description="drop entities linked to more of the catalog")
+    max_item_share: float = Field(
+        default=0.25, gt=0, le=1, description="drop entities linked to more of the catalog"
+    )
+    relation_weights: dict[str, float] = Field(
+        default_factory=lambda: dict(RELATION_WEIGHTS),
+        description="relation (last part of its name) -> weight; unlisted relations count 0",
+    )
     half_life: float | None = Field(default=3.0, gt=0, description="history items; None: all")
 
 
@@ -41,17 +60,26 @@ class KnowledgeGraph:
         rel = dataset.relations
         n_items = len(dataset.items)
         vocab, columns = np.unique(np.asarray(rel.entities, dtype=object), return_inverse=True)
+        weights = self.config.relation_weights
+        edge_weight = np.array(
+            [weights.get(r.rsplit(".", 1)[-1], 0.0) for r in rel.relations], dtype=np.float32
+        )
+        counted = edge_weight > 0
+        # an entity linked twice to one item (actor and producer) counts once, at its best
+        strongest: dict[tuple[int, int], float] = {}
+        for i, c, w in zip(rel.items[counted], columns[counted], edge_weight[counted], strict=True):
+            strongest[(int(i), int(c))] = max(float(w), strongest.get((int(i), int(c)), 0.0))
+        pairs = np.array(list(strongest), dtype=np.int64).reshape(-1, 2)
         links = sparse.csr_matrix(
-            (np.ones(len(rel), dtype=np.float32), (rel.items, columns)),
+            (np.array(list(strongest.values()), dtype=np.float32), (pairs[:, 0], pairs[:, 1])),
             shape=(n_items, len(vocab)),
         )
-        links.data[:] = 1.0  # an entity linked twice to one item (actor and producer) counts once
         items_per_entity = np.asarray(links.getnnz(axis=0))
         too_common = items_per_entity > self.config.max_item_share * n_items
         useful = (items_per_entity >= 2) & ~too_common
         kept = np.flatnonzero(useful)
         links = links[:, kept].tocsr()
-        idf = np.log(n_items / items_per_entity[kept]).astype(np.float32)
+        idf = np.log(n_items / np.maximum(items_per_entity[kept], 1)).astype(np.float32)
         self.item_entities = (links @ sparse.diags(idf)).tocsr()
         self.item_entities.sort_indices()
         self.entities = [str(e) for e in vocab[kept]]
@@ -59,8 +87,8 @@ class KnowledgeGraph:
         new_column[kept] = np.arange(len(kept))
         self.relation_of = {
             (int(i), int(new_column[c])): r
-            for i, c, r in zip(rel.items, columns, rel.relations, strict=True)
-            if new_column[c] >= 0
+            for i, c, r, w in zip(rel.items, columns, rel.relations, edge_weight, strict=True)
+            if new_column[c] >= 0 and w > 0
         }
         return self
 
@@ -86,6 +114,11 @@ class KnowledgeGraph:
         column = int(entities[col])
         relation = self.relation_of.get((item, column), "")
         entity = self.entities[column]
-        return Evidence(self.name, float(value[pos, col]), because=int(history[pos]),
-                        relation=relation, entity=entity,
-                        detail=f"shares {relation.rsplit('.', 1)[-1]} {entity}")
+        return Evidence(
+            self.name,
+            float(value[pos, col]),
+            because=int(history[pos]),
+            relation=relation,
+            entity=entity,
+            detail=f"shares {relation.rsplit('.', 1)[-1]} {entity}",
+        )

@@ -36,7 +36,9 @@ class RankerConfig(BaseModel):
 
 
 def ranking_features(
-    scores: Mapping[str, np.ndarray], names: Sequence[str], allowed: np.ndarray,
+    scores: Mapping[str, np.ndarray],
+    names: Sequence[str],
+    allowed: np.ndarray,
 ) -> np.ndarray:
     """Items x features: per engine the z-score and log(1 + rank) among the allowed items."""
     features = np.zeros((len(allowed), FEATURES_PER_ENGINE * len(names)), dtype=np.float32)
@@ -64,8 +66,9 @@ class LearnedRanker:
     names: tuple[str, ...]
     coef: np.ndarray
 
-    def score(self, scores: Mapping[str, np.ndarray], allowed: np.ndarray,
-              pool_size: int) -> np.ndarray:
+    def score(
+        self, scores: Mapping[str, np.ndarray], allowed: np.ndarray, pool_size: int
+    ) -> np.ndarray:
         """Score every item: the candidate pool first, then the rest; -inf where not allowed."""
         features = ranking_features(scores, self.names, allowed)
         ranked = (features @ self.coef).astype(np.float32)
@@ -101,8 +104,10 @@ class RankingCases:
 
     @classmethod
     def collect(
-        cls, names: Sequence[str],
-        found: Iterable[tuple[Mapping[str, np.ndarray], np.ndarray, int]], pool_size: int,
+        cls,
+        names: Sequence[str],
+        found: Iterable[tuple[Mapping[str, np.ndarray], np.ndarray, int]],
+        pool_size: int,
     ) -> RankingCases:
         """Build from (scores by engine, allowed mask, target row), one case at a time."""
         blocks: list[np.ndarray] = []
@@ -118,17 +123,32 @@ class RankingCases:
             positives.append(pool == target)
         width = FEATURES_PER_ENGINE * len(names)
         if not blocks:
-            return cls(tuple(names), np.zeros((0, width)), np.zeros(0, dtype=np.int64),
-                       np.zeros(0, dtype=bool), 0)
-        return cls(tuple(names), np.concatenate(blocks).astype(np.float64),
-                   np.concatenate(groups), np.concatenate(positives), len(blocks))
+            return cls(
+                tuple(names),
+                np.zeros((0, width)),
+                np.zeros(0, dtype=np.int64),
+                np.zeros(0, dtype=bool),
+                0,
+            )
+        return cls(
+            tuple(names),
+            np.concatenate(blocks).astype(np.float64),
+            np.concatenate(groups),
+            np.concatenate(positives),
+            len(blocks),
+        )
 
     def subset(self, keep: np.ndarray) -> RankingCases:
         """The cases where `keep` (one boolean per case) is true, renumbered."""
         rows = keep[self.group]
         renumber = np.cumsum(keep) - 1
-        return RankingCases(self.names, self.features[rows], renumber[self.group[rows]],
-                            self.positive[rows], int(keep.sum()))
+        return RankingCases(
+            self.names,
+            self.features[rows],
+            renumber[self.group[rows]],
+            self.positive[rows],
+            int(keep.sum()),
+        )
 
     def ranks(self, ranker: LearnedRanker) -> np.ndarray:
         """Each case's 0-based rank of its held-out item in the pool (pessimistic on ties)."""
@@ -163,7 +183,9 @@ def train_ranker(cases: RankingCases, config: RankerConfig | None = None) -> Lea
 
 
 def cross_validated_ndcg(
-    cases: RankingCases, total_cases: int, config: RankerConfig | None = None,
+    cases: RankingCases,
+    total_cases: int,
+    config: RankerConfig | None = None,
 ) -> float:
     """NDCG@10 over all `total_cases`, each case ranked by a ranker not trained on its user.
 

@@ -60,8 +60,11 @@ class RecentPopularity:
         if count == 0:
             return None
         days = self.config.half_life_days * self.config.window_half_lives
-        return Evidence(self.name, float(np.log1p(weights[chosen].sum())),
-                        detail=f"chosen by {count} users in the {days:g} days before")
+        return Evidence(
+            self.name,
+            float(np.log1p(weights[chosen].sum())),
+            detail=f"chosen by {count} users in the {days:g} days before",
+        )
 
     def _window(self, profile: Profile) -> tuple[np.ndarray, np.ndarray]:
         if len(self.times) == 0:

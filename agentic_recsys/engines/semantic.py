@@ -62,13 +62,18 @@ class Semantic:
             return None
         score = float(self.vectors[item] @ direction)
         if profile.query:
-            return Evidence(self.name, score,
-                            detail=f'matches "{profile.query}" (cosine {score:.2f})')
+            return Evidence(
+                self.name, score, detail=f'matches "{profile.query}" (cosine {score:.2f})'
+            )
         history = np.asarray(profile.history, dtype=np.int64)
         closeness = self.vectors[history] @ self.vectors[item]
         best = int(np.argmax(closeness))
-        return Evidence(self.name, score, because=int(history[best]),
-                        detail=f"similar description (cosine {closeness[best]:.2f})")
+        return Evidence(
+            self.name,
+            score,
+            because=int(history[best]),
+            detail=f"similar description (cosine {closeness[best]:.2f})",
+        )
 
     def _direction(self, profile: Profile) -> np.ndarray | None:
         if profile.query:
@@ -102,7 +107,8 @@ def item_vectors(dataset: Dataset, progress: Callable[[float], None] | None = No
         if collection.name.startswith(COLLECTION_PREFIX) and collection.name != name:
             client.delete_collection(collection.name)
     collection = client.get_or_create_collection(
-        name, embedding_function=MiniLMEmbeddingFunction()  # type: ignore[arg-type]
+        name,
+        embedding_function=MiniLMEmbeddingFunction(),  # type: ignore[arg-type]
     )
     ids = dataset.items.ids
     stored = collection.get(include=["embeddings"])

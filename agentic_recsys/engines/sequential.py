@@ -47,8 +47,11 @@ class Sequential:
         for gap in range(1, self.config.window + 1):
             ok = same_user[:-gap] == same_user[gap:]
             before, after = histories.items[:-gap][ok], histories.items[gap:][ok]
-            pairs = [(before, after), (after, before)] if self.config.both_directions else [
-                (before, after)]
+            pairs = (
+                [(before, after), (after, before)]
+                if self.config.both_directions
+                else [(before, after)]
+            )
             for source, target in pairs:
                 sources.append(source)
                 targets.append(target)
@@ -81,8 +84,12 @@ class Sequential:
             return None
         liked = int(recent[best])
         times = int(self.counts[item, liked])
-        return Evidence(self.name, float(values[best]), because=liked,
-                        detail=f"chosen within {self.config.window} steps of it {times} times")
+        return Evidence(
+            self.name,
+            float(values[best]),
+            because=liked,
+            detail=f"chosen within {self.config.window} steps of it {times} times",
+        )
 
     def _recent(self, profile: Profile) -> tuple[np.ndarray, np.ndarray]:
         recent = np.asarray(profile.history[-self.config.recent :], dtype=np.int64)

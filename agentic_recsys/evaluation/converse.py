@@ -105,7 +105,9 @@ class ConverseReport:
 
 
 def run_converse(
-    path: Path | str, config: ConverseConfig, progress: Progress | None = None,
+    path: Path | str,
+    config: ConverseConfig,
+    progress: Progress | None = None,
 ) -> ConverseReport:
     """Run the benchmark on a prepared dataset folder.
 
@@ -120,8 +122,9 @@ def run_converse(
         work = Path(tmp) / cached.name
         shutil.copytree(cached, work, ignore=shutil.ignore_patterns(STATE_DIR))
         app = open_app(work)
-        baselines = fitted_baselines(app.dataset, [(POPULARITY_BASELINE, Popularity()),
-                                                   (ALS_BASELINE, ALS())], config.seed)
+        baselines = fitted_baselines(
+            app.dataset, [(POPULARITY_BASELINE, Popularity()), (ALS_BASELINE, ALS())], config.seed
+        )
         systems: dict[str, StartConversation] = {
             SYSTEM: lambda user_id: app.session(user_id=user_id, model=config.system_model),
             **{b.name: b.start for b in baselines},
@@ -132,17 +135,28 @@ def run_converse(
         for n, (user_id, target) in enumerate(targets):
             for name, start_conversation in systems.items():
                 simulator = make_simulator(target, f"{config.seed}:{user_id}")
-                episodes.append(run_episode(name, user_id, start_conversation(user_id),
-                                            simulator, label=_label(dataset, target.item_id)))
+                episodes.append(
+                    run_episode(
+                        name,
+                        user_id,
+                        start_conversation(user_id),
+                        simulator,
+                        label=_label(dataset, target.item_id),
+                    )
+                )
             if progress:
                 progress(n + 1, len(targets))
     metrics = [summarize(name, [e for e in episodes if e.system == name]) for name in systems]
-    return ConverseReport(dataset.name, config.seed, config.simulator, metrics, episodes,
-                          time.perf_counter() - start)
+    return ConverseReport(
+        dataset.name, config.seed, config.simulator, metrics, episodes, time.perf_counter() - start
+    )
 
 
 def run_episode(
-    system: str, user_id: str, conversation: Conversation, simulator: UserSimulator,
+    system: str,
+    user_id: str,
+    conversation: Conversation,
+    simulator: UserSimulator,
     label: str,
 ) -> Episode:
     """Talk until the target is shown in the top items or MAX_TURNS are used."""
@@ -152,11 +166,18 @@ def run_episode(
     for turn in range(1, MAX_TURNS + 1):
         result = conversation.send(message.text)
         hit = found(target, result.items)
-        episode.turns.append(Turn(
-            user=message.text, facts=[f.kind for f in message.facts], reply=result.text,
-            items=list(result.items), question=result.question, hit=hit,
-            llm_calls=result.llm_calls, seconds=result.seconds,
-        ))
+        episode.turns.append(
+            Turn(
+                user=message.text,
+                facts=[f.kind for f in message.facts],
+                reply=result.text,
+                items=list(result.items),
+                question=result.question,
+                hit=hit,
+                llm_calls=result.llm_calls,
+                seconds=result.seconds,
+            )
+        )
         if hit or turn == MAX_TURNS:
             break
         message = simulator.respond(SystemReply(result.text, result.items, result.question))
@@ -164,7 +185,8 @@ def run_episode(
 
 
 def simulator_factory(
-    config: ConverseConfig, dataset: Dataset,
+    config: ConverseConfig,
+    dataset: Dataset,
 ) -> Callable[[Target, str], UserSimulator]:
     """Build the configured simulated user for a target and an episode seed."""
     if config.simulator == "rules":
@@ -176,20 +198,32 @@ def simulator_factory(
 
 
 def sampled_targets(
-    dataset: Dataset, test: np.ndarray, train: Dataset, n: int, seed: int,
+    dataset: Dataset,
+    test: np.ndarray,
+    train: Dataset,
+    n: int,
+    seed: int,
 ) -> list[tuple[str, Target]]:
     """Sample n users with a test event (seeded); each wants their test item."""
     inter = dataset.interactions
-    test_item = {inter.user_ids[u]: int(i)
-                 for u, i in zip(inter.users[test], inter.items[test], strict=True)}
+    test_item = {
+        inter.user_ids[u]: int(i) for u, i in zip(inter.users[test], inter.items[test], strict=True)
+    }
     users = sorted(test_item)
     chosen = [users[i] for i in np.random.default_rng(seed).permutation(len(users))[:n]]
     everything = np.ones(len(train.interactions), dtype=bool)
     histories = UserHistories.build(train.interactions, everything, seed)
     facts = CatalogFacts(train)
-    return [(user_id, facts.target(test_item[user_id], histories.items_of(
-                train.interactions.user_index[user_id]).tolist()))
-            for user_id in chosen]
+    return [
+        (
+            user_id,
+            facts.target(
+                test_item[user_id],
+                histories.items_of(train.interactions.user_index[user_id]).tolist(),
+            ),
+        )
+        for user_id in chosen
+    ]
 
 
 def train_only(dataset: Dataset, test: np.ndarray, seed: int) -> Path:
@@ -213,19 +247,33 @@ def train_only(dataset: Dataset, test: np.ndarray, seed: int) -> Path:
 def _write_subset(dataset: Dataset, keep: np.ndarray, out: Path, name: str) -> None:
     items, inter, rel = dataset.items, dataset.interactions, dataset.relations
     catalog = [
-        ItemRecord(id=items.ids[i], title=items.titles[i], year=int(items.years[i]) or None,
-                   genres=items.genres[i], description=items.descriptions[i],
-                   image=items.images[i], extra={k: v[i] for k, v in items.extra.items()})
+        ItemRecord(
+            id=items.ids[i],
+            title=items.titles[i],
+            year=int(items.years[i]) or None,
+            genres=items.genres[i],
+            description=items.descriptions[i],
+            image=items.images[i],
+            extra={k: v[i] for k, v in items.extra.items()},
+        )
         for i in range(len(items))
     ]
     events = [
-        InteractionRecord(user=inter.user_ids[u], item=items.ids[i], rating=float(r),
-                          timestamp=float(t))
-        for u, i, r, t in zip(inter.users[keep], inter.items[keep], inter.ratings[keep],
-                              inter.timestamps[keep], strict=True)
+        InteractionRecord(
+            user=inter.user_ids[u], item=items.ids[i], rating=float(r), timestamp=float(t)
+        )
+        for u, i, r, t in zip(
+            inter.users[keep],
+            inter.items[keep],
+            inter.ratings[keep],
+            inter.timestamps[keep],
+            strict=True,
+        )
     ]
-    relations = [(items.ids[i], r, e)
-                 for i, r, e in zip(rel.items.tolist(), rel.relations, rel.entities, strict=True)]
+    relations = [
+        (items.ids[i], r, e)
+        for i, r, e in zip(rel.items.tolist(), rel.relations, rel.entities, strict=True)
+    ]
     write_dataset(out, name, catalog, events, relations)
 
 
@@ -241,8 +289,7 @@ def write_transcripts(episodes: Iterable[Episode], out: Path) -> None:
 def ratios(metrics: Sequence[ConverseMetrics]) -> dict[str, float]:
     """Divide the system's success by each baseline's (inf when a baseline found nothing)."""
     system, *baselines = metrics
-    return {b.system: system.success / b.success if b.success else float("inf")
-            for b in baselines}
+    return {b.system: system.success / b.success if b.success else float("inf") for b in baselines}
 
 
 def _label(dataset: Dataset, item_id: str) -> str:

@@ -75,8 +75,9 @@ def summarize(system: str, episodes: Sequence[Episode]) -> ConverseMetrics:
         episodes=len(episodes),
         success=float(np.mean(taken <= MAX_TURNS)) if len(taken) else 0.0,
         avg_turns=float(taken.mean()) if len(taken) else 0.0,
-        success_by_turn=[float(np.mean(taken <= n)) if len(taken) else 0.0
-                         for n in range(1, MAX_TURNS + 1)],
+        success_by_turn=[
+            float(np.mean(taken <= n)) if len(taken) else 0.0 for n in range(1, MAX_TURNS + 1)
+        ],
         llm_calls_per_turn=float(np.mean(calls)) if calls else 0.0,
         latency_p50=float(np.percentile(seconds, 50)) if len(seconds) else 0.0,
         latency_p95=float(np.percentile(seconds, 95)) if len(seconds) else 0.0,

@@ -119,8 +119,14 @@ class KeywordConversation:
         scores = self.baseline.engine.score(self.profile)
         unseen = np.ones(len(dataset.items), dtype=bool)
         unseen[list(self.shown)] = False
-        allowed = next((m & unseen for m in self.filters.masks(dataset)
-                        if np.count_nonzero(m & unseen) >= TOP_K), unseen)
+        allowed = next(
+            (
+                m & unseen
+                for m in self.filters.masks(dataset)
+                if np.count_nonzero(m & unseen) >= TOP_K
+            ),
+            unseen,
+        )
         ranked = np.flatnonzero(allowed)[np.argsort(-scores[allowed], kind="stable")[:TOP_K]]
         self.shown.update(ranked.tolist())
         ids = [dataset.items.ids[i] for i in ranked]
@@ -131,8 +137,9 @@ class KeywordConversation:
 class KeywordBaseline:
     """A named baseline: one fitted engine ranks what the keyword filters allow."""
 
-    def __init__(self, name: str, dataset: Dataset, engine: Engine,
-                 histories: UserHistories) -> None:
+    def __init__(
+        self, name: str, dataset: Dataset, engine: Engine, histories: UserHistories
+    ) -> None:
         self.name = name
         self.dataset = dataset
         self.engine = engine
@@ -143,10 +150,13 @@ class KeywordBaseline:
         return KeywordConversation(self, self.dataset.interactions.user_index.get(user_id))
 
 
-def fitted_baselines(dataset: Dataset, engines: Sequence[tuple[str, Engine]],
-                     seed: int) -> list[KeywordBaseline]:
+def fitted_baselines(
+    dataset: Dataset, engines: Sequence[tuple[str, Engine]], seed: int
+) -> list[KeywordBaseline]:
     """Fit each engine on the whole (training) dataset and wrap it as a keyword baseline."""
     everything = np.ones(len(dataset.interactions), dtype=bool)
     histories = UserHistories.build(dataset.interactions, everything, seed)
-    return [KeywordBaseline(name, dataset, engine.fit(dataset, everything), histories)
-            for name, engine in engines]
+    return [
+        KeywordBaseline(name, dataset, engine.fit(dataset, everything), histories)
+        for name, engine in engines
+    ]

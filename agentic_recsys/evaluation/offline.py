@@ -37,12 +37,20 @@ Params = dict[str, float | int | None]
 DEFAULT_GRIDS: dict[str, list[Params]] = {
     "recent_popularity": [{"half_life_days": d} for d in (1.0, 3.0, 10.0)],
     "itemknn": [{"neighbours": n, "half_life": h} for n in (50, 200) for h in (None, 5.0, 2.0)],
-    "als": [{"factors": f, "regularization": r, "half_life": h}
-            for f in (32, 64, 128) for r in (0.01, 0.1) for h in (None, 10.0)],
+    "als": [
+        {"factors": f, "regularization": r, "half_life": h}
+        for f in (32, 64, 128)
+        for r in (0.01, 0.1)
+        for h in (None, 10.0)
+    ],
     "semantic": [{"half_life": h} for h in (None, 10.0, 3.0)],
     "kg": [{"half_life": h} for h in (None, 10.0, 3.0)],
-    "sequential": [{"window": w, "recent": r, "half_life": h}
-                   for w in (3, 10) for r in (10, 20) for h in (2.0, 3.0)],
+    "sequential": [
+        {"window": w, "recent": r, "half_life": h}
+        for w in (3, 10)
+        for r in (10, 20)
+        for h in (2.0, 3.0)
+    ],
 }
 
 
@@ -92,7 +100,8 @@ class OfflineReport:
 
 
 def evaluate_offline(
-    dataset: Dataset, config: OfflineConfig | None = None,
+    dataset: Dataset,
+    config: OfflineConfig | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> OfflineReport:
     """Tune every engine and both fusions on validation, report all of them on test."""
@@ -110,7 +119,12 @@ def evaluate_offline(
         for name in ENGINE_NAMES:
             say(f"tuning {name}")
             configs, chosen[name], valid_ndcg[name] = _tune_engine(
-                dataset, split.train, valid_cases, name, configs, config.grids.get(name, [{}]),
+                dataset,
+                split.train,
+                valid_cases,
+                name,
+                configs,
+                config.grids.get(name, [{}]),
                 config.k,
             )
         say("tuning the fusion")
@@ -127,26 +141,46 @@ def evaluate_offline(
         full, sampled = _test_ranks(dataset, fitted, fusion, test_cases, config)
 
     def row(name: str, seconds: float, valid: float, params: dict[str, Any]) -> Row:
-        return Row(name, hit_rate(full[name], config.k), ndcg(full[name], config.k),
-                   hit_rate(sampled[name], config.k), ndcg(sampled[name], config.k),
-                   seconds, valid, params)
+        return Row(
+            name,
+            hit_rate(full[name], config.k),
+            ndcg(full[name], config.k),
+            hit_rate(sampled[name], config.k),
+            ndcg(sampled[name], config.k),
+            seconds,
+            valid,
+            params,
+        )
 
     fusion_seconds = sum(fit_seconds.values()) + tune_seconds  # both need every engine
-    rows = [row(name, fit_seconds[name], valid_ndcg[name], getattr(configs, name).model_dump())
-            for name in ENGINE_NAMES]
+    rows = [
+        row(name, fit_seconds[name], valid_ndcg[name], getattr(configs, name).model_dump())
+        for name in ENGINE_NAMES
+    ]
     rows.append(row(LINEAR, fusion_seconds, fusion.linear_ndcg, dict(fusion.weights)))
     if fusion.ranker:
         rows.append(row(LEARNED, fusion_seconds, fusion.learned_ndcg, fusion.ranker.to_dict()))
     return OfflineReport(
-        dataset.name, len(test_cases), n_items, config.k, rows, fusion.weights,
-        LEARNED if fusion.prefers_learned else LINEAR, time.perf_counter() - started,
+        dataset.name,
+        len(test_cases),
+        n_items,
+        config.k,
+        rows,
+        fusion.weights,
+        LEARNED if fusion.prefers_learned else LINEAR,
+        time.perf_counter() - started,
         _peak_rss_mb(),
     )
 
 
 def _tune_engine(
-    dataset: Dataset, train: np.ndarray, valid_cases: Sequence[Case], name: str,
-    configs: EngineConfigs, grid: Sequence[Params], k: int,
+    dataset: Dataset,
+    train: np.ndarray,
+    valid_cases: Sequence[Case],
+    name: str,
+    configs: EngineConfigs,
+    grid: Sequence[Params],
+    k: int,
 ) -> tuple[EngineConfigs, Engine, float]:
     """Pick the grid point with the best validation NDCG@k; return configs updated with it."""
     best: tuple[float, EngineConfigs, Engine] | None = None
@@ -166,14 +200,16 @@ def _tune_engine(
 def _full_ranks(engine: Engine, found: Sequence[Case], n_items: int) -> np.ndarray:
     ranks = np.empty(len(found), dtype=np.int64)
     for i, case in enumerate(found):
-        ranks[i] = rank_of_target(engine.score(case.profile), case.target,
-                                  _allowed(case, n_items))
+        ranks[i] = rank_of_target(engine.score(case.profile), case.target, _allowed(case, n_items))
     return ranks
 
 
 def _test_ranks(
-    dataset: Dataset, engines: Mapping[str, Engine], fusion: TunedFusion,
-    found: Sequence[Case], config: OfflineConfig,
+    dataset: Dataset,
+    engines: Mapping[str, Engine],
+    fusion: TunedFusion,
+    found: Sequence[Case],
+    config: OfflineConfig,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Per engine and per fusion: full-ranking ranks and sampled-protocol ranks."""
     names = [*engines, LINEAR, *([LEARNED] if fusion.ranker else [])]
@@ -193,7 +229,10 @@ def _test_ranks(
 
 
 def _fused(
-    scores: Mapping[str, np.ndarray], allowed: np.ndarray, fusion: TunedFusion, pool_size: int,
+    scores: Mapping[str, np.ndarray],
+    allowed: np.ndarray,
+    fusion: TunedFusion,
+    pool_size: int,
 ) -> dict[str, np.ndarray]:
     """Each fusion's scores for one case."""
     fused = {LINEAR: fuse(scores, fusion.weights, allowed)}

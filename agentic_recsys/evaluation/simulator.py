@@ -24,10 +24,17 @@ TYPO_RATE = 0.2  # share of messages with one misspelled filler word
 
 FactKind = Literal["genre", "era", "like", "mood", "title"]
 # Entities a similar movie may share with the target: people and stories, not languages.
-SHARED_RELATIONS = frozenset({
-    "film.film.directed_by", "film.film.actor", "film.film.written_by", "film.film.produced_by",
-    "film.film.sequel", "film.film.prequel", "film.film.subjects",
-})
+SHARED_RELATIONS = frozenset(
+    {
+        "film.film.directed_by",
+        "film.film.actor",
+        "film.film.written_by",
+        "film.film.produced_by",
+        "film.film.sequel",
+        "film.film.prequel",
+        "film.film.subjects",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -99,8 +106,9 @@ class CatalogFacts:
         self.items = dataset.items
         rel = dataset.relations
         self.entities: list[set[str]] = [set() for _ in range(len(self.items))]
-        for row, relation, entity in zip(rel.items.tolist(), rel.relations, rel.entities,
-                                         strict=True):
+        for row, relation, entity in zip(
+            rel.items.tolist(), rel.relations, rel.entities, strict=True
+        ):
             if relation in SHARED_RELATIONS:
                 self.entities[row].add(entity)
         self.word_counts = Counter(w for t in self.items.titles for w in set(_title_words(t)))
@@ -110,8 +118,11 @@ class CatalogFacts:
         items = self.items
         like = self._most_similar(row, history)
         return Target(
-            item_id=items.ids[row], title=items.titles[row], year=int(items.years[row]),
-            genres=tuple(items.genres[row]), title_word=self._distinctive_word(row),
+            item_id=items.ids[row],
+            title=items.titles[row],
+            year=int(items.years[row]),
+            genres=tuple(items.genres[row]),
+            title_word=self._distinctive_word(row),
             like=(items.ids[like], items.titles[like]) if like is not None else None,
         )
 
@@ -131,8 +142,11 @@ class CatalogFacts:
         return best
 
     def _distinctive_word(self, row: int) -> str | None:
-        words = [w for w in re.findall(r"[\w']+", self.items.titles[row])
-                 if len(w) >= 3 and w.lower() not in phrases.TITLE_STOPWORDS]
+        words = [
+            w
+            for w in re.findall(r"[\w']+", self.items.titles[row])
+            if len(w) >= 3 and w.lower() not in phrases.TITLE_STOPWORDS
+        ]
         if not words:
             return None
         return min(words, key=lambda w: (self.word_counts[w.lower()], -len(w)))
@@ -185,9 +199,13 @@ class RulesSimulator:
 
     def _available(self, kind: FactKind) -> bool:
         t = self.target
-        return {"genre": bool(t.genres), "era": t.year > 0, "like": t.like is not None,
-                "mood": any(g in phrases.MOODS for g in t.genres),
-                "title": t.title_word is not None}[kind]
+        return {
+            "genre": bool(t.genres),
+            "era": t.year > 0,
+            "like": t.like is not None,
+            "mood": any(g in phrases.MOODS for g in t.genres),
+            "title": t.title_word is not None,
+        }[kind]
 
     def _message(self, lead: str, facts: list[Fact]) -> UserMessage:
         text = lead + " ".join(f.text for f in facts)
@@ -305,8 +323,11 @@ def misspell(text: str, rng: random.Random, keep: set[str]) -> str:
     """Swap two inner letters of one filler word (never a fact word or a negation)."""
     words = text.split(" ")
     candidates = [
-        i for i, w in enumerate(words)
-        if len(w) >= 5 and w.isalpha() and w.lower() not in keep
+        i
+        for i, w in enumerate(words)
+        if len(w) >= 5
+        and w.isalpha()
+        and w.lower() not in keep
         and w.lower() not in phrases.PROTECTED_WORDS
     ]
     if not candidates:
@@ -314,23 +335,30 @@ def misspell(text: str, rng: random.Random, keep: set[str]) -> str:
     i = rng.choice(candidates)
     w = words[i]
     j = rng.randrange(1, len(w) - 2)
-    words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2:]
+    words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
     return " ".join(words)
 
 
 def _fact_words(fact: Fact, target: Target) -> list[str]:
     """Words that carry the fact: a typo there would change what the user said."""
     title_words = set(re.findall(r"[\w']+", target.like[1] if target.like else ""))
-    return [w for w in re.findall(r"[\w']+", fact.text)
-            if any(c.isdigit() for c in w) or w in title_words or w == fact.title_word
-            or w.lower() in _PHRASE_WORDS]
+    return [
+        w
+        for w in re.findall(r"[\w']+", fact.text)
+        if any(c.isdigit() for c in w)
+        or w in title_words
+        or w == fact.title_word
+        or w.lower() in _PHRASE_WORDS
+    ]
 
 
 # Every word of a genre name, mood, negation or decade: the words that carry facts.
 _PHRASE_WORDS = frozenset(
     w.lower()
     for table in (phrases.GENRE_NAMES, phrases.MOODS, phrases.NEGATIONS)
-    for names in table.values() for name in names for w in re.findall(r"[\w']+", name)
+    for names in table.values()
+    for name in names
+    for w in re.findall(r"[\w']+", name)
 ) | frozenset(phrases.DECADE_NAMES.values())
 
 
@@ -355,4 +383,3 @@ def _title_words(title: str) -> list[str]:
 
 def _normal(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
-

@@ -59,8 +59,10 @@ def simulator_model(spec: str) -> BaseChatModel:
     """Load the model the LLM simulator talks with; a clear error if none is configured."""
     model = load_chat_model(spec) if spec else None
     if model is None:
-        raise ArsError("--simulator llm needs a model: pass --model provider:model "
-                       "(for example openai:gpt-4o-mini)")
+        raise ArsError(
+            "--simulator llm needs a model: pass --model provider:model "
+            "(for example openai:gpt-4o-mini)"
+        )
     return model
 
 
@@ -88,15 +90,18 @@ class LLMSimulator:
         self.known.extend(f.text for f in planned.facts)
         shown = "\n".join(
             f"- {self.items.label(self.items.index[i])}"
-            for i in list(reply.items)[:SHOWN_IN_PROMPT] if i in self.items.index
+            for i in list(reply.items)[:SHOWN_IN_PROMPT]
+            if i in self.items.index
         )
         prompt = SIMULATOR_USER.format(
             known="\n".join(f"- {k}" for k in self.known),
             reply=(reply.question or reply.text)[:REPLY_CHARS_IN_PROMPT] or "(nothing yet)",
-            shown=shown or "(none)", say_now="\n".join(f"- {f.text}" for f in planned.facts),
+            shown=shown or "(none)",
+            say_now="\n".join(f"- {f.text}" for f in planned.facts),
         )
-        text, calls = ask_text(self.model, SIMULATOR_SYSTEM, prompt, role="simulator",
-                               max_chars=MAX_MESSAGE_CHARS)
+        text, calls = ask_text(
+            self.model, SIMULATOR_SYSTEM, prompt, role="simulator", max_chars=MAX_MESSAGE_CHARS
+        )
         self.calls.extend(calls)
         if text is None or dishonest(text, planned, self.target) is not None:
             self.fallbacks += 1

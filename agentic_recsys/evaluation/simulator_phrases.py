@@ -124,17 +124,58 @@ NEGATIONS: dict[str, tuple[str, ...]] = {
 NEGATION_JOINERS = (", but {neg}", ". And {neg}", " ({neg})", ", {neg}")
 
 DECADE_NAMES: dict[int, str] = {
-    1920: "twenties", 1930: "thirties", 1940: "forties", 1950: "fifties", 1960: "sixties",
-    1970: "seventies", 1980: "eighties", 1990: "nineties",
+    1920: "twenties",
+    1930: "thirties",
+    1940: "forties",
+    1950: "fifties",
+    1960: "sixties",
+    1970: "seventies",
+    1980: "eighties",
+    1990: "nineties",
 }
 
 # Words a title detail never picks: they say nothing about which movie it is.
-TITLE_STOPWORDS = frozenset({
-    "the", "a", "an", "of", "and", "or", "in", "on", "at", "to", "for", "from", "with", "by",
-    "is", "it", "my", "your", "his", "her", "our", "their",
-})
+TITLE_STOPWORDS = frozenset(
+    {
+        "the",
+        "a",
+        "an",
+        "of",
+        "and",
+        "or",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "from",
+        "with",
+        "by",
+        "is",
+        "it",
+        "my",
+        "your",
+        "his",
+        "her",
+        "our",
+        "their",
+    }
+)
 # Words a typo never touches: flipping a negation or a connective changes the meaning.
-PROTECTED_WORDS = frozenset({
-    "not", "nothing", "no", "none", "without", "never", "something", "those", "these", "maybe",
-    "movie", "film", "title",
-})
+PROTECTED_WORDS = frozenset(
+    {
+        "not",
+        "nothing",
+        "no",
+        "none",
+        "without",
+        "never",
+        "something",
+        "those",
+        "these",
+        "maybe",
+        "movie",
+        "film",
+        "title",
+    }
+)

@@ -63,7 +63,10 @@ def cases(dataset: Dataset, history: np.ndarray, held_out: np.ndarray, seed: int
 
 
 def sampled_negatives(
-    dataset: Dataset, found: list[Case], n: int, seed: int,
+    dataset: Dataset,
+    found: list[Case],
+    n: int,
+    seed: int,
 ) -> Iterator[np.ndarray]:
     """For each case, n seeded random items the user never interacted with (any split)."""
     rng = np.random.default_rng(seed)

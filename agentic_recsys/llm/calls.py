@@ -57,7 +57,12 @@ class EmptyReplyError(ValueError):
 
 
 def ask_json(
-    model: BaseChatModel | None, schema: type[M], system: str, user: str, *, role: str,
+    model: BaseChatModel | None,
+    schema: type[M],
+    system: str,
+    user: str,
+    *,
+    role: str,
     timeout_s: float = 30,
 ) -> tuple[M | None, list[LLMCall]]:
     """Ask for an object of `schema`; None (and the failed calls) when both attempts fail.
@@ -68,21 +73,30 @@ def ask_json(
     if model is None:
         return None, []
     json_schema = schema.model_json_schema()
-    messages = [SystemMessage(system + JSON_REPLY_FORMAT.format(schema=json.dumps(json_schema))),
-                HumanMessage(user)]
+    messages = [
+        SystemMessage(system + JSON_REPLY_FORMAT.format(schema=json.dumps(json_schema))),
+        HumanMessage(user),
+    ]
     options = {**_json_mode(model, json_schema), **_timeout_option(model, timeout_s)}
 
     def attempt() -> M:
         reply = _run_with_timeout(
-            lambda: model.invoke(messages, _role_config(role), **options).text, timeout_s)
+            lambda: model.invoke(messages, _role_config(role), **options).text, timeout_s
+        )
         return schema.model_validate(extract_json_object(reply))
 
     return _with_one_retry(attempt, role=role, model=model)
 
 
 def ask_text(
-    model: BaseChatModel | None, system: str, user: str, *, role: str, timeout_s: float = 30,
-    max_chars: int = 2000, on_progress: Callable[[str], None] | None = None,
+    model: BaseChatModel | None,
+    system: str,
+    user: str,
+    *,
+    role: str,
+    timeout_s: float = 30,
+    max_chars: int = 2000,
+    on_progress: Callable[[str], None] | None = None,
 ) -> tuple[str | None, list[LLMCall]]:
     """Ask for a plain-text reply of at most `max_chars`; None when both attempts fail.
 
@@ -99,8 +113,9 @@ def ask_text(
         cancelled = threading.Event()
         try:
             reply = _run_with_timeout(
-                lambda: _reply_text(model, messages, role, options, max_chars, on_progress,
-                                    cancelled),
+                lambda: _reply_text(
+                    model, messages, role, options, max_chars, on_progress, cancelled
+                ),
                 timeout_s,
             )
         finally:
@@ -113,8 +128,13 @@ def ask_text(
 
 
 def _reply_text(
-    model: BaseChatModel, messages: list[BaseMessage], role: str, options: dict[str, Any],
-    max_chars: int, on_progress: Callable[[str], None] | None, cancelled: threading.Event,
+    model: BaseChatModel,
+    messages: list[BaseMessage],
+    role: str,
+    options: dict[str, Any],
+    max_chars: int,
+    on_progress: Callable[[str], None] | None,
+    cancelled: threading.Event,
 ) -> str:
     # Streamed even without a listener, so generation stops once max_chars is reached.
     text = ""
@@ -135,7 +155,10 @@ def _role_config(role: str) -> RunnableConfig:
 
 
 def _with_one_retry(
-    attempt: Callable[[], T], *, role: str, model: BaseChatModel,
+    attempt: Callable[[], T],
+    *,
+    role: str,
+    model: BaseChatModel,
 ) -> tuple[T | None, list[LLMCall]]:
     calls: list[LLMCall] = []
     for _ in range(ATTEMPTS):
@@ -154,8 +177,16 @@ def _with_one_retry(
             error, detail = "empty", str(exc)
         except Exception as exc:  # any provider failure: the agent falls back, the turn answers
             error, detail = "error", f"{type(exc).__name__}: {exc}"[:300]
-        calls.append(LLMCall(role=role, model=model_label(model), ok=error is None, error=error,
-                             seconds=round(time.monotonic() - start, 4), detail=detail))
+        calls.append(
+            LLMCall(
+                role=role,
+                model=model_label(model),
+                ok=error is None,
+                error=error,
+                seconds=round(time.monotonic() - start, 4),
+                detail=detail,
+            )
+        )
         if error is None:
             return result, calls
     return None, calls
@@ -206,4 +237,4 @@ def _clip(text: str, max_chars: int) -> str:
     if len(text) <= max_chars:
         return text
     cut = text[:max_chars]
-    return cut[: cut.rfind(" ")] if " " in cut[max_chars // 2:] else cut
+    return cut[: cut.rfind(" ")] if " " in cut[max_chars // 2 :] else cut

@@ -81,8 +81,9 @@ def _local(spec: ModelSpec) -> BaseChatModel:
 
 
 def _openai(spec: ModelSpec) -> BaseChatModel:
-    base_url = (spec.base_url or os.environ.get("ARS_OPENAI_BASE_URL")
-                or os.environ.get("OPENAI_BASE_URL"))
+    base_url = (
+        spec.base_url or os.environ.get("ARS_OPENAI_BASE_URL") or os.environ.get("OPENAI_BASE_URL")
+    )
     key = os.environ.get("OPENAI_API_KEY")
     if is_openai_endpoint(base_url):
         if not key:
@@ -95,7 +96,11 @@ def _openai(spec: ModelSpec) -> BaseChatModel:
         key = os.environ.get("ARS_OPENAI_API_KEY") or key or PLACEHOLDER_API_KEY
     # No client-side retries: ask_json/ask_text retry once themselves, then fall back.
     return init_chat_model(
-        spec.model, model_provider="openai", base_url=base_url, api_key=key, max_retries=0,
+        spec.model,
+        model_provider="openai",
+        base_url=base_url,
+        api_key=key,
+        max_retries=0,
     )
 
 

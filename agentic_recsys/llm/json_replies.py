@@ -28,7 +28,9 @@ def extract_json_object(text: str) -> dict[str, Any]:
 
 
 def bounded_schema(
-    schema: dict[str, Any], *, max_items: int = GRAMMAR_MAX_ITEMS,
+    schema: dict[str, Any],
+    *,
+    max_items: int = GRAMMAR_MAX_ITEMS,
     max_length: int = GRAMMAR_MAX_LENGTH,
 ) -> dict[str, Any]:
     """Copy `schema` with every array and string capped, so grammar-held decoding ends.

@@ -48,8 +48,12 @@ class LlamaCppChatModel(BaseChatModel):
         from llama_cpp import Llama
 
         self._llama = Llama(
-            model_path=self.model_path, n_ctx=self.n_ctx, n_threads=self.n_threads,
-            n_threads_batch=self.n_threads, seed=self.seed, verbose=False,
+            model_path=self.model_path,
+            n_ctx=self.n_ctx,
+            n_threads=self.n_threads,
+            n_threads_batch=self.n_threads,
+            seed=self.seed,
+            verbose=False,
         )
 
     @property
@@ -57,16 +61,24 @@ class LlamaCppChatModel(BaseChatModel):
         return "llama-cpp"
 
     def _generate(
-        self, messages: list[BaseMessage], stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any,
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
     ) -> ChatResult:
         return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
 
     def _stream(
-        self, messages: list[BaseMessage], stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None, *,
-        json_schema: dict[str, Any] | None = None, timeout: float | None = None,
-        max_tokens: int | None = None, **kwargs: Any,
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        *,
+        json_schema: dict[str, Any] | None = None,
+        timeout: float | None = None,
+        max_tokens: int | None = None,
+        **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         deadline = time.monotonic() + timeout if timeout else None
         grammar = _grammar(json.dumps(bounded_schema(json_schema))) if json_schema else None
@@ -74,8 +86,11 @@ class LlamaCppChatModel(BaseChatModel):
         # call may still be running in its thread until its own deadline).
         with self._lock:
             parts = self._llama.create_chat_completion(
-                messages=convert_to_openai_messages(messages), stream=True, grammar=grammar,
-                max_tokens=max_tokens or self.max_tokens, temperature=self.temperature,
+                messages=convert_to_openai_messages(messages),
+                stream=True,
+                grammar=grammar,
+                max_tokens=max_tokens or self.max_tokens,
+                temperature=self.temperature,
                 stop=stop or [],
             )
             for part in parts:

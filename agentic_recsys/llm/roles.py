@@ -36,7 +36,10 @@ class ModelRoles(BaseModel):
 
     @classmethod
     def single(
-        cls, spec: str | None = None, *, capabilities: dict[str, Capability] | None = None,
+        cls,
+        spec: str | None = None,
+        *,
+        capabilities: dict[str, Capability] | None = None,
         **per_role: str,
     ) -> ModelRoles:
         """Use `spec` (else $ARS_MODEL, else none) for every role not overridden: `--model`."""

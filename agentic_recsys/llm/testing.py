@@ -53,13 +53,18 @@ class ScriptedChatModel(BaseChatModel):
         return len(self.script) - self._position
 
     def _generate(
-        self, messages: list[BaseMessage], stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any,
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
     ) -> ChatResult:
         self._received.append(list(messages))
         if self._position >= len(self.script):
-            raise AssertionError(f"scripted model called {self._position + 1} times, "
-                                 f"script has {len(self.script)} steps")
+            raise AssertionError(
+                f"scripted model called {self._position + 1} times, "
+                f"script has {len(self.script)} steps"
+            )
         step = self.script[self._position]
         self._position += 1
         if isinstance(step, BaseException):

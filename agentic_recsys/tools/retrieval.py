@@ -87,12 +87,13 @@ def build_tools(scope: ToolScope) -> dict[str, BaseTool]:
         return run({"semantic": 1.0}, query=query, with_user=False)
 
     def similar_items(titles: list[str]) -> tuple[str, list[BusItem]]:
-        # Who watched it next, and who made it. Not the item text: titles, genres and years
-        # say what the hard filters already said. Blended by score with the user's taste, so
-        # that an item close to both beats one close to either (a merge of the two top lists
-        # could only pick from each list's head).
+        # Who watched it next, and who made it (when the dataset's relations are trusted).
+        # Not the item text: titles, genres and years say what the hard filters already said.
+        # Blended by score with the user's taste, so that an item close to both beats one
+        # close to either (a merge of the two top lists could only pick from each list's head).
+        made_by = {"kg": 1.0} if scope.app.dataset.relations_trusted else {}
         return run(
-            {"itemknn": 1.0, "kg": 1.0}, liked=resolve(titles), with_user=False, blend=taste()
+            {"itemknn": 1.0, **made_by}, liked=resolve(titles), with_user=False, blend=taste()
         )
 
     def related_by_people(titles: list[str]) -> tuple[str, list[BusItem]]:
