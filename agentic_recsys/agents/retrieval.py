@@ -17,7 +17,7 @@ from agentic_recsys.engines.filters import ItemFilter
 from agentic_recsys.graphs.context import Context
 from agentic_recsys.graphs.resources import app_of
 from agentic_recsys.graphs.state import BusItem, Plan, State, Taste
-from agentic_recsys.tools.retrieval import ToolScope, build_tools
+from agentic_recsys.tools.retrieval import TOOLS, ToolScope
 
 RRF_K = 20.0
 # How much a first place in each tool's list counts. A title the user named is the most
@@ -57,11 +57,11 @@ def retrieval_agent(state: State, runtime: Runtime[Context]) -> dict[str, object
         mask=constraint_mask(app, plan),
         k=max(POOL_FACTOR * plan.count, 30),
     )
-    tools = build_tools(scope)
     ranked_lists = []
     for step in plan.steps:
-        call = {"name": step.tool, "args": step.args, "id": uuid.uuid4().hex, "type": "tool_call"}
-        ranked_lists.append((TOOL_WEIGHTS[step.tool], tools[step.tool].invoke(call).artifact or []))
+        args = {**step.args, "scope": scope}  # injected: never a model's to choose
+        call = {"name": step.tool, "args": args, "id": uuid.uuid4().hex, "type": "tool_call"}
+        ranked_lists.append((TOOL_WEIGHTS[step.tool], TOOLS[step.tool].invoke(call).artifact or []))
     return {"candidates": fuse(ranked_lists, app, plan)}
 
 

@@ -1,18 +1,18 @@
 """Retrieval tools over the engines: what the planner's steps call.
 
-Each tool is a LangChain tool whose arguments are only what a model may choose (a query,
-some titles). Who the user is, what they liked, what must be excluded and the hard
-filters are injected through a `ToolScope`, never passed by a model. A tool returns a
-short text for an LLM and, as its artifact, the candidates for the bus.
+Each tool is a LangChain tool, built once, whose model-visible arguments are only what a
+model may choose (a query, some titles). Who the user is, what they liked, what must be
+excluded and the hard filters arrive as an injected `ToolScope`, never from a model. A
+tool returns a short text for an LLM and, as its artifact, the candidates for the bus.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Annotated
 
 import numpy as np
-from langchain_core.tools import BaseTool, StructuredTool
+from langchain_core.tools import BaseTool, InjectedToolArg, StructuredTool
 
 from agentic_recsys.app import App
 from agentic_recsys.engines.base import Candidate
@@ -44,80 +44,86 @@ class ToolScope:
     k: int
 
 
-def build_tools(scope: ToolScope) -> dict[str, BaseTool]:
-    """The retrieval tools, bound to one turn's scope."""
+Scope = Annotated[ToolScope, InjectedToolArg]  # injected by the retrieval agent, unseen by models
 
-    def run(
-        weights: dict[str, float] | None,
-        liked: tuple[str, ...] = (),
-        query: str = "",
-        with_user: bool = True,
-        blend: tuple[Blend, ...] = (),
-    ) -> tuple[str, list[BusItem]]:
-        rec = scope.app.recommender
-        profile, _ = rec.profile(
-            scope.user_id if with_user else None, liked=liked, exclude=scope.exclude, query=query
-        )
-        found = rec.recommend(profile, scope.k, mask=scope.mask, weights=weights, blend=blend)
-        bus = [to_bus_item(scope.app, c) for c in found]
-        items = scope.app.dataset.items
-        titles = ", ".join(items.label(items.index[b.item]) for b in bus[:5])
-        return f"{len(bus)} candidates, e.g. {titles}" if bus else "no candidates", bus
 
-    def resolve(titles: list[str]) -> tuple[str, ...]:
-        ids = []
-        for t in titles:
-            if t in scope.app.dataset.items.index:
-                ids.append(t)
-            elif (m := scope.app.titles.resolve(t)) is not None:
-                ids.append(m.item_id)
-        return tuple(ids)
+def personalized(scope: Scope) -> tuple[str, list[BusItem]]:
+    """Items this user is likely to enjoy, from their history and what they liked."""
+    return _run(scope, None, liked=scope.liked)
 
-    def taste() -> tuple[Blend, ...]:
-        """The user's own ranking (history and liked items) to blend in, if there is one."""
-        user, _ = scope.app.recommender.profile(
-            scope.user_id, liked=scope.liked, exclude=scope.exclude
-        )
-        return (Blend(user, weight=TASTE_WEIGHT),) if user.history else ()
 
-    def personalized() -> tuple[str, list[BusItem]]:
-        return run(None, liked=scope.liked)
+def search_catalog(query: str, scope: Scope) -> tuple[str, list[BusItem]]:
+    """Items whose description matches a mood or theme."""
+    return _run(scope, {"semantic": 1.0}, query=query, with_user=False)
 
-    def search_catalog(query: str) -> tuple[str, list[BusItem]]:
-        return run({"semantic": 1.0}, query=query, with_user=False)
 
-    def similar_items(titles: list[str]) -> tuple[str, list[BusItem]]:
-        # Who watched it next, and who made it (when the dataset's relations are trusted).
-        # Not the item text: titles, genres and years say what the hard filters already said.
-        # Blended by score with the user's taste, so that an item close to both beats one
-        # close to either (a merge of the two top lists could only pick from each list's head).
-        made_by = {"kg": 1.0} if scope.app.dataset.relations_trusted else {}
-        return run(
-            {"itemknn": 1.0, **made_by}, liked=resolve(titles), with_user=False, blend=taste()
-        )
+def similar_items(titles: list[str], scope: Scope) -> tuple[str, list[BusItem]]:
+    """Items similar to some titles, ranked together with this user's taste."""
+    # Who watched it next, and who made it (when the dataset's relations are trusted).
+    # Not the item text: titles, genres and years say what the hard filters already said.
+    # Blended by score with the user's taste, so that an item close to both beats one
+    # close to either (a merge of the two top lists could only pick from each list's head).
+    made_by = {"kg": 1.0} if scope.app.dataset.relations_trusted else {}
+    return _run(
+        scope,
+        {"itemknn": 1.0, **made_by},
+        liked=_resolve(scope, titles),
+        with_user=False,
+        blend=_taste(scope),
+    )
 
-    def related_by_people(titles: list[str]) -> tuple[str, list[BusItem]]:
-        return run({"kg": 1.0}, liked=resolve(titles), with_user=False)
 
-    def popular() -> tuple[str, list[BusItem]]:
-        return run({"popularity": 1.0}, with_user=False)
+def related_by_people(titles: list[str], scope: Scope) -> tuple[str, list[BusItem]]:
+    """Items sharing a director, actor or writer with some titles."""
+    return _run(scope, {"kg": 1.0}, liked=_resolve(scope, titles), with_user=False)
 
-    functions: list[Callable[..., tuple[str, list[BusItem]]]] = [
-        personalized,
-        search_catalog,
-        similar_items,
-        related_by_people,
-        popular,
-    ]
-    return {
-        f.__name__: StructuredTool.from_function(
-            f,
-            name=f.__name__,
-            description=TOOL_DESCRIPTIONS[f.__name__],
-            response_format="content_and_artifact",
-        )
-        for f in functions
-    }
+
+def popular(scope: Scope) -> tuple[str, list[BusItem]]:
+    """The most popular items."""
+    return _run(scope, {"popularity": 1.0}, with_user=False)
+
+
+TOOLS: dict[str, BaseTool] = {
+    f.__name__: StructuredTool.from_function(
+        f, description=TOOL_DESCRIPTIONS[f.__name__], response_format="content_and_artifact"
+    )
+    for f in (personalized, search_catalog, similar_items, related_by_people, popular)
+}
+
+
+def _run(
+    scope: ToolScope,
+    weights: dict[str, float] | None,
+    liked: tuple[str, ...] = (),
+    query: str = "",
+    with_user: bool = True,
+    blend: tuple[Blend, ...] = (),
+) -> tuple[str, list[BusItem]]:
+    rec = scope.app.recommender
+    profile, _ = rec.profile(
+        scope.user_id if with_user else None, liked=liked, exclude=scope.exclude, query=query
+    )
+    found = rec.recommend(profile, scope.k, mask=scope.mask, weights=weights, blend=blend)
+    bus = [to_bus_item(scope.app, c) for c in found]
+    items = scope.app.dataset.items
+    titles = ", ".join(items.label(items.index[b.item]) for b in bus[:5])
+    return f"{len(bus)} candidates, e.g. {titles}" if bus else "no candidates", bus
+
+
+def _resolve(scope: ToolScope, titles: list[str]) -> tuple[str, ...]:
+    ids = []
+    for t in titles:
+        if t in scope.app.dataset.items.index:
+            ids.append(t)
+        elif (m := scope.app.titles.resolve(t)) is not None:
+            ids.append(m.item_id)
+    return tuple(ids)
+
+
+def _taste(scope: ToolScope) -> tuple[Blend, ...]:
+    """The user's own ranking (history and liked items) to blend in, if there is one."""
+    user, _ = scope.app.recommender.profile(scope.user_id, liked=scope.liked, exclude=scope.exclude)
+    return (Blend(user, weight=TASTE_WEIGHT),) if user.history else ()
 
 
 def to_bus_item(app: App, c: Candidate) -> BusItem:
