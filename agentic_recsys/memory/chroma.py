@@ -75,7 +75,8 @@ class ChromaSpace:
         with self.errors():
             try:
                 collection = self.client.get_collection(
-                    name, embedding_function=MiniLMEmbeddingFunction()  # type: ignore[arg-type]
+                    name,
+                    embedding_function=MiniLMEmbeddingFunction(),  # type: ignore[arg-type]
                 )
             except NotFoundError:
                 return None

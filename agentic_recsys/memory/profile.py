@@ -61,8 +61,12 @@ class Profile(BaseModel):
     @classmethod
     def from_state(cls, records: Mapping[str, dict[str, Any]]) -> Profile:
         """Rebuild the profile from its state records (head and verdict buckets)."""
-        feedback = {item: entry for record_id, data in records.items() if record_id != PROFILE_ID
-                    for item, entry in data.items()}
+        feedback = {
+            item: entry
+            for record_id, data in records.items()
+            if record_id != PROFILE_ID
+            for item, entry in data.items()
+        }
         return cls.model_validate({**records.get(PROFILE_ID, {}), "feedback": feedback})
 
     def state(self, items: Iterable[str], now: float) -> dict[str, dict[str, Any]]:
@@ -83,16 +87,22 @@ class Profile(BaseModel):
         old = self.preferences.get(_normalise(preference.key))
         same = old is not None and old.polarity == preference.polarity
         entry = PreferenceEntry(
-            key=preference.key, polarity=preference.polarity, text=preference.text,
-            created=old.created if same and old else now, updated=now,
+            key=preference.key,
+            polarity=preference.polarity,
+            text=preference.text,
+            created=old.created if same and old else now,
+            updated=now,
         )
         self.preferences[_normalise(preference.key)] = entry
         verb = "likes" if entry.polarity == "like" else "avoids"
         return _memory(
-            "preference:" + _digest(_normalise(entry.key)), "preference", entry.key,
+            "preference:" + _digest(_normalise(entry.key)),
+            "preference",
+            entry.key,
             f"{verb} {_label(entry.key)}: {entry.text}",
             {"key": entry.key, "polarity": entry.polarity, "text": entry.text},
-            entry.created, now,
+            entry.created,
+            now,
         )
 
     def remember_feedback(self, feedback: Feedback, title: str, now: float) -> Memory:
@@ -100,15 +110,20 @@ class Profile(BaseModel):
         old = self.feedback.get(feedback.item)
         same = old is not None and old.verdict == feedback.verdict
         entry = FeedbackEntry(
-            verdict=feedback.verdict, title=title or (old.title if old else ""),
-            created=old.created if same and old else now, updated=now,
+            verdict=feedback.verdict,
+            title=title or (old.title if old else ""),
+            created=old.created if same and old else now,
+            updated=now,
         )
         self.feedback[feedback.item] = entry
         return _memory(
-            "feedback:" + _digest(feedback.item), "feedback", feedback.item,
+            "feedback:" + _digest(feedback.item),
+            "feedback",
+            feedback.item,
             f"{entry.verdict} {entry.title or feedback.item}",
             {"item": feedback.item, "verdict": entry.verdict, "title": entry.title},
-            entry.created, now,
+            entry.created,
+            now,
         )
 
     def remember_episode(self, episode: Episode, titles: Mapping[str, str], now: float) -> Memory:
@@ -116,8 +131,13 @@ class Profile(BaseModel):
         number = self.episodes
         self.episodes += 1
         return _memory(
-            episode_id(number), "episode", str(number), episode.text(titles),
-            episode.model_dump(), now, now,
+            episode_id(number),
+            "episode",
+            str(number),
+            episode.text(titles),
+            episode.model_dump(),
+            now,
+            now,
         )
 
     def active_preferences(self) -> list[Preference]:
@@ -149,10 +169,14 @@ class Profile(BaseModel):
 
     def as_memory(self, summary: str) -> Memory:
         """The profile as `show()` lists it: the summary, and how much is remembered."""
-        counts = {"preferences": len(self.preferences), "verdicts": len(self.feedback),
-                  "episodes": self.episodes}
-        return _memory(PROFILE_ID, "profile", PROFILE_ID, summary, counts, self.created,
-                       self.updated)
+        counts = {
+            "preferences": len(self.preferences),
+            "verdicts": len(self.feedback),
+            "episodes": self.episodes,
+        }
+        return _memory(
+            PROFILE_ID, "profile", PROFILE_ID, summary, counts, self.created, self.updated
+        )
 
 
 def episode_id(number: int) -> str:
@@ -161,12 +185,22 @@ def episode_id(number: int) -> str:
 
 
 def _memory(
-    record_id: str, kind: MemoryKind, key: str, text: str, data: dict[str, Any],
-    created: float, updated: float,
+    record_id: str,
+    kind: MemoryKind,
+    key: str,
+    text: str,
+    data: dict[str, Any],
+    created: float,
+    updated: float,
 ) -> Memory:
     return Memory(
-        id=record_id, kind=kind, key=key, text=text, data=data,
-        created=datetime.fromtimestamp(created, UTC), updated=datetime.fromtimestamp(updated, UTC),
+        id=record_id,
+        kind=kind,
+        key=key,
+        text=text,
+        data=data,
+        created=datetime.fromtimestamp(created, UTC),
+        updated=datetime.fromtimestamp(updated, UTC),
     )
 
 

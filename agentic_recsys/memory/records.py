@@ -55,23 +55,33 @@ class Memory:
     def to_dict(self) -> dict[str, Any]:
         """Give the JSON-able form, for export."""
         return {
-            "id": self.id, "kind": self.kind, "key": self.key, "text": self.text,
-            "data": self.data, "created": self.created.isoformat(),
+            "id": self.id,
+            "kind": self.kind,
+            "key": self.key,
+            "text": self.text,
+            "data": self.data,
+            "created": self.created.isoformat(),
             "updated": self.updated.isoformat(),
         }
 
     def metadata(self) -> Metadata:
         """How Chroma stores everything but the text."""
         return {
-            "kind": self.kind, "key": self.key, "data": json.dumps(self.data),
-            "created": self.created.timestamp(), "updated": self.updated.timestamp(),
+            "kind": self.kind,
+            "key": self.key,
+            "data": json.dumps(self.data),
+            "created": self.created.timestamp(),
+            "updated": self.updated.timestamp(),
         }
 
     @classmethod
     def from_chroma(cls, record_id: str, text: str, metadata: Mapping[str, Any]) -> Memory:
         """Read a record back from Chroma."""
         return cls(
-            id=record_id, kind=metadata["kind"], key=str(metadata["key"]), text=text,
+            id=record_id,
+            kind=metadata["kind"],
+            key=str(metadata["key"]),
+            text=text,
             data=json.loads(str(metadata["data"])),
             created=datetime.fromtimestamp(float(metadata["created"]), UTC),
             updated=datetime.fromtimestamp(float(metadata["updated"]), UTC),

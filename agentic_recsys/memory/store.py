@@ -111,8 +111,14 @@ class MemoryStore:
                 found = user.memories.query(
                     query_texts=[query], n_results=k, include=["documents", "metadatas"]
                 )
-                memories = _memories(zip(found["ids"][0], (found["documents"] or [[]])[0],
-                                         (found["metadatas"] or [[]])[0], strict=True))
+                memories = _memories(
+                    zip(
+                        found["ids"][0],
+                        (found["documents"] or [[]])[0],
+                        (found["metadatas"] or [[]])[0],
+                        strict=True,
+                    )
+                )
             return Recall(memories, profile.active_preferences(), profile.verdicts(), summary)
 
         return self._read(user_id, read, Recall(summary=NOTHING_YET))
@@ -167,8 +173,12 @@ class MemoryStore:
             return count
 
     def _write(
-        self, user: UserCollections, preferences: Sequence[Preference],
-        feedback: Sequence[Feedback], episode: Episode | None, titles: Mapping[str, str],
+        self,
+        user: UserCollections,
+        preferences: Sequence[Preference],
+        feedback: Sequence[Feedback],
+        episode: Episode | None,
+        titles: Mapping[str, str],
     ) -> None:
         now = time.time()
         profile, _ = _profile(user.state)
@@ -238,8 +248,10 @@ class MemoryStore:
 
 def _profile(state: Collection) -> tuple[Profile, str]:
     got = state.get(ids=STATE_IDS, include=["documents", "metadatas"])
-    records = {i: json.loads(str(meta["data"]))
-               for i, meta in zip(got["ids"], got["metadatas"] or [], strict=True)}
+    records = {
+        i: json.loads(str(meta["data"]))
+        for i, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
+    }
     if PROFILE_ID not in records:
         return Profile(), NOTHING_YET
     summary = (got["documents"] or [])[got["ids"].index(PROFILE_ID)]
