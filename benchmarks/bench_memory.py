@@ -21,24 +21,62 @@ import numpy as np
 from agentic_recsys.graphs.schema import Feedback, Preference
 from agentic_recsys.memory import Episode, MemoryStore
 
-GENRES = ["Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary",
-          "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi",
-          "Thriller", "War", "Western"]
-MOODS = ["funny", "dark", "slow", "uplifting", "tense", "romantic", "weird", "classic", "recent",
-         "short", "award-winning", "family", "quiet", "violent", "clever", "sad"]
+GENRES = [
+    "Action",
+    "Adventure",
+    "Animation",
+    "Children's",
+    "Comedy",
+    "Crime",
+    "Documentary",
+    "Drama",
+    "Fantasy",
+    "Film-Noir",
+    "Horror",
+    "Musical",
+    "Mystery",
+    "Romance",
+    "Sci-Fi",
+    "Thriller",
+    "War",
+    "Western",
+]
+MOODS = [
+    "funny",
+    "dark",
+    "slow",
+    "uplifting",
+    "tense",
+    "romantic",
+    "weird",
+    "classic",
+    "recent",
+    "short",
+    "award-winning",
+    "family",
+    "quiet",
+    "violent",
+    "clever",
+    "sad",
+]
 PEOPLE = [f"director {n}" for n in range(40)]
 
 
 def message(rng: random.Random) -> str:
-    return (f"something {rng.choice(MOODS)} and {rng.choice(MOODS)}, "
-            f"{rng.choice(GENRES).lower()} like the ones by {rng.choice(PEOPLE)}")
+    return (
+        f"something {rng.choice(MOODS)} and {rng.choice(MOODS)}, "
+        f"{rng.choice(GENRES).lower()} like the ones by {rng.choice(PEOPLE)}"
+    )
 
 
 def preference(rng: random.Random) -> Preference:
     key = rng.choice([f"genre:{rng.choice(GENRES)}", f"person:{rng.choice(PEOPLE)}"])
     polarity = rng.choice(["like", "avoid"])
-    return Preference(key=key, polarity=polarity,  # type: ignore[arg-type]
-                      text=f"I {'love' if polarity == 'like' else 'hate'} {key.split(':')[1]}")
+    return Preference(
+        key=key,
+        polarity=polarity,  # type: ignore[arg-type]
+        text=f"I {'love' if polarity == 'like' else 'hate'} {key.split(':')[1]}",
+    )
 
 
 def typical_turn(store: MemoryStore, user: str, rng: random.Random) -> None:
@@ -46,32 +84,41 @@ def typical_turn(store: MemoryStore, user: str, rng: random.Random) -> None:
     store.remember_turn(
         user,
         preferences=[preference(rng)],
-        feedback=[Feedback(item=shown[0], verdict="liked"),
-                  Feedback(item=shown[1], verdict="seen")],
+        feedback=[
+            Feedback(item=shown[0], verdict="liked"),
+            Feedback(item=shown[1], verdict="seen"),
+        ],
         episode=Episode(asked=message(rng), shown=shown, chosen=shown[:1]),
     )
 
 
-def build(store: MemoryStore, big_user: str, big_memories: int, users: int,
-          rng: random.Random) -> None:
+def build(
+    store: MemoryStore, big_user: str, big_memories: int, users: int, rng: random.Random
+) -> None:
     for n in range(users - 1):
         typical_turn(store, f"user-{n}", rng)
     for start in range(1, 1601, 100):  # 1,600 verdicts: most of the catalog a user could rate
         verdicts = ["liked", "disliked", "seen"]
-        feedback = [Feedback(item=str(i), verdict=rng.choice(verdicts))  # type: ignore[arg-type]
-                    for i in range(start, start + 100)]
-        store.remember_turn(big_user, preferences=[preference(rng) for _ in range(5)],
-                            feedback=feedback)
+        feedback = [
+            Feedback(item=str(i), verdict=rng.choice(verdicts))  # type: ignore[arg-type]
+            for i in range(start, start + 100)
+        ]
+        store.remember_turn(
+            big_user, preferences=[preference(rng) for _ in range(5)], feedback=feedback
+        )
     while len(store.show(big_user)) < big_memories:
         for _ in range(500):
-            store.remember_turn(big_user, episode=Episode(asked=message(rng),
-                                                           shown=[str(rng.randrange(1, 1683))]))
+            store.remember_turn(
+                big_user, episode=Episode(asked=message(rng), shown=[str(rng.randrange(1, 1683))])
+            )
 
 
 def percentiles(label: str, seconds: list[float]) -> None:
     ms = np.array(seconds) * 1000
-    print(f"{label:<44} p50 {np.percentile(ms, 50):6.1f} ms   p95 {np.percentile(ms, 95):6.1f} ms"
-          f"   max {ms.max():6.1f} ms   (n={len(ms)})")
+    print(
+        f"{label:<44} p50 {np.percentile(ms, 50):6.1f} ms   p95 {np.percentile(ms, 95):6.1f} ms"
+        f"   max {ms.max():6.1f} ms   (n={len(ms)})"
+    )
 
 
 def main() -> None:
@@ -89,9 +136,11 @@ def main() -> None:
         big = "big-user"
         t0 = time.perf_counter()
         build(store, big, args.memories, args.users, rng)
-        print(f"built {args.users} users, {len(store.show(big))} memories for {big!r} "
-              f"in {time.perf_counter() - t0:.0f} s; load average {os.getloadavg()[0]:.1f} "
-              f"on {os.cpu_count()} cores")
+        print(
+            f"built {args.users} users, {len(store.show(big))} memories for {big!r} "
+            f"in {time.perf_counter() - t0:.0f} s; load average {os.getloadavg()[0]:.1f} "
+            f"on {os.cpu_count()} cores"
+        )
 
         for user, label in ((big, "big user"), ("user-7", "a user with ~4 memories")):
             times = []
@@ -102,8 +151,10 @@ def main() -> None:
                 times.append(time.perf_counter() - t)
             percentiles(f"recall k=8, {label}", times)
         recall = store.recall(big, message(rng), k=8)
-        print(f"  a big-user recall holds {len(recall.memories)} memories, "
-              f"{len(recall.preferences)} preferences, {len(recall.feedback)} verdicts")
+        print(
+            f"  a big-user recall holds {len(recall.memories)} memories, "
+            f"{len(recall.preferences)} preferences, {len(recall.feedback)} verdicts"
+        )
 
         for user, label in ((big, "big user"), ("user-7", "a user with ~4 memories")):
             times = []

@@ -30,8 +30,11 @@ def test_contradiction_supersedes_the_old_statement(store: MemoryStore) -> None:
     assert store.preferences("ann") == [pref("genre:horror", "like", "actually I like horror")]
     prefs = [m for m in store.show("ann") if m.kind == "preference"]
     assert len(prefs) == 1
-    assert prefs[0].data == {"key": "genre:horror", "polarity": "like",
-                             "text": "actually I like horror"}
+    assert prefs[0].data == {
+        "key": "genre:horror",
+        "polarity": "like",
+        "text": "actually I like horror",
+    }
     assert "no horror please" not in json.dumps(store.export("ann"))
     assert "avoids" not in store.summary("ann")
 
@@ -50,8 +53,11 @@ def test_duplicates_merge_into_one_record_with_a_new_time(store: MemoryStore) ->
 
 
 def test_feedback_on_an_item_replaces_the_earlier_verdict(store: MemoryStore) -> None:
-    store.remember_turn("ann", feedback=[Feedback(item="1", verdict="liked"),
-                                         Feedback(item="50", verdict="seen")], titles=TITLES)
+    store.remember_turn(
+        "ann",
+        feedback=[Feedback(item="1", verdict="liked"), Feedback(item="50", verdict="seen")],
+        titles=TITLES,
+    )
     store.remember_turn("ann", feedback=[Feedback(item="1", verdict="disliked")])
 
     assert store.feedback("ann") == {"1": "disliked", "50": "seen"}
@@ -65,8 +71,10 @@ def test_feedback_on_an_item_replaces_the_earlier_verdict(store: MemoryStore) ->
 def test_recall_finds_relevant_memories_and_always_the_taste(store: MemoryStore) -> None:
     store.remember_turn(
         "ann",
-        preferences=[pref("genre:Horror", "avoid", "no horror, it gives me nightmares"),
-                     pref("genre:Comedy", "like", "I love silly comedies")],
+        preferences=[
+            pref("genre:Horror", "avoid", "no horror, it gives me nightmares"),
+            pref("genre:Comedy", "like", "I love silly comedies"),
+        ],
         feedback=[Feedback(item="100", verdict="liked")],
         episode=Episode(asked="a space adventure", shown=["50", "1"], chosen=["50"]),
         titles=TITLES,
@@ -92,8 +100,11 @@ def test_summary_is_built_from_the_memories(store: MemoryStore) -> None:
     assert store.summary("ann") == "Nothing remembered yet."
     store.remember_turn(
         "ann",
-        preferences=[pref("genre:Comedy", "like"), pref("genre:Animation", "like"),
-                     pref("genre:Horror", "avoid")],
+        preferences=[
+            pref("genre:Comedy", "like"),
+            pref("genre:Animation", "like"),
+            pref("genre:Horror", "avoid"),
+        ],
         feedback=[Feedback(item="1", verdict="liked"), Feedback(item="100", verdict="liked")],
         titles=TITLES,
     )
@@ -125,19 +136,26 @@ def test_memory_text_is_data_never_instructions(store: MemoryStore) -> None:
     )
 
     assert [(p.key, p.polarity) for p in store.preferences("ann")] == [
-        ("genre:Horror", "avoid"), ("genre:Drama", "like")]
+        ("genre:Horror", "avoid"),
+        ("genre:Drama", "like"),
+    ]
     assert store.feedback("ann") == {"1": "seen"}
     recall = store.recall("ann", hostile)
     assert any(hostile in m.text for m in recall.memories)  # stored verbatim, as data
     assert [(p.key, p.polarity) for p in recall.preferences] == [
-        ("genre:Horror", "avoid"), ("genre:Drama", "like")]
+        ("genre:Horror", "avoid"),
+        ("genre:Drama", "like"),
+    ]
 
 
 def test_delete_removes_everything_of_one_user_only(store: MemoryStore) -> None:
     for user in ("ann", "ben"):
-        store.remember_turn(user, preferences=[pref("genre:Horror", "avoid")],
-                            feedback=[Feedback(item="1", verdict="liked")],
-                            episode=Episode(asked="hi"))
+        store.remember_turn(
+            user,
+            preferences=[pref("genre:Horror", "avoid")],
+            feedback=[Feedback(item="1", verdict="liked")],
+            episode=Episode(asked="hi"),
+        )
     kept = store.export("ben")
 
     assert store.delete("ann") == 4  # profile, preference, feedback, episode

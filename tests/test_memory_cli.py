@@ -20,8 +20,10 @@ runner = CliRunner()
 
 @pytest.fixture()
 def data_dir(tmp_path: Path) -> Path:
-    items = [ItemRecord(id="1", title="Toy Story", year=1995, genres=("Animation",)),
-             ItemRecord(id="2", title="Fargo", year=1996, genres=("Crime",))]
+    items = [
+        ItemRecord(id="1", title="Toy Story", year=1995, genres=("Animation",)),
+        ItemRecord(id="2", title="Fargo", year=1996, genres=("Crime",)),
+    ]
     out = write_dataset(tmp_path / "tiny", "tiny", items, [InteractionRecord(user="u", item="1")])
     store = MemoryStore.for_dataset(Dataset.open(out))
     store.remember_turn(
@@ -80,8 +82,12 @@ def test_a_damaged_memory_folder_is_one_line_and_exit_status_2(tmp_path: Path) -
     memory.mkdir(parents=True)
     (memory / "chroma.sqlite3").write_bytes(b"garbage" * 1000)
     ars_script = Path(sys.executable).with_name("ars")
-    done = subprocess.run([str(ars_script), "memory", "show", "--user", "ann", "--data", str(out)],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(ars_script), "memory", "show", "--user", "ann", "--data", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and str(memory) in lines[0] and "move it aside" in lines[0]

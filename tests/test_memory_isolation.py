@@ -71,15 +71,22 @@ def test_concurrent_sessions_in_threads_stay_apart(tmp_path: Path) -> None:
         start.wait()
         for t in range(turns):
             item = f"{mine}{session_no}-{t}"
-            store.remember_turn(user, feedback=[Feedback(item=item, verdict="seen")],
-                                episode=Episode(asked=f"turn {t} of {user}", shown=[item]))
+            store.remember_turn(
+                user,
+                feedback=[Feedback(item=item, verdict="seen")],
+                episode=Episode(asked=f"turn {t} of {user}", shown=[item]),
+            )
             recall = store.recall(user, f"turn {t}", k=5)
-            seen = list(recall.feedback) + [i for m in recall.memories
-                                            for i in m.data.get("shown", [])]
+            seen = list(recall.feedback) + [
+                i for m in recall.memories for i in m.data.get("shown", [])
+            ]
             problems.extend(f"{user} saw {i}" for i in seen if not i.startswith(mine))
 
-    threads = [threading.Thread(target=session, args=(u, s))
-               for u in users for s in range(sessions_per_user)]
+    threads = [
+        threading.Thread(target=session, args=(u, s))
+        for u in users
+        for s in range(sessions_per_user)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -36,8 +36,18 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("chroma-server")
     log = (data / "server.log").open("w")
     server = subprocess.Popen(
-        [str(CHROMA), "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port",
-         str(port)], stdout=log, stderr=subprocess.STDOUT,
+        [
+            str(CHROMA),
+            "run",
+            "--path",
+            str(data / "db"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -85,8 +95,10 @@ def test_memory_through_a_chroma_server(chroma_url: str) -> None:
     assert {m.kind for m in recall.memories} == {"preference", "feedback", "episode"}
     assert "westerns" not in repr(reader.export("ann"))
 
-    reader.remember_turn("ann", preferences=[Preference(key="genre:Horror", polarity="like",
-                                                        text="horror is fine now")])
+    reader.remember_turn(
+        "ann",
+        preferences=[Preference(key="genre:Horror", polarity="like", text="horror is fine now")],
+    )
     assert writer.preferences("ann")[0].polarity == "like"
 
     assert reader.delete("ann") == 4
