@@ -18,10 +18,14 @@ from agentic_recsys.llm import ask_json, ask_text
 from agentic_recsys.llm.llama_chat import LlamaCppChatModel
 from agentic_recsys.llm.weights import smollm2_gguf
 
-EXPLAIN_SYSTEM = ("You explain a movie recommendation in one short sentence, using only the "
-                  "evidence given. State nothing else.")
-EXPLAIN_USER = ("Item: Toy Story (1995). Evidence: genres Animation, Children's, Comedy; "
-                "similar to Aladdin (1992), which the user rated 5.")
+EXPLAIN_SYSTEM = (
+    "You explain a movie recommendation in one short sentence, using only the "
+    "evidence given. State nothing else."
+)
+EXPLAIN_USER = (
+    "Item: Toy Story (1995). Evidence: genres Animation, Children's, Comedy; "
+    "similar to Aladdin (1992), which the user rated 5."
+)
 INTENT_SYSTEM = "Turn the user's movie request into an intent."
 INTENT_USER = "a funny 90s movie like Toy Story, no horror"
 
@@ -38,8 +42,9 @@ def generation_rate(model: LlamaCppChatModel, max_tokens: int) -> tuple[float, f
     start = time.perf_counter()
     first = 0.0
     count = 0
-    for _ in model.stream([("user", "Tell me a long story about a robot who loves movies.")],
-                          max_tokens=max_tokens):
+    for _ in model.stream(
+        [("user", "Tell me a long story about a robot who loves movies.")], max_tokens=max_tokens
+    ):
         count += 1
         if count == 1:
             first = time.perf_counter()
@@ -63,8 +68,10 @@ def main() -> None:
 
     start = time.perf_counter()
     path = smollm2_gguf()
-    print(f"gguf            {path.name}  {path.stat().st_size / 1e6:.0f} MB  "
-          f"(fetch or cache hit: {time.perf_counter() - start:.2f} s)")
+    print(
+        f"gguf            {path.name}  {path.stat().st_size / 1e6:.0f} MB  "
+        f"(fetch or cache hit: {time.perf_counter() - start:.2f} s)"
+    )
 
     before = rss_mb()
     start = time.perf_counter()
@@ -78,13 +85,15 @@ def main() -> None:
     text, _ = ask_text(model, EXPLAIN_SYSTEM, EXPLAIN_USER, role="explainer", max_chars=300)
     explain = median_seconds(
         lambda: ask_text(model, EXPLAIN_SYSTEM, EXPLAIN_USER, role="explainer", max_chars=300),
-        args.runs)
+        args.runs,
+    )
     print(f"explanation     {explain:.2f} s median of {args.runs}  e.g. {text!r}")
 
     intent, _ = ask_json(model, Intent, INTENT_SYSTEM, INTENT_USER, role="intent", timeout_s=120)
     as_json = median_seconds(
-        lambda: ask_json(model, Intent, INTENT_SYSTEM, INTENT_USER, role="intent",
-                         timeout_s=120), args.runs)
+        lambda: ask_json(model, Intent, INTENT_SYSTEM, INTENT_USER, role="intent", timeout_s=120),
+        args.runs,
+    )
     shown = intent.model_dump(exclude_defaults=True) if intent else None
     print(f"intent json     {as_json:.2f} s median of {args.runs} (grammar)  e.g. {shown}")
     print(f"rss             {rss_mb():.0f} MB at the end")

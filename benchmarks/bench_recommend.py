@@ -44,16 +44,20 @@ def main(source: Path) -> None:
             app.recommend(user, k=10)
             latencies.append(time.perf_counter() - start)
         ms = np.array(latencies) * 1000
-        print(f"app.recommend warm, {len(ms)} users, k=10: p50 {np.percentile(ms, 50):.1f} ms, "
-              f"p95 {np.percentile(ms, 95):.1f} ms, max {ms.max():.1f} ms")
+        print(
+            f"app.recommend warm, {len(ms)} users, k=10: p50 {np.percentile(ms, 50):.1f} ms, "
+            f"p95 {np.percentile(ms, 95):.1f} ms, max {ms.max():.1f} ms"
+        )
         print(f"peak RSS after serving: {peak_rss_mb():.0f} MB")
 
         start = time.perf_counter()
         report = evaluate_offline(Dataset.open(folder))
         print(f"offline eval (tuning + test, all engines): {time.perf_counter() - start:.1f} s")
         for row in report.rows:
-            print(f"  {row.name:18s} HR@10 {row.hr:.4f}  NDCG@10 {row.ndcg:.4f}  "
-                  f"sampled NDCG@10 {row.ndcg_sampled:.4f}  fit {row.fit_seconds:.2f} s")
+            print(
+                f"  {row.name:18s} HR@10 {row.hr:.4f}  NDCG@10 {row.ndcg:.4f}  "
+                f"sampled NDCG@10 {row.ndcg_sampled:.4f}  fit {row.fit_seconds:.2f} s"
+            )
         best = max((r for r in report.rows if r.name not in FUSIONS), key=lambda r: r.ndcg)
         fused = next(r for r in report.rows if r.name == report.chosen_fusion)
         print(f"fusion / best single ({best.name}): {fused.ndcg / best.ndcg:.2f}x")

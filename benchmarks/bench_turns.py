@@ -54,9 +54,11 @@ def run(app: ars.App, users: int, **settings: object) -> tuple[list[float], list
 
 
 def report(label: str, seconds: list[float], calls: list[int]) -> None:
-    print(f"{label}: {len(seconds)} turns, p50 {1000 * statistics.median(seconds):.0f} ms, "
-          f"p95 {1000 * percentile(seconds, 95):.0f} ms, LLM calls per turn: "
-          f"mean {statistics.mean(calls):.2f}, max {max(calls)}")
+    print(
+        f"{label}: {len(seconds)} turns, p50 {1000 * statistics.median(seconds):.0f} ms, "
+        f"p95 {1000 * percentile(seconds, 95):.0f} ms, LLM calls per turn: "
+        f"mean {statistics.mean(calls):.2f}, max {max(calls)}"
+    )
 
 
 def capable_stand_in() -> str:
@@ -81,13 +83,23 @@ def main(source: Path, users: int = 20) -> None:
         report("no LLM", *run(app, users))
 
         prefix = capable_stand_in()
-        report("capable LLM (scripted stand-in)", *run(
-            app, users // 2, intent_model=f"{prefix}:intent", planner_model=f"{prefix}:plan",
-            critic_model=f"{prefix}:critic", explainer_model=f"{prefix}:explain"))
+        report(
+            "capable LLM (scripted stand-in)",
+            *run(
+                app,
+                users // 2,
+                intent_model=f"{prefix}:intent",
+                planner_model=f"{prefix}:plan",
+                critic_model=f"{prefix}:critic",
+                explainer_model=f"{prefix}:explain",
+            ),
+        )
 
         if importlib.util.find_spec("llama_cpp") is not None:
-            report("SmolLM2 wording explanations (1 thread)",
-                   *run(app, max(2, users // 5), explainer_model="local:smollm2"))
+            report(
+                "SmolLM2 wording explanations (1 thread)",
+                *run(app, max(2, users // 5), explainer_model="local:smollm2"),
+            )
         else:
             print("SmolLM2: skipped (pip install 'agentic-recsys[local]')")
 

@@ -42,7 +42,8 @@ def test_open_builds_once_then_reuses(folder, monkeypatch):
     assert reopened.weights == app.recommender.weights
     profile, _ = reopened.profile("u1")
     assert [app.dataset.items.ids[c.item] for c in reopened.recommend(profile, 5)] == (
-        app.recommend("u1", 5))
+        app.recommend("u1", 5)
+    )
 
 
 def test_changed_catalog_is_rebuilt_not_served_stale(folder, monkeypatch):
@@ -76,7 +77,8 @@ def test_unknown_user_gets_popularity_and_a_log_line(folder, caplog):
     counts = app.recommender.engines["popularity"].score(app.recommender.profile(None)[0])
     top = [app.dataset.items.ids[i] for i in np.argsort(-counts, kind="stable")[:5]]
     assert sorted(counts[[app.dataset.items.index[i] for i in found]]) == sorted(
-        counts[[app.dataset.items.index[i] for i in top]])
+        counts[[app.dataset.items.index[i] for i in top]]
+    )
 
 
 @pytest.mark.parametrize("k", [0, -1, 41, 10**9])

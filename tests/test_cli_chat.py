@@ -35,9 +35,16 @@ pytestmark = pytest.mark.slow
 def env(ml100k_dir: Path) -> dict[str, str]:
     """A terminal-like environment; all the chat writes goes to the dataset folder."""
     return {
-        **os.environ, "ARS_DATA": str(ml100k_dir), "ARS_MODEL": "none",
-        "TERM": "xterm-256color", "NO_COLOR": "1", "PROMPT_TOOLKIT_NO_CPR": "1",
-        "COLUMNS": "160", "LINES": "50", "OPENBLAS_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1",
+        **os.environ,
+        "ARS_DATA": str(ml100k_dir),
+        "ARS_MODEL": "none",
+        "TERM": "xterm-256color",
+        "NO_COLOR": "1",
+        "PROMPT_TOOLKIT_NO_CPR": "1",
+        "COLUMNS": "160",
+        "LINES": "50",
+        "OPENBLAS_NUM_THREADS": "1",
+        "PYTHONUNBUFFERED": "1",
     }
 
 
@@ -48,8 +55,9 @@ def user() -> str:
 
 
 def spawn(env: dict[str, str], *args: str) -> pexpect.spawn:
-    child = pexpect.spawn(ARS, ["chat", *args], env=env, encoding="utf-8",
-                          timeout=TIMEOUT, dimensions=(50, 160))
+    child = pexpect.spawn(
+        ARS, ["chat", *args], env=env, encoding="utf-8", timeout=TIMEOUT, dimensions=(50, 160)
+    )
     child.logfile_read = sys.stdout  # shown by pytest when a test fails
     return child
 
@@ -126,37 +134,66 @@ def test_a_conversation_goes_on_in_a_new_process(
 
 def test_json_mode_prints_one_object_per_turn(env: dict[str, str], user: str) -> None:
     messages = "a funny 90s movie\n/like 1\n\nsomething older\n"
-    run = subprocess.run([ARS, "chat", "--json", "--user", user], input=messages, env=env,
-                         capture_output=True, text=True, timeout=TIMEOUT, check=False)
+    run = subprocess.run(
+        [ARS, "chat", "--json", "--user", user],
+        input=messages,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr
     turns = [json.loads(line) for line in run.stdout.splitlines()]
     assert [t["message"] for t in turns] == ["a funny 90s movie", "I liked #1", "something older"]
     first, feedback, older = turns
-    assert set(first) == {"message", "reply", "items", "question", "models", "llm_calls",
-                          "seconds", "thread_id"}
+    assert set(first) == {
+        "message",
+        "reply",
+        "items",
+        "question",
+        "models",
+        "llm_calls",
+        "seconds",
+        "thread_id",
+    }
     assert len({t["thread_id"] for t in turns}) == 1
     assert first["items"] and set(first["items"][0]) == {"id", "title", "year", "genres", "why"}
     assert first["items"][0]["title"] in feedback["reply"]
     assert all(m["model"] == "rules" for m in first["models"]) and first["llm_calls"] == 0
     assert older["items"] and not {i["id"] for i in older["items"]} & {
-        i["id"] for i in first["items"]}
+        i["id"] for i in first["items"]
+    }
     assert "\x1b[" not in run.stdout
 
 
 def test_why_gives_the_reason_shown_with_the_item(env: dict[str, str], user: str) -> None:
-    run = subprocess.run([ARS, "chat", "--json", "--user", user],
-                         input="a funny 90s movie\n/why 2\n", env=env, capture_output=True,
-                         text=True, timeout=TIMEOUT, check=True)
+    run = subprocess.run(
+        [ARS, "chat", "--json", "--user", user],
+        input="a funny 90s movie\n/why 2\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=True,
+    )
     shown, why = (json.loads(line) for line in run.stdout.splitlines())
     second = shown["items"][1]
     assert second["title"] in why["reply"] and second["why"] in why["reply"]
 
 
-def test_no_dataset_is_one_line_saying_how_to_prepare_it(env: dict[str, str],
-                                                         tmp_path: Path) -> None:
+def test_no_dataset_is_one_line_saying_how_to_prepare_it(
+    env: dict[str, str], tmp_path: Path
+) -> None:
     missing = tmp_path / "nowhere"
-    run = subprocess.run([ARS, "chat", "--data", str(missing)], env=env, capture_output=True,
-                         text=True, timeout=TIMEOUT, check=False)
+    run = subprocess.run(
+        [ARS, "chat", "--data", str(missing)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
     assert run.returncode == 2
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in run.stderr
@@ -164,6 +201,12 @@ def test_no_dataset_is_one_line_saying_how_to_prepare_it(env: dict[str, str],
 
 
 def test_help_documents_the_exit_codes(env: dict[str, str]) -> None:
-    run = subprocess.run([ARS, "chat", "--help"], env=env, capture_output=True, text=True,
-                         timeout=TIMEOUT, check=True)
+    run = subprocess.run(
+        [ARS, "chat", "--help"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=True,
+    )
     assert "130 interrupted" in run.stdout and "2 bad input" in run.stdout

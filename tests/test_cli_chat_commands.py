@@ -36,8 +36,13 @@ def test_lines_become_messages_or_local_commands(line: str, expected: Say | Loca
 
 @pytest.mark.parametrize(
     ("line", "hint"),
-    [("/like", "/like N"), ("/why two", "/why N"), ("/seen 0", "/seen N"),
-     ("/resume", "/threads"), ("/frobnicate", "/help")],
+    [
+        ("/like", "/like N"),
+        ("/why two", "/why N"),
+        ("/seen 0", "/seen N"),
+        ("/resume", "/threads"),
+        ("/frobnicate", "/help"),
+    ],
 )
 def test_misused_commands_say_how_to_use_them(line: str, hint: str) -> None:
     with pytest.raises(CommandError, match=hint):

@@ -17,13 +17,21 @@ from agentic_recsys.session import TurnResult
 
 
 def result(text: str, items: list[str], models: list[ModelUse] | None = None) -> TurnResult:
-    return TurnResult(text=text, items=items, explanations={i: f"why {i}" for i in items},
-                      question="", models=models or [], thread_id="t1", seconds=0.5)
+    return TurnResult(
+        text=text,
+        items=items,
+        explanations={i: f"why {i}" for i in items},
+        question="",
+        models=models or [],
+        thread_id="t1",
+        seconds=0.5,
+    )
 
 
 def test_the_table_replaces_the_numbered_lines_of_the_reply(ml100k: Dataset) -> None:
-    r = result("Here are 2 picks:\n1. Toy Story (1995) - x\n2. GoldenEye (1995) - y\nEnjoy.",
-               ["1", "2"])
+    r = result(
+        "Here are 2 picks:\n1. Toy Story (1995) - x\n2. GoldenEye (1995) - y\nEnjoy.", ["1", "2"]
+    )
     assert reply_prose(r) == ["Here are 2 picks:", "Enjoy."]
     console = Console(width=120, record=True)
     console.print(items_table(ml100k.items, r.items, r.explanations))
@@ -33,22 +41,37 @@ def test_the_table_replaces_the_numbered_lines_of_the_reply(ml100k: Dataset) -> 
 
 def test_a_reply_without_items_keeps_numbered_lines() -> None:
     assert reply_prose(result("Two reasons:\n1. it is short", [])) == [
-        "Two reasons:", "1. it is short"]
+        "Two reasons:",
+        "1. it is short",
+    ]
 
 
 def test_item_facts_are_plain_data_and_skip_unknown_ids(ml100k: Dataset) -> None:
     facts = item_facts(ml100k.items, ["1", "no-such-item"], {"1": "a classic"})
-    assert facts == [{"id": "1", "title": "Toy Story", "year": 1995,
-                      "genres": ["Animation", "Children's", "Comedy"], "why": "a classic"}]
+    assert facts == [
+        {
+            "id": "1",
+            "title": "Toy Story",
+            "year": 1995,
+            "genres": ["Animation", "Children's", "Comedy"],
+            "why": "a classic",
+        }
+    ]
 
 
 def test_the_footer_groups_roles_by_model_and_counts_calls() -> None:
-    line = models_line([
-        ModelUse(role="intent", model="rules"), ModelUse(role="planner", model="rules"),
-        ModelUse(role="explainer", model="local:smollm2", calls=2, fell_back=True),
-    ], 1.25).plain
-    assert line == ("intent, planner: rules · explainer ×2 (fell back to rules): local:smollm2"
-                    " · 2 LLM calls · 1.2 s")
+    line = models_line(
+        [
+            ModelUse(role="intent", model="rules"),
+            ModelUse(role="planner", model="rules"),
+            ModelUse(role="explainer", model="local:smollm2", calls=2, fell_back=True),
+        ],
+        1.25,
+    ).plain
+    assert line == (
+        "intent, planner: rules · explainer ×2 (fell back to rules): local:smollm2"
+        " · 2 LLM calls · 1.2 s"
+    )
 
 
 def test_streamed_text_shows_only_while_it_is_written() -> None:
@@ -62,9 +85,11 @@ def test_streamed_text_shows_only_while_it_is_written() -> None:
     as_json = TurnView(console)
     for piece in ('{"opening": ', '"Hi"}'):
         as_json.token(piece)
-    for view, text, visible in ((whole, "Here are 5 picks", False),
-                                (streamed, "Toy Story is a classic", True),
-                                (as_json, "opening", False)):
+    for view, text, visible in (
+        (whole, "Here are 5 picks", False),
+        (streamed, "Toy Story is a classic", True),
+        (as_json, "opening", False),
+    ):
         console.print(view)
         shown = console.export_text()
         assert "understanding" in shown and (text in shown) is visible

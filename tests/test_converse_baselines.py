@@ -18,23 +18,28 @@ def _heard(messages: list[str], dataset: Dataset) -> KeywordFilters:
     return filters
 
 
-@pytest.mark.parametrize(("message", "low", "high"), [
-    ("something from the 90s", 1990, 1999),
-    ("a film from the 1980s", 1980, 1989),
-    ("from the '70s please", 1970, 1979),
-    ("from the nineties", 1990, 1999),
-    ("from around 1995", 1993, 1997),
-    ("made after 1990", 1991, None),
-    ("that's older, from before 1970", None, 1969),
-])
+@pytest.mark.parametrize(
+    ("message", "low", "high"),
+    [
+        ("something from the 90s", 1990, 1999),
+        ("a film from the 1980s", 1980, 1989),
+        ("from the '70s please", 1970, 1979),
+        ("from the nineties", 1990, 1999),
+        ("from around 1995", 1993, 1997),
+        ("made after 1990", 1991, None),
+        ("that's older, from before 1970", None, 1969),
+    ],
+)
 def test_years(ml100k: Dataset, message: str, low: int | None, high: int | None) -> None:
     f = _heard([message], ml100k)
     assert (f.year_min, f.year_max) == (low, high)
 
 
 def test_genres_negations_and_sentences(ml100k: Dataset) -> None:
-    f = _heard(["Any good comedy movies? Nothing too scary.",
-                "Nope, not those. A romantic one maybe."], ml100k)
+    f = _heard(
+        ["Any good comedy movies? Nothing too scary.", "Nope, not those. A romantic one maybe."],
+        ml100k,
+    )
     assert f.genres_in == {"Comedy", "Romance"}  # "not those." ends before "romantic"
     assert f.genres_out == {"Horror"}
 
@@ -45,8 +50,9 @@ def test_filters_accumulate_over_the_conversation(ml100k: Dataset) -> None:
 
 
 def test_baselines_show_fresh_unseen_items_that_meet_the_filters(ml100k: Dataset) -> None:
-    pop, als = fitted_baselines(ml100k, [("pop", Popularity()),
-                                         ("als", ALS(ALSConfig(factors=16, iterations=3)))], 0)
+    pop, als = fitted_baselines(
+        ml100k, [("pop", Popularity()), ("als", ALS(ALSConfig(factors=16, iterations=3)))], 0
+    )
     user_id = ml100k.interactions.user_ids[0]
     user = ml100k.interactions.user_index[user_id]
     seen = {ml100k.items.ids[i] for i in pop.histories.items_of(user)}

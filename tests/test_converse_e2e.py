@@ -22,14 +22,16 @@ from agentic_recsys.evaluation.split import leave_one_out
 
 def test_three_users_twice_same_transcripts_and_a_table(ml100k_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "t.jsonl"
-    result = CliRunner().invoke(app, ["eval", "converse", str(ml100k_dir), "--users", "3",
-                                      "--show", "1", "--out", str(out)])
+    result = CliRunner().invoke(
+        app, ["eval", "converse", str(ml100k_dir), "--users", "3", "--show", "1", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert SYSTEM in result.output and ALS_BASELINE in result.output
     assert "wants" in result.output and "user:" in result.output  # one conversation shown
     first = [json.loads(line) for line in out.read_text().splitlines()]
-    assert sorted({e["system"] for e in first}) == sorted({SYSTEM, POPULARITY_BASELINE,
-                                                            ALS_BASELINE})
+    assert sorted({e["system"] for e in first}) == sorted(
+        {SYSTEM, POPULARITY_BASELINE, ALS_BASELINE}
+    )
     assert len(first) == 9 and len({e["user_id"] for e in first}) == 3
     for e in first:
         assert 1 <= len(e["turns"]) <= 5 and e["turns"][0]["user"]
@@ -38,17 +40,24 @@ def test_three_users_twice_same_transcripts_and_a_table(ml100k_dir: Path, tmp_pa
         assert not any(hits[:-1])  # the user stops at the first hit
     # Same seed, a fresh copy of the train-only folder: the very same conversations.
     again = run_converse(ml100k_dir, ConverseConfig(users=3))
-    assert [(e["system"], [t["user"] for t in e["turns"]], [t["items"] for t in e["turns"]])
-            for e in first] == [(e.system, [t.user for t in e.turns], [t.items for t in e.turns])
-                                for e in again.episodes]
+    assert [
+        (e["system"], [t["user"] for t in e["turns"]], [t["items"] for t in e["turns"]])
+        for e in first
+    ] == [(e.system, [t.user for t in e.turns], [t.items for t in e.turns]) for e in again.episodes]
 
 
 def test_the_system_never_sees_the_test_events(ml100k: Dataset) -> None:
     test = leave_one_out(ml100k.interactions, 0).test
     train = Dataset.open(train_only(ml100k, test, 0))
     assert len(train.interactions) == len(ml100k.interactions) - int(test.sum())
-    held_out = {(ml100k.interactions.user_ids[u], ml100k.items.ids[i]) for u, i in
-                zip(ml100k.interactions.users[test], ml100k.interactions.items[test], strict=True)}
-    kept = {(train.interactions.user_ids[u], train.items.ids[i]) for u, i in
-            zip(train.interactions.users, train.interactions.items, strict=True)}
+    held_out = {
+        (ml100k.interactions.user_ids[u], ml100k.items.ids[i])
+        for u, i in zip(
+            ml100k.interactions.users[test], ml100k.interactions.items[test], strict=True
+        )
+    }
+    kept = {
+        (train.interactions.user_ids[u], train.items.ids[i])
+        for u, i in zip(train.interactions.users, train.interactions.items, strict=True)
+    }
     assert not held_out & kept

@@ -18,20 +18,28 @@ SHOWN = SystemReply(text="Here you go.", items=["1", "2", "3", "4", "5"])
 def target(ml100k: Dataset) -> Target:
     row = ml100k.items.titles.index("The Silence of the Lambs")
     like = ml100k.items.titles.index("Fargo")
-    return Target(item_id=ml100k.items.ids[row], title="The Silence of the Lambs", year=1991,
-                  genres=("Drama", "Thriller"), title_word="Lambs",
-                  like=(ml100k.items.ids[like], "Fargo"))
+    return Target(
+        item_id=ml100k.items.ids[row],
+        title="The Silence of the Lambs",
+        year=1991,
+        genres=("Drama", "Thriller"),
+        title_word="Lambs",
+        like=(ml100k.items.ids[like], "Fargo"),
+    )
 
 
 def _pair(target: Target, model: object, dataset: Dataset) -> tuple[LLMSimulator, RulesSimulator]:
     """An LLM simulator and the template simulator it wraps' twin (same seed, same plan)."""
-    return (LLMSimulator(RulesSimulator(target, 3), model, dataset),  # type: ignore[arg-type]
-            RulesSimulator(target, 3))
+    return (
+        LLMSimulator(RulesSimulator(target, 3), model, dataset),  # type: ignore[arg-type]
+        RulesSimulator(target, 3),
+    )
 
 
 def test_honest_words_are_used_and_facts_stay_planned(ml100k: Dataset, target: Target) -> None:
-    model = FakeListChatModel(responses=["hey, got any tense thrillers?",
-                                         "nah not those. early nineties maybe?"])
+    model = FakeListChatModel(
+        responses=["hey, got any tense thrillers?", "nah not those. early nineties maybe?"]
+    )
     llm, rules = _pair(target, model, ml100k)
     first, planned = llm.opening(), rules.opening()
     assert first.text == "hey, got any tense thrillers?"
@@ -43,10 +51,12 @@ def test_honest_words_are_used_and_facts_stay_planned(ml100k: Dataset, target: T
 
 
 def test_a_message_naming_the_title_or_id_too_early_is_replaced(
-    ml100k: Dataset, target: Target,
+    ml100k: Dataset,
+    target: Target,
 ) -> None:
-    model = FakeListChatModel(responses=["I want The Silence of the Lambs!",
-                                         f"maybe item {target.item_id}?"])
+    model = FakeListChatModel(
+        responses=["I want The Silence of the Lambs!", f"maybe item {target.item_id}?"]
+    )
     llm, rules = _pair(target, model, ml100k)
     assert llm.opening() == rules.opening()
     assert llm.respond(SHOWN) == rules.respond(SHOWN)
@@ -54,7 +64,8 @@ def test_a_message_naming_the_title_or_id_too_early_is_replaced(
 
 
 def test_the_title_turn_must_keep_the_title_word_and_may_name_the_title(
-    ml100k: Dataset, target: Target,
+    ml100k: Dataset,
+    target: Target,
 ) -> None:
     rules = RulesSimulator(target, 3)
     turns = [rules.opening()] + [rules.respond(SHOWN) for _ in range(4)]
@@ -63,8 +74,7 @@ def test_the_title_turn_must_keep_the_title_word_and_may_name_the_title(
     words = ["fine"] * 5
     words[like_turn] = "something creepy like that snowy one"  # drops the similar movie
     words[title_turn] = "is it The Silence of the Lambs?"  # allowed now
-    llm = LLMSimulator(RulesSimulator(target, 3),
-                       FakeListChatModel(responses=words), ml100k)  # type: ignore[arg-type]
+    llm = LLMSimulator(RulesSimulator(target, 3), FakeListChatModel(responses=words), ml100k)  # type: ignore[arg-type]
     said = [llm.opening()] + [llm.respond(SHOWN) for _ in range(4)]
     assert said[like_turn] == turns[like_turn]  # fell back to the template line
     assert said[title_turn].text == "is it The Silence of the Lambs?"
@@ -72,7 +82,8 @@ def test_the_title_turn_must_keep_the_title_word_and_may_name_the_title(
 
 
 def test_the_model_never_sees_the_title_or_id_and_failures_fall_back(
-    ml100k: Dataset, target: Target,
+    ml100k: Dataset,
+    target: Target,
 ) -> None:
     model = scripted_model([RuntimeError("down"), RuntimeError("still down"), "ok, older?"])
     llm, rules = _pair(target, model, ml100k)

@@ -12,11 +12,25 @@ from agentic_recsys.evaluation.episodes import FAILED_TURNS, Episode, Turn, summ
 
 
 def _episode(hit_at: int | None, turns: int, seconds: list[float], calls: list[int]) -> Episode:
-    return Episode("sys", "u", "t", "Target (1995)", [
-        Turn(user=f"msg {n}", facts=["genre"], reply="r", items=["a", "t"] if n == hit_at else [],
-             question="", hit=n == hit_at, llm_calls=calls[n - 1], seconds=seconds[n - 1])
-        for n in range(1, turns + 1)
-    ])
+    return Episode(
+        "sys",
+        "u",
+        "t",
+        "Target (1995)",
+        [
+            Turn(
+                user=f"msg {n}",
+                facts=["genre"],
+                reply="r",
+                items=["a", "t"] if n == hit_at else [],
+                question="",
+                hit=n == hit_at,
+                llm_calls=calls[n - 1],
+                seconds=seconds[n - 1],
+            )
+            for n in range(1, turns + 1)
+        ],
+    )
 
 
 @pytest.fixture
@@ -54,12 +68,13 @@ def test_ratio_to_each_baseline(episodes: list[Episode]) -> None:
     system = summarize("sys", episodes)
     half = summarize("half", episodes[1:])
     nothing = summarize("none", episodes[2:])
-    assert ratios([system, half, nothing]) == {"half": pytest.approx((2 / 3) / 0.5),
-                                               "none": float("inf")}
+    assert ratios([system, half, nothing]) == {
+        "half": pytest.approx((2 / 3) / 0.5),
+        "none": float("inf"),
+    }
 
 
-def test_transcripts_are_one_json_line_per_episode(episodes: list[Episode],
-                                                   tmp_path: Path) -> None:
+def test_transcripts_are_one_json_line_per_episode(episodes: list[Episode], tmp_path: Path) -> None:
     out = tmp_path / "t.jsonl"
     write_transcripts(episodes, out)
     lines = [json.loads(line) for line in out.read_text().splitlines()]

@@ -86,8 +86,9 @@ def test_if_missing_is_a_no_op_on_a_prepared_folder(
 ) -> None:
     folder = tmp_path / "ml"
     shutil.copytree(ml100k_dir, folder)
-    before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in folder.iterdir()
-              if p.is_file()}
+    before = {
+        p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in folder.iterdir() if p.is_file()
+    }
 
     def no_download(*args: object) -> Path:
         raise AssertionError("--if-missing must not download")
@@ -100,6 +101,7 @@ def test_if_missing_is_a_no_op_on_a_prepared_folder(
         run()
     assert exit_.value.code == 0
     assert "ready" in capsys.readouterr().out
-    after = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in folder.iterdir()
-             if p.is_file()}
+    after = {
+        p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in folder.iterdir() if p.is_file()
+    }
     assert after == before and before

@@ -64,8 +64,10 @@ def test_pool_ndcg_matches_full_ranking(tmp_path):
     """Tuning on pools must agree with ranking the whole catalog when the pools cover it."""
     dataset = Dataset.open(write_synthetic_dataset(tmp_path / "syn"))
     split = leave_one_out(dataset.interactions, seed=0)
-    engines = {n: make_engine(n, EngineConfigs()).fit(dataset, split.train)
-               for n in ("itemknn", "popularity")}
+    engines = {
+        n: make_engine(n, EngineConfigs()).fit(dataset, split.train)
+        for n in ("itemknn", "popularity")
+    }
     valid = cases(dataset, split.train, split.valid, seed=0)
     weights = {"itemknn": 1.0, "popularity": 0.5}
     pools = Pools.collect(list(engines), case_scores(engines, valid, len(dataset.items)), 100)

@@ -31,8 +31,9 @@ EXPECTED = Pick(kind="recommend", items=["1", "50"])
 
 
 def ask(model: BaseChatModel, timeout_s: float = 5) -> tuple[Pick | None, list[str | None]]:
-    value, calls = ask_json(model, Pick, "Decide.", "a funny movie", role="intent",
-                            timeout_s=timeout_s)
+    value, calls = ask_json(
+        model, Pick, "Decide.", "a funny movie", role="intent", timeout_s=timeout_s
+    )
     assert all(call.role == "intent" and call.seconds >= 0 for call in calls)
     return value, [call.error for call in calls]
 
@@ -82,8 +83,13 @@ def test_timeout_twice_with_sleeping_fake() -> None:
 
 def test_exception_then_answer_and_exception_twice() -> None:
     assert ask(scripted_model([ConnectionError("refused"), GOOD])) == (EXPECTED, ["error", None])
-    value, calls = ask_json(scripted_model([RuntimeError("boom"), RuntimeError("boom")]), Pick,
-                            "Decide.", "x", role="critic")
+    value, calls = ask_json(
+        scripted_model([RuntimeError("boom"), RuntimeError("boom")]),
+        Pick,
+        "Decide.",
+        "x",
+        role="critic",
+    )
     assert value is None and [c.error for c in calls] == ["error", "error"]
     assert "boom" in calls[0].detail
 
@@ -100,8 +106,10 @@ def test_no_model_means_no_call() -> None:
 
 
 def test_validates_the_shared_intent_schema() -> None:
-    reply = ('{"kind": "recommend", "constraints": {"genres_out": ["Horror"], "year_min": 1990,'
-             ' "year_max": 1999}, "query": "funny"}')
+    reply = (
+        '{"kind": "recommend", "constraints": {"genres_out": ["Horror"], "year_min": 1990,'
+        ' "year_max": 1999}, "query": "funny"}'
+    )
     value, calls = ask_json(scripted_model([reply]), Intent, "Understand.", "x", role="intent")
     assert value is not None and value.constraints.genres_out == ["Horror"]
     assert value.constraints.year_max == 1999 and calls[0].ok
@@ -116,8 +124,13 @@ def test_ask_text() -> None:
 
 def test_ask_text_empty_is_retried_and_failures_give_none() -> None:
     assert ask_text(scripted_model(["   ", "Hi!"]), "s", "u", role="explainer")[0] == "Hi!"
-    text, calls = ask_text(scripted_model([Delayed("late", 3), ValueError("x")]), "s", "u",
-                           role="explainer", timeout_s=0.2)
+    text, calls = ask_text(
+        scripted_model([Delayed("late", 3), ValueError("x")]),
+        "s",
+        "u",
+        role="explainer",
+        timeout_s=0.2,
+    )
     assert text is None and [c.error for c in calls] == ["timeout", "error"]
 
 
@@ -136,8 +149,9 @@ def test_streaming_progress_is_cumulative_and_restarts_on_retry() -> None:
     assert seen == ["B", "Br", "Bro", "F", "Fi", "Fin"]
 
     seen.clear()
-    text, _ = ask_text(FakeListChatModel(responses=["Fine."]), "s", "u", role="explainer",
-                       on_progress=seen.append)
+    text, _ = ask_text(
+        FakeListChatModel(responses=["Fine."]), "s", "u", role="explainer", on_progress=seen.append
+    )
     assert text == "Fine." and seen[-1] == "Fine." and seen[0] == "F"
 
 

@@ -21,21 +21,39 @@ from agentic_recsys.llm.factory import PLACEHOLDER_API_KEY, model_label
 
 @pytest.fixture(autouse=True)
 def clean_openai_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ARS_OPENAI_BASE_URL", "ARS_OPENAI_API_KEY",
-                 "ARS_MODEL"):
+    for name in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "ARS_OPENAI_BASE_URL",
+        "ARS_OPENAI_API_KEY",
+        "ARS_MODEL",
+    ):
         monkeypatch.delenv(name, raising=False)
     clear_model_cache()
 
 
-@pytest.mark.parametrize(("text", "provider", "model", "base_url"), [
-    ("none", "none", "", None),
-    (" NONE ", "none", "", None),
-    ("openai:gpt-4o-mini", "openai", "gpt-4o-mini", None),
-    ("openai:qwen2.5@http://127.0.0.1:8000/v1", "openai", "qwen2.5", "http://127.0.0.1:8000/v1"),
-    ("local:smollm2", "local", "smollm2", None),
-    ("local:/models/qwen2.5-7b-instruct.gguf", "local", "/models/qwen2.5-7b-instruct.gguf", None),
-    ("vertexai:claude-3@20240620", "vertexai", "claude-3@20240620", None),  # '@' not a URL
-])
+@pytest.mark.parametrize(
+    ("text", "provider", "model", "base_url"),
+    [
+        ("none", "none", "", None),
+        (" NONE ", "none", "", None),
+        ("openai:gpt-4o-mini", "openai", "gpt-4o-mini", None),
+        (
+            "openai:qwen2.5@http://127.0.0.1:8000/v1",
+            "openai",
+            "qwen2.5",
+            "http://127.0.0.1:8000/v1",
+        ),
+        ("local:smollm2", "local", "smollm2", None),
+        (
+            "local:/models/qwen2.5-7b-instruct.gguf",
+            "local",
+            "/models/qwen2.5-7b-instruct.gguf",
+            None,
+        ),
+        ("vertexai:claude-3@20240620", "vertexai", "claude-3@20240620", None),  # '@' not a URL
+    ],
+)
 def test_parse_spec(text: str, provider: str, model: str, base_url: str | None) -> None:
     spec = parse_spec(text)
     assert (spec.provider, spec.model, spec.base_url) == (provider, model, base_url)
@@ -47,13 +65,16 @@ def test_parse_spec_refuses_malformed(text: str) -> None:
         parse_spec(text)
 
 
-@pytest.mark.parametrize(("spec", "expected"), [
-    ("none", "none"),
-    ("local:smollm2", "weak"),
-    ("local:/m/qwen2.5-7b.gguf", "capable"),
-    ("openai:gpt-4o-mini", "capable"),
-    ("openai:qwen2.5@http://127.0.0.1:8000/v1", "capable"),
-])
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("none", "none"),
+        ("local:smollm2", "weak"),
+        ("local:/m/qwen2.5-7b.gguf", "capable"),
+        ("openai:gpt-4o-mini", "capable"),
+        ("openai:qwen2.5@http://127.0.0.1:8000/v1", "capable"),
+    ],
+)
 def test_capability(spec: str, expected: str) -> None:
     assert capability(spec) == expected
 

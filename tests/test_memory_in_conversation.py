@@ -23,8 +23,9 @@ def turn_in_new_process(data: Path, user: str, message: str) -> dict[str, object
         r = app.session(user_id={user!r}).send({message!r})
         print(json.dumps({{"items": r.items, "text": r.text, "thread": r.thread_id}}))
     """)
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         timeout=600, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=600, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

@@ -35,18 +35,23 @@ def tiny(tmp_path):
     items = [ItemRecord(id=f"i{k}", title=f"T{k}") for k in range(6)]
     events = [
         # u1: i0 at t=1, then i1 and i2 tied at t=2, then i3 at t=3 -> test i3, valid one of i1/i2
-        InteractionRecord("u1", "i0", 1, 1), InteractionRecord("u1", "i3", 1, 3),
-        InteractionRecord("u1", "i1", 1, 2), InteractionRecord("u1", "i2", 1, 2),
+        InteractionRecord("u1", "i0", 1, 1),
+        InteractionRecord("u1", "i3", 1, 3),
+        InteractionRecord("u1", "i1", 1, 2),
+        InteractionRecord("u1", "i2", 1, 2),
         # u2: only two events: stays in train
-        InteractionRecord("u2", "i4", 1, 5), InteractionRecord("u2", "i5", 1, 6),
+        InteractionRecord("u2", "i4", 1, 5),
+        InteractionRecord("u2", "i5", 1, 6),
     ]
     return Dataset.open(write_dataset(tmp_path / "tiny", "tiny", items, events))
 
 
 def held_out(dataset, mask):
     inter = dataset.interactions
-    return sorted((inter.user_ids[u], dataset.items.ids[i])
-                  for u, i in zip(inter.users[mask], inter.items[mask], strict=True))
+    return sorted(
+        (inter.user_ids[u], dataset.items.ids[i])
+        for u, i in zip(inter.users[mask], inter.items[mask], strict=True)
+    )
 
 
 def test_leave_one_out_by_time_with_seeded_ties(tiny):
@@ -55,13 +60,16 @@ def test_leave_one_out_by_time_with_seeded_ties(tiny):
     (valid,) = held_out(tiny, split.valid)
     assert valid[1] in {"i1", "i2"}
     assert held_out(tiny, split.train) == sorted(
-        [("u1", "i0"), ("u1", ({"i1", "i2"} - {valid[1]}).pop()), ("u2", "i4"), ("u2", "i5")])
+        [("u1", "i0"), ("u1", ({"i1", "i2"} - {valid[1]}).pop()), ("u2", "i4"), ("u2", "i5")]
+    )
     assert not (split.train & split.valid).any() and not (split.valid & split.test).any()
-    valids = {held_out(tiny, leave_one_out(tiny.interactions, seed=s).valid)[0][1]
-              for s in range(20)}
+    valids = {
+        held_out(tiny, leave_one_out(tiny.interactions, seed=s).valid)[0][1] for s in range(20)
+    }
     assert valids == {"i1", "i2"}  # the tie is broken both ways across seeds
     assert held_out(tiny, leave_one_out(tiny.interactions, 3).valid) == held_out(
-        tiny, leave_one_out(tiny.interactions, 3).valid)
+        tiny, leave_one_out(tiny.interactions, 3).valid
+    )
 
 
 def test_cases_exclude_the_history_and_keep_time_order(tiny):

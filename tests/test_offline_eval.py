@@ -40,8 +40,9 @@ def test_cli_prints_json_and_is_seeded(folder):
     assert first.exit_code == 0, first.output
     again = runner.invoke(cli, ["eval", "offline", str(folder), "--json", "--seed", "3"])
     rows = [{k: r[k] for k in ("name", "hr", "ndcg")} for r in json.loads(first.output)["rows"]]
-    assert rows == [{k: r[k] for k in ("name", "hr", "ndcg")}
-                    for r in json.loads(again.output)["rows"]]
+    assert rows == [
+        {k: r[k] for k in ("name", "hr", "ndcg")} for r in json.loads(again.output)["rows"]
+    ]
 
 
 def test_cli_table_names_the_engines(folder):

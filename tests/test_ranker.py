@@ -40,8 +40,9 @@ def test_ranker_puts_its_pool_first_and_never_returns_disallowed_items():
     other[5] = 1.0  # the only item "other" ranks first, but its coefficients are zero
     fused = ranker.score({"good": good, "other": other}, allowed, pool_size=10)
     assert np.all(fused[:3] == -np.inf)
-    pool = candidate_pool(ranking_features({"good": good, "other": other}, ranker.names, allowed),
-                          allowed, 10)
+    pool = candidate_pool(
+        ranking_features({"good": good, "other": other}, ranker.names, allowed), allowed, 10
+    )
     outside = np.setdiff1d(np.flatnonzero(allowed), pool)
     assert fused[pool].min() > fused[outside].max()
     assert int(np.argmax(fused)) == 29
@@ -49,9 +50,13 @@ def test_ranker_puts_its_pool_first_and_never_returns_disallowed_items():
 
 def test_ranks_in_pools_match_a_hand_count():
     # two cases: 3 and 2 pool rows; one feature; targets are rows 1 and 4
-    cases_ = RankingCases(("a",), np.array([[3.0], [2.0], [2.0], [0.0], [1.0]]),
-                          np.array([0, 0, 0, 1, 1]), np.array([False, True, False, False, True]),
-                          2)
+    cases_ = RankingCases(
+        ("a",),
+        np.array([[3.0], [2.0], [2.0], [0.0], [1.0]]),
+        np.array([0, 0, 0, 1, 1]),
+        np.array([False, True, False, False, True]),
+        2,
+    )
     ranker = LearnedRanker(("a",), np.array([1.0], dtype=np.float32))
     assert cases_.ranks(ranker).tolist() == [2, 0]  # ties count against the target
     assert cases_.subset(np.array([False, True])).ranks(ranker).tolist() == [0]
@@ -72,15 +77,20 @@ def synthetic(tmp_path_factory):
 
 def test_learns_to_prefer_the_informative_engine(synthetic):
     dataset, engines, valid = synthetic
-    found = RankingCases.collect(list(engines), case_scores(engines, valid, len(dataset.items)),
-                                 pool_size=10)
+    found = RankingCases.collect(
+        list(engines), case_scores(engines, valid, len(dataset.items)), pool_size=10
+    )
     ranker = train_ranker(found, RankerConfig(pool_size=10))
     sequential, noise = np.abs(ranker.coef[:2]).sum(), np.abs(ranker.coef[2:]).sum()
     assert noise < sequential / 4
-    ranks = [rank_of_target(ranker.score(scores, allowed, 10), target, allowed)
-             for scores, allowed, target in case_scores(engines, valid, len(dataset.items))]
-    noise_ranks = [rank_of_target(scores["noise"], target, allowed)
-                   for scores, allowed, target in case_scores(engines, valid, len(dataset.items))]
+    ranks = [
+        rank_of_target(ranker.score(scores, allowed, 10), target, allowed)
+        for scores, allowed, target in case_scores(engines, valid, len(dataset.items))
+    ]
+    noise_ranks = [
+        rank_of_target(scores["noise"], target, allowed)
+        for scores, allowed, target in case_scores(engines, valid, len(dataset.items))
+    ]
     assert ndcg(np.array(ranks), 10) > 2 * ndcg(np.array(noise_ranks), 10)
     held_out_estimate = cross_validated_ndcg(found, len(valid), RankerConfig(pool_size=10))
     assert ndcg(np.array(noise_ranks), 10) < held_out_estimate <= 1.0
@@ -88,11 +98,13 @@ def test_learns_to_prefer_the_informative_engine(synthetic):
 
 def test_cross_validation_counts_cases_outside_the_pool_as_misses(synthetic):
     dataset, engines, valid = synthetic
-    found = RankingCases.collect(list(engines), case_scores(engines, valid, len(dataset.items)),
-                                 pool_size=10)
+    found = RankingCases.collect(
+        list(engines), case_scores(engines, valid, len(dataset.items)), pool_size=10
+    )
     config = RankerConfig(pool_size=10)
     assert cross_validated_ndcg(found, 2 * len(valid), config) == pytest.approx(
-        cross_validated_ndcg(found, len(valid), config) / 2)
+        cross_validated_ndcg(found, len(valid), config) / 2
+    )
 
 
 def test_ranker_survives_a_json_round_trip():
@@ -121,7 +133,8 @@ def test_recommender_saves_its_fusion_choice_and_reloads_it(tmp_path, monkeypatc
         np.testing.assert_allclose(reloaded.ranker.coef, built.ranker.coef)
     profile, _ = reloaded.profile("u3")
     assert [c.item for c in reloaded.recommend(profile, 5)] == [
-        c.item for c in built.recommend(profile, 5)]
+        c.item for c in built.recommend(profile, 5)
+    ]
 
 
 def test_a_missing_fusion_record_triggers_a_rebuild(tmp_path, monkeypatch):
@@ -131,8 +144,9 @@ def test_a_missing_fusion_record_triggers_a_rebuild(tmp_path, monkeypatch):
         saved.unlink()
     builds = []
     real = recommender_module.build_index
-    monkeypatch.setattr(recommender_module, "build_index",
-                        lambda *a, **k: builds.append(1) or real(*a, **k))
+    monkeypatch.setattr(
+        recommender_module, "build_index", lambda *a, **k: builds.append(1) or real(*a, **k)
+    )
     Recommender.load_or_build(Dataset.open(dataset.path))
     assert builds == [1]
 
@@ -143,10 +157,13 @@ def test_weight_overrides_use_the_linear_blend(tmp_path):
     profile, _ = rec.profile("u3")
     by_popularity = rec.recommend(profile, 5, weights={"popularity": 1.0})
     expected = rec.engines["popularity"].score(profile)
-    assert [c.score for c in by_popularity] == sorted((c.score for c in by_popularity),
-                                                      reverse=True)
-    assert all(expected[a.item] >= expected[b.item]
-               for a, b in zip(by_popularity, by_popularity[1:], strict=False))
+    assert [c.score for c in by_popularity] == sorted(
+        (c.score for c in by_popularity), reverse=True
+    )
+    assert all(
+        expected[a.item] >= expected[b.item]
+        for a, b in zip(by_popularity, by_popularity[1:], strict=False)
+    )
 
 
 def test_recommend_ranks_by_the_learned_ranker_unless_weights_are_given(tmp_path):
@@ -161,4 +178,5 @@ def test_recommend_ranks_by_the_learned_ranker_unless_weights_are_given(tmp_path
     assert not set(learned) & set(profile.history)
     sequential = rec.recommend(profile, 5, weights={"sequential": 1.0})
     assert [c.item for c in sequential] == [
-        c.item for c in built.recommend(profile, 5, weights={"sequential": 1.0})]
+        c.item for c in built.recommend(profile, 5, weights={"sequential": 1.0})
+    ]

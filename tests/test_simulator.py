@@ -35,8 +35,14 @@ def targets(ml100k: Dataset) -> list[tuple[str, Target]]:
 
 def _without(dataset: Dataset, test: np.ndarray) -> Dataset:
     """The same dataset object with the test events dropped (what the system is built on)."""
-    return Dataset(dataset.path, dataset.name, dataset.items, dataset.interactions.subset(~test),
-                   dataset.relations, dataset.fingerprint)
+    return Dataset(
+        dataset.path,
+        dataset.name,
+        dataset.items,
+        dataset.interactions.subset(~test),
+        dataset.relations,
+        dataset.fingerprint,
+    )
 
 
 def _conversation(target: Target, seed: str) -> list[UserMessage]:
@@ -58,8 +64,9 @@ def test_never_names_the_target_id_or_title_before_the_title_turn(
     title_turns = 0
     for user_id, target in targets:
         for message in _conversation(target, f"0:{user_id}"):
-            assert not re.search(rf"(?<![\w.-]){re.escape(target.item_id)}(?![\w-])",
-                                 message.text), message.text
+            assert not re.search(
+                rf"(?<![\w.-]){re.escape(target.item_id)}(?![\w-])", message.text
+            ), message.text
             if any(f.kind == "title" for f in message.facts):
                 title_turns += 1
                 break
@@ -68,7 +75,8 @@ def test_never_names_the_target_id_or_title_before_the_title_turn(
 
 
 def test_every_fact_is_true_of_the_catalog(
-    ml100k: Dataset, targets: list[tuple[str, Target]],
+    ml100k: Dataset,
+    targets: list[tuple[str, Target]],
 ) -> None:
     items = ml100k.items
     test = leave_one_out(ml100k.interactions, 0).test
@@ -178,7 +186,7 @@ def test_the_user_stops_as_soon_as_the_target_is_shown(
         system = _ShowsTargetAt(target.item_id, turn)
         episode = run_episode("fake", user_id, system, RulesSimulator(target, 1), label="x")
         assert system.sent == turn and episode.turns_taken == turn and episode.success
-    never = run_episode("fake", user_id, _ShowsTargetAt(target.item_id, 99),
-                        RulesSimulator(target, 1), label="x")
+    never = run_episode(
+        "fake", user_id, _ShowsTargetAt(target.item_id, 99), RulesSimulator(target, 1), label="x"
+    )
     assert len(never.turns) == MAX_TURNS and not never.success
-

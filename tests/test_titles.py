@@ -20,31 +20,37 @@ def label_of(index: TitleIndex, text: str) -> str | None:
     return match.title if match else None
 
 
-@pytest.mark.parametrize(("text", "label"), [
-    ("Toy Story", "Toy Story (1995)"),
-    ("toy story", "Toy Story (1995)"),
-    ("TOY STORY!", "Toy Story (1995)"),
-    ("Toy Story (1995)", "Toy Story (1995)"),
-    ("toy story 1995", "Toy Story (1995)"),
-    ("toy stroy", "Toy Story (1995)"),  # swapped letters
-    ("Usual Suspects", "The Usual Suspects (1995)"),  # missing article
-    ("The Fargo", "Fargo (1996)"),  # extra article
-    ("usual suspect", "The Usual Suspects (1995)"),
-    ("pulp fictoin", "Pulp Fiction (1994)"),
-    ("Schindler\u2019s List", "Schindler's List (1993)"),
-    ("schindlers list", "Schindler's List (1993)"),
-    ("The Godfather Part II", "The Godfather: Part II (1974)"),
-    ("godfather 2", "The Godfather: Part II (1974)"),
-    ("Se7en", "Seven (Se7en) (1995)"),
-    ("12 monkeys", "Twelve Monkeys (1995)"),
-    ("mash", "M*A*S*H (1970)"),
-    ("terminator 2", "Terminator 2: Judgment Day (1991)"),
-    ("wallace and gromit", "Wallace & Gromit: The Best of Aardman Animation (1996)"),
-    ("Dr. Strangelove", "Dr. Strangelove or: How I Learned to Stop Worrying and Love the Bomb "
-                        "(1963)"),
-])
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("Toy Story", "Toy Story (1995)"),
+        ("toy story", "Toy Story (1995)"),
+        ("TOY STORY!", "Toy Story (1995)"),
+        ("Toy Story (1995)", "Toy Story (1995)"),
+        ("toy story 1995", "Toy Story (1995)"),
+        ("toy stroy", "Toy Story (1995)"),  # swapped letters
+        ("Usual Suspects", "The Usual Suspects (1995)"),  # missing article
+        ("The Fargo", "Fargo (1996)"),  # extra article
+        ("usual suspect", "The Usual Suspects (1995)"),
+        ("pulp fictoin", "Pulp Fiction (1994)"),
+        ("Schindler\u2019s List", "Schindler's List (1993)"),
+        ("schindlers list", "Schindler's List (1993)"),
+        ("The Godfather Part II", "The Godfather: Part II (1974)"),
+        ("godfather 2", "The Godfather: Part II (1974)"),
+        ("Se7en", "Seven (Se7en) (1995)"),
+        ("12 monkeys", "Twelve Monkeys (1995)"),
+        ("mash", "M*A*S*H (1970)"),
+        ("terminator 2", "Terminator 2: Judgment Day (1991)"),
+        ("wallace and gromit", "Wallace & Gromit: The Best of Aardman Animation (1996)"),
+        (
+            "Dr. Strangelove",
+            "Dr. Strangelove or: How I Learned to Stop Worrying and Love the Bomb (1963)",
+        ),
+    ],
+)
 def test_resolve_handles_case_punctuation_articles_years_and_typos(
-        index: TitleIndex, text: str, label: str) -> None:
+    index: TitleIndex, text: str, label: str
+) -> None:
     assert label_of(index, text) == label
 
 
@@ -69,10 +75,21 @@ def test_colon_prefix_alias_picks_most_popular_of_a_series(index: TitleIndex) ->
     assert match is not None and match.title.startswith("Star Trek")
 
 
-@pytest.mark.parametrize("text", [
-    "funny", "something", "the matrix", "Toy Story 3", "jurassic park 2", "", "   ", "?!",
-    "holy grail", "x" * 5000,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "funny",
+        "something",
+        "the matrix",
+        "Toy Story 3",
+        "jurassic park 2",
+        "",
+        "   ",
+        "?!",
+        "holy grail",
+        "x" * 5000,
+    ],
+)
 def test_resolve_refuses_what_is_not_in_the_catalog(index: TitleIndex, text: str) -> None:
     assert index.resolve(text) is None
 
@@ -87,51 +104,80 @@ def mentions(index: TitleIndex, message: str) -> list[tuple[str, str, str | None
     return [(m.text, m.cue, m.match.title if m.match else None) for m in index.find_in(message)]
 
 
-@pytest.mark.parametrize(("message", "expected"), [
-    ("a movie like Toy Story but darker", [("Toy Story", "similar", "Toy Story (1995)")]),
-    ("movies like toy stroy, no horror", [("toy stroy", "similar", "Toy Story (1995)")]),
-    ("something similar to apollo 13 from the 90s",
-     [("apollo 13", "similar", "Apollo 13 (1995)")]),
-    ("as good as The Usual Suspects", [("The Usual Suspects", "similar",
-                                        "The Usual Suspects (1995)")]),
-    ("films such as Heat", [("Heat", "similar", "Heat (1995)")]),
-    ("I loved Fargo and seen Heat", [("Fargo", "liked", "Fargo (1996)"),
-                                     ("Heat", "seen", "Heat (1995)")]),
-    ("I've seen Toy Story", [("Toy Story", "seen", "Toy Story (1995)")]),
-    ("hated Independence Day", [("Independence Day", "disliked",
-                                 "Independence Day (ID4) (1996)")]),
-    ("why Fargo?", [("Fargo", "explain", "Fargo (1996)")]),
-    ("why is Heat on the list", [("Heat", "explain", "Heat (1995)")]),
-    ("why did you recommend star wars", [("star wars", "explain", "Star Wars (1977)")]),
-    ("like Sabrina (1954) please", [("Sabrina (1954)", "similar", "Sabrina (1954)")]),
-    ("Toy Story", [("Toy Story", "bare", "Toy Story (1995)")]),
-    ("how about fargo?", [("fargo", "bare", "Fargo (1996)")]),
-    ("something like \u201cHeat\u201d", [("Heat", "similar", "Heat (1995)")]),
-    ('my favourite is "Kids"', [("Kids", "quoted", "Kids (1995)")]),
-])
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("a movie like Toy Story but darker", [("Toy Story", "similar", "Toy Story (1995)")]),
+        ("movies like toy stroy, no horror", [("toy stroy", "similar", "Toy Story (1995)")]),
+        (
+            "something similar to apollo 13 from the 90s",
+            [("apollo 13", "similar", "Apollo 13 (1995)")],
+        ),
+        (
+            "as good as The Usual Suspects",
+            [("The Usual Suspects", "similar", "The Usual Suspects (1995)")],
+        ),
+        ("films such as Heat", [("Heat", "similar", "Heat (1995)")]),
+        (
+            "I loved Fargo and seen Heat",
+            [("Fargo", "liked", "Fargo (1996)"), ("Heat", "seen", "Heat (1995)")],
+        ),
+        ("I've seen Toy Story", [("Toy Story", "seen", "Toy Story (1995)")]),
+        (
+            "hated Independence Day",
+            [("Independence Day", "disliked", "Independence Day (ID4) (1996)")],
+        ),
+        ("why Fargo?", [("Fargo", "explain", "Fargo (1996)")]),
+        ("why is Heat on the list", [("Heat", "explain", "Heat (1995)")]),
+        ("why did you recommend star wars", [("star wars", "explain", "Star Wars (1977)")]),
+        ("like Sabrina (1954) please", [("Sabrina (1954)", "similar", "Sabrina (1954)")]),
+        ("Toy Story", [("Toy Story", "bare", "Toy Story (1995)")]),
+        ("how about fargo?", [("fargo", "bare", "Fargo (1996)")]),
+        ("something like \u201cHeat\u201d", [("Heat", "similar", "Heat (1995)")]),
+        ('my favourite is "Kids"', [("Kids", "quoted", "Kids (1995)")]),
+    ],
+)
 def test_find_in_resolves_titles_after_cues(
-        index: TitleIndex, message: str, expected: list[tuple[str, str, str]]) -> None:
+    index: TitleIndex, message: str, expected: list[tuple[str, str, str]]
+) -> None:
     assert mentions(index, message) == expected
 
 
-@pytest.mark.parametrize(("message", "unresolved"), [
-    ("something like The Matrix", "The Matrix"),
-    ('something like "Inception"', "Inception"),
-    ("why Inception?", "Inception"),
-    ("movies like Amelie, but in English", "Amelie"),
-])
+@pytest.mark.parametrize(
+    ("message", "unresolved"),
+    [
+        ("something like The Matrix", "The Matrix"),
+        ('something like "Inception"', "Inception"),
+        ("why Inception?", "Inception"),
+        ("movies like Amelie, but in English", "Amelie"),
+    ],
+)
 def test_explicit_titles_missing_from_the_catalog_are_reported(
-        index: TitleIndex, message: str, unresolved: str) -> None:
+    index: TitleIndex, message: str, unresolved: str
+) -> None:
     assert mentions(index, message) == [(unresolved, mentions(index, message)[0][1], None)]
 
 
-@pytest.mark.parametrize("message", [
-    "something funny", "funny movies for kids", "I like kids movies", "I'd like a comedy",
-    "I feel like a comedy", "more like the second one", "loved it", "I hate horror",
-    "no horror", "something like a road trip", "movies like inception",  # lowercase: a theme
-    "kids", "something scary with heat and fear", "I LOVE KIDS MOVIES",
-    "Recommend Kids Movies With Heat And Speed",
-])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "something funny",
+        "funny movies for kids",
+        "I like kids movies",
+        "I'd like a comedy",
+        "I feel like a comedy",
+        "more like the second one",
+        "loved it",
+        "I hate horror",
+        "no horror",
+        "something like a road trip",
+        "movies like inception",  # lowercase: a theme
+        "kids",
+        "something scary with heat and fear",
+        "I LOVE KIDS MOVIES",
+        "Recommend Kids Movies With Heat And Speed",
+    ],
+)
 def test_common_words_never_become_titles(index: TitleIndex, message: str) -> None:
     assert index.find_in(message) == []
 
