@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+from faults import fail_on_call
 
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.data.importer import import_dataset
@@ -50,20 +49,6 @@ def existing(tmp_path: Path, files: dict[str, Path]) -> Path:
     (out / "index").mkdir()
     (out / "index" / "als.npz").write_bytes(b"factors")
     return out
-
-
-def fail_on_call(n: int, real: Callable[..., Any], error: BaseException) -> Callable[..., Any]:
-    """Wrap `real` so that its n-th call raises `error`."""
-    calls = 0
-
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        nonlocal calls
-        calls += 1
-        if calls == n:
-            raise error
-        return real(*args, **kwargs)
-
-    return wrapper
 
 
 def test_failed_validation_leaves_the_old_dataset_untouched(

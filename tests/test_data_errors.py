@@ -137,23 +137,24 @@ def test_bad_input_is_one_precise_line(name: str, tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
+def import_cli(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    items: Path,
+    interactions: Path,
+    out: Path,
+) -> tuple[int, str, str]:
+    """`ars data import` in process: exit status, stdout, stderr."""
+    return ars(monkeypatch, capsys, "data", "import", "--items", str(items),
+               "--interactions", str(interactions), "--out", str(out))
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_cli_exits_2_with_one_line(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     items, interactions, bad = files(tmp_path, CASES[name])
-    status, out, err = ars(
-        monkeypatch,
-        capsys,
-        "data",
-        "import",
-        "--items",
-        str(items),
-        "--interactions",
-        str(interactions),
-        "--out",
-        str(tmp_path / "out"),
-    )
+    status, out, err = import_cli(monkeypatch, capsys, items, interactions, tmp_path / "out")
     assert status == 2
     assert err.startswith("error: ") and err.count("\n") == 1
     assert str(bad) in err and CASES[name].says in err
@@ -233,18 +234,7 @@ def test_brackets_in_a_value_are_printed_verbatim(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     items, interactions, _ = files(tmp_path, Case("r.csv", "user,item\na,[b]\n", None, None, ""))
-    status, _, err = ars(
-        monkeypatch,
-        capsys,
-        "data",
-        "import",
-        "--items",
-        str(items),
-        "--interactions",
-        str(interactions),
-        "--out",
-        str(tmp_path / "out"),
-    )
+    status, _, err = import_cli(monkeypatch, capsys, items, interactions, tmp_path / "out")
     assert status == 2 and "unknown item '[b]'" in err
 
 

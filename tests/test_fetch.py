@@ -6,11 +6,10 @@ import hashlib
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
+from faults import fail_on_call
 
 from agentic_recsys import fetch
 from agentic_recsys.data.dataset import Dataset
@@ -63,19 +62,6 @@ def old_dest(tmp_path: Path) -> Path:
 
 def contents(folder: Path) -> dict[str, str]:
     return {p.name: p.read_text() for p in folder.iterdir()}
-
-
-def fail_on_call(n: int, real: Callable[..., Any], error: BaseException) -> Callable[..., Any]:
-    calls = 0
-
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        nonlocal calls
-        calls += 1
-        if calls == n:
-            raise error
-        return real(*args, **kwargs)
-
-    return wrapper
 
 
 def test_extracts_flat_and_replaces_dest(wheel: tuple[Path, str], old_dest: Path) -> None:
