@@ -145,8 +145,18 @@ def import_cli(
     out: Path,
 ) -> tuple[int, str, str]:
     """`ars data import` in process: exit status, stdout, stderr."""
-    return ars(monkeypatch, capsys, "data", "import", "--items", str(items),
-               "--interactions", str(interactions), "--out", str(out))
+    return ars(
+        monkeypatch,
+        capsys,
+        "data",
+        "import",
+        "--items",
+        str(items),
+        "--interactions",
+        str(interactions),
+        "--out",
+        str(out),
+    )
 
 
 @pytest.mark.parametrize("name", list(CASES))
