@@ -32,10 +32,7 @@ from agentic_recsys.memory.records import KIND_ORDER, Episode, Memory, Recall
 T = TypeVar("T")
 URL_ENV = "ARS_CHROMA_URL"
 MEMORY_DIR = "memory"  # inside a dataset's state folder
-# State records are read by id, never searched: each gets a fixed one-hot vector when the
-# user is created, and from then on only its metadata changes. An upsert would re-insert
-# the vector into the HNSW graph on every turn (5x the cost of a metadata update).
-STATE_VECTORS = [[float(i == j) for j in range(DIM)] for i in range(len(STATE_IDS))]
+STATE_VECTOR = [1.0] + [0.0] * (DIM - 1)  # state records are read by id, never searched
 
 
 class MemoryConfig(BaseModel):
@@ -166,7 +163,7 @@ class MemoryStore:
             if user is None:
                 return 0
             with self.space.errors():
-                count = user.memories.count() + bool(_profile(user.state)[0].created)
+                count = user.memories.count() + bool(user.state.count())
             self._forget(names)
             try:
                 for name in names:
@@ -203,12 +200,11 @@ class MemoryStore:
             user.memories.delete(ids=[episode_id(expired)])
         state = profile.state((f.item for f in feedback), now)
         summary = profile.summary(self.config.summary_items)
-        user.state.update(
+        user.state.upsert(
             ids=list(state),
-            metadatas=[
-                {"data": json.dumps(data), "summary": summary if i == PROFILE_ID else ""}
-                for i, data in state.items()
-            ],
+            embeddings=[STATE_VECTOR] * len(state),  # type: ignore[arg-type]
+            documents=[summary if i == PROFILE_ID else "" for i in state],
+            metadatas=[{"data": json.dumps(data)} for data in state.values()],
         )
 
     def _read(self, user_id: str, read: Callable[[UserCollections], T], empty: T) -> T:
@@ -234,14 +230,7 @@ class MemoryStore:
         return self._cache(names, UserCollections(memories, state))
 
     def _created(self, names: tuple[str, str]) -> UserCollections:
-        user = UserCollections(*(self.space.create(n) for n in names))
-        if not user.state.count():
-            user.state.add(
-                ids=STATE_IDS,
-                embeddings=STATE_VECTORS,  # type: ignore[arg-type]
-                metadatas=[{"data": "{}", "summary": ""}] * len(STATE_IDS),
-            )
-        return self._cache(names, user)
+        return self._cache(names, UserCollections(*(self.space.create(n) for n in names)))
 
     def _cache(self, names: tuple[str, str], user: UserCollections) -> UserCollections:
         with self._guard:
@@ -258,11 +247,15 @@ class MemoryStore:
 
 
 def _profile(state: Collection) -> tuple[Profile, str]:
-    got = state.get(ids=STATE_IDS, include=["metadatas"])
-    metadatas = dict(zip(got["ids"], got["metadatas"] or [], strict=True))
-    profile = Profile.from_state({i: json.loads(str(m["data"])) for i, m in metadatas.items()})
-    summary = str(metadatas[PROFILE_ID]["summary"]) if PROFILE_ID in metadatas else ""
-    return profile, summary or NOTHING_YET
+    got = state.get(ids=STATE_IDS, include=["documents", "metadatas"])
+    records = {
+        i: json.loads(str(meta["data"]))
+        for i, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
+    }
+    if PROFILE_ID not in records:
+        return Profile(), NOTHING_YET
+    summary = (got["documents"] or [])[got["ids"].index(PROFILE_ID)]
+    return Profile.from_state(records), summary or NOTHING_YET
 
 
 def _memories(rows: Any) -> list[Memory]:
