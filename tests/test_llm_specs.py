@@ -1,4 +1,4 @@
-"""Model specs, per-role configuration and the provider factory (no network, no model files)."""
+"""Model specs, one model per role, and the provider factory (no network, no model files)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
 from agentic_recsys.errors import ArsError
+from agentic_recsys.graphs.context import Context
 from agentic_recsys.llm import (
-    ModelRoles,
     capability,
     clear_model_cache,
     load_chat_model,
@@ -79,24 +79,24 @@ def test_capability(spec: str, expected: str) -> None:
     assert capability(spec) == expected
 
 
-def test_roles_single_model_with_override(monkeypatch: pytest.MonkeyPatch) -> None:
-    roles = ModelRoles.single("openai:gpt-4o-mini", explainer="local:smollm2")
-    assert roles.spec_for("intent") == roles.spec_for("critic") == "openai:gpt-4o-mini"
-    assert roles.spec_for("explainer") == "local:smollm2"
-    assert roles.capability_for("planner") == "capable"
-    assert roles.capability_for("explainer") == "weak"
+def test_one_model_for_every_role_with_a_per_role_override(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    context = Context(model="openai:gpt-4o-mini", explainer_model="local:smollm2")
+    assert context.model_for("intent") == context.model_for("critic") == "openai:gpt-4o-mini"
+    assert context.model_for("explainer") == "local:smollm2"
+    assert capability(context.model_for("planner")) == "capable"
+    assert capability(context.model_for("explainer")) == "weak"
 
     monkeypatch.setenv("ARS_MODEL", "local:smollm2")
-    assert ModelRoles.single().spec_for("planner") == "local:smollm2"
+    assert Context().model_for("planner") == "local:smollm2"
     monkeypatch.delenv("ARS_MODEL")
-    assert ModelRoles.single().model_for("intent") is None
+    assert load_chat_model(Context().model_for("intent")) is None
 
 
-def test_roles_capability_override_and_validation() -> None:
-    roles = ModelRoles.single("local:/m/tiny.gguf", capabilities={"local:/m/tiny.gguf": "weak"})
-    assert roles.capability_for("critic") == "weak"
+def test_a_spec_without_a_provider_is_refused() -> None:
     with pytest.raises(ArsError, match="provider:model"):
-        ModelRoles(intent="gpt-4o-mini")
+        capability("gpt-4o-mini")
 
 
 def test_openai_without_key_says_what_to_do() -> None:

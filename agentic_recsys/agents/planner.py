@@ -48,7 +48,7 @@ def planner_agent(state: State, runtime: Runtime[Context]) -> dict[str, object]:
     assert intent is not None, "the intent agent runs first"
     request = state.get("request") or Request()
     if state.get("revisions", 0) == 0:  # first plan of the turn: update the active request
-        request = next_request(request, intent, app, state.get("shown", []), state.get("liked", []))
+        request = next_request(request, intent, app, state.get("shown", []))
     constraints, notes = effective_constraints(request.constraints, state.get("taste") or Taste())
     constraints, relaxed = relax(constraints, state.get("revisions", 0))
     count = intent.constraints.count or request.constraints.count or ctx.default_count
@@ -90,9 +90,7 @@ def planner_agent(state: State, runtime: Runtime[Context]) -> dict[str, object]:
     return {"plan": plan, "request": request, "models": [*state.get("models", []), use]}
 
 
-def next_request(
-    prev: Request, intent: Intent, app: App, shown: list[str], liked: list[str]
-) -> Request:
+def next_request(prev: Request, intent: Intent, app: App, shown: list[str]) -> Request:
     """The request this turn serves: a new one, or the last one refined."""
     items = app.dataset.items
     if intent.kind == "recommend" and not intent.reject_shown:  # a fresh request

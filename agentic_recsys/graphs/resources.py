@@ -6,7 +6,6 @@ Both are cached per process, so a turn never reloads an index or a model.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
@@ -14,9 +13,7 @@ from langgraph.runtime import Runtime
 from agentic_recsys.app import App, app_for_dir
 from agentic_recsys.graphs.context import Context
 from agentic_recsys.graphs.state import ModelUse
-from agentic_recsys.llm import capability, load_chat_model
-
-Capability = Literal["none", "weak", "capable"]
+from agentic_recsys.llm import Capability, capability, load_chat_model
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,13 @@ from agentic_recsys.llm.factory import (
     model_label,
     register_chat_model,
 )
-from agentic_recsys.llm.roles import ROLES, ModelRoles, Role
+from agentic_recsys.llm.roles import ROLES, Role
 from agentic_recsys.llm.specs import Capability, ModelSpec, capability, parse_spec
 
 __all__ = [
     "ROLES",
     "Capability",
     "LLMCall",
-    "ModelRoles",
     "ModelSpec",
     "Role",
     "ask_json",
