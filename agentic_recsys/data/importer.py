@@ -56,7 +56,7 @@ INTERACTION_COLUMNS = {
     "rating": ("rating", "score"),
     "timestamp": ("timestamp", "time", "date"),
 }
-MISSING_YEAR = {"", "unknown", "unkonwn", "nan", "none", "null", "n/a"}  # ml-100k has "unkonwn"
+MISSING_YEAR = {"", "unknown", "nan", "none", "null", "n/a"}
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 REQUIRED_ITEM = ("id", "title")
 REQUIRED_INTERACTION = ("user", "item")

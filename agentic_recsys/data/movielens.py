@@ -68,13 +68,15 @@ def _repair_item(numbered: tuple[int, Row]) -> tuple[int, Row]:
     """Fix the file's known defects so titles read naturally and match what users type.
 
     "Usual Suspects, The" becomes "The Usual Suspects"; item 1412 has "V" as its year and
-    "(1995)" in its title; "unknown" is not a genre.
+    "(1995)" in its title; item 267's year is the typo "unkonwn"; "unknown" is not a genre.
     """
     line, row = numbered
     title, year = str(row["movie_title"]), str(row["release_year"])
     m = re.search(r"\s*\((\d{4})\)$", title)
     if m and not year.isdigit():
         title, year = title[: m.start()], m.group(1)
+    if year == "unkonwn":
+        year = ""
     m = TRAILING_ARTICLE.search(title)
     if m:
         article = m.group(2) if m.group(2).endswith("'") else m.group(2) + " "
