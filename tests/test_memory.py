@@ -96,6 +96,20 @@ def test_recall_finds_relevant_memories_and_always_the_taste(store: MemoryStore)
     assert store.recall("nobody", "anything").memories == []
 
 
+def test_recall_of_a_small_memory_returns_memories_only(store: MemoryStore) -> None:
+    # The profile's state records share the collection; a search that runs out of
+    # memories must not hand them back as memories.
+    store.remember_turn(
+        "ann",
+        preferences=[pref("genre:Horror", "avoid")],
+        feedback=[Feedback(item="1", verdict="seen"), Feedback(item="50", verdict="liked")],
+        titles=TITLES,
+    )
+    recalled = store.recall("ann", "anything at all", k=50).memories
+    assert sorted(m.kind for m in recalled) == ["feedback", "feedback", "preference"]
+    assert [m.kind for m in store.show("ann")] == ["profile", "preference", "feedback", "feedback"]
+
+
 def test_summary_is_built_from_the_memories(store: MemoryStore) -> None:
     assert store.summary("ann") == "Nothing remembered yet."
     store.remember_turn(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from agentic_recsys.graphs.schema import Feedback, Preference
 from agentic_recsys.memory import Episode, MemoryStore
-from agentic_recsys.memory.chroma import collection_names
+from agentic_recsys.memory.chroma import collection_name
 
 HOSTILE_IDS = [
     "alice",
@@ -22,8 +22,8 @@ HOSTILE_IDS = [
     "ALICE",
     " alice",
     "alice,bob",
-    *collection_names("alice"),  # another user's collection names as ids
-    "ars-user-*",
+    collection_name("alice"),  # another user's collection name as an id
+    "ars-memory-*",
     "用户-🎬",
 ]
 
@@ -42,7 +42,7 @@ def test_hostile_ids_read_and_write_only_their_own(tmp_path: Path) -> None:
             episode=Episode(asked=f"asked about {marker(n)}", shown=[f"item-{n}"]),
         )
 
-    assert len(store.space.client.list_collections()) == 2 * len(HOSTILE_IDS)
+    assert len(store.space.client.list_collections()) == len(HOSTILE_IDS)
     for n, user in enumerate(HOSTILE_IDS):
         others = [marker(m) for m in range(len(HOSTILE_IDS)) if m != n]
         everything = repr(store.export(user))
@@ -54,8 +54,8 @@ def test_hostile_ids_read_and_write_only_their_own(tmp_path: Path) -> None:
             recalled = store.recall(user, f"asked about {marker(m)}", k=8)
             assert not any(o in m_.text for m_ in recalled.memories for o in others)
 
-    assert store.delete("*") == 4 and store.delete("ars-user-*") == 4
-    assert store.delete(collection_names("alice")[1]) == 4
+    assert store.delete("*") == 4 and store.delete("ars-memory-*") == 4
+    assert store.delete(collection_name("alice")) == 4
     assert store.show("alice") and store.show("bob")
 
 

@@ -11,9 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from agentic_recsys.embeddings import MiniLMEmbeddingFunction
 from agentic_recsys.errors import ArsError
+from agentic_recsys.graphs.schema import Feedback, Preference
 from agentic_recsys.memory import Episode, MemoryStore
-from agentic_recsys.memory.chroma import SQLITE_FILE
+from agentic_recsys.memory.chroma import SQLITE_FILE, ChromaSpace, collection_name
+from agentic_recsys.memory.legacy import legacy_names
+from agentic_recsys.memory.profile import Profile
 
 WRITE = """
 import sys
@@ -131,3 +135,46 @@ def test_a_new_folder_starts_an_empty_memory(tmp_path: Path) -> None:
     store = MemoryStore.open(tmp_path / "state" / "memory")
     assert store.show("ann") == []
     assert (tmp_path / "state" / "memory").is_dir()
+
+
+def test_a_users_memory_in_the_two_collection_layout_of_0_1_is_moved_not_lost(
+    tmp_path: Path,
+) -> None:
+    # Write the 0.1.0 layout as 0.1.0 did: memories (cosine), and state records by id.
+    space = ChromaSpace.open(tmp_path / "memory")
+    memories_name, state_name = legacy_names("ann")
+    memories = space.client.create_collection(
+        memories_name,
+        embedding_function=MiniLMEmbeddingFunction(),  # type: ignore[arg-type]
+    )
+    profile = Profile()
+    records = [
+        profile.remember_preference(
+            Preference(key="genre:Horror", polarity="avoid", text="no"), 1.0
+        ),
+        profile.remember_feedback(Feedback(item="1", verdict="liked"), "Toy Story (1995)", 1.0),
+        profile.remember_episode(Episode(asked="something with spaceships"), {}, 1.0, slots=10),
+    ]
+    memories.add(
+        ids=[m.id for m in records],
+        documents=[m.text for m in records],
+        metadatas=[m.metadata() for m in records],
+    )
+    state = space.client.create_collection(state_name, embedding_function=None)
+    rows = profile.state(["1"], 1.0)
+    state.add(
+        ids=list(rows),
+        embeddings=[[1.0] + [0.0] * 383] * len(rows),  # type: ignore[arg-type]
+        documents=["Avoids Horror; liked Toy Story (1995)" if i == "profile" else "" for i in rows],
+        metadatas=[{"data": json.dumps(data)} for data in rows.values()],
+    )
+
+    store = MemoryStore(space)
+    assert store.feedback("ann") == {"1": "liked"}
+    assert [m.kind for m in store.show("ann")] == ["profile", "preference", "feedback", "episode"]
+    assert store.summary("ann") == "Avoids Horror; liked Toy Story (1995)"
+    assert store.recall("ann", "a film about rockets in space", k=1).memories[0].kind == "episode"
+    names = {c.name for c in space.client.list_collections()}
+    assert names == {collection_name("ann")}  # moved, and the old pair dropped
+    store.remember_turn("ann", feedback=[Feedback(item="2", verdict="seen")])
+    assert MemoryStore.open(tmp_path / "memory").feedback("ann") == {"1": "liked", "2": "seen"}

@@ -1,6 +1,6 @@
 """Where memory lives in Chroma: the client (embedded folder or server), one collection per user.
 
-A user's namespace is a pair of collections named from a hash of the id, so no id (quotes, `*`,
+A user's namespace is a collection named from a hash of the id, so no id (quotes, `*`,
 10k characters, another user's id or collection name inside it) can reach anyone
 else's records, and isolation never rests on a `where` filter. Chroma errors become
 one-line `ArsError`s that name the folder or server and say what to do; a damaged
@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 
 import chromadb
 from chromadb.api import ClientAPI
+from chromadb.api.collection_configuration import CreateCollectionConfiguration
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings
 from chromadb.errors import ChromaError, NotFoundError
@@ -25,16 +26,18 @@ from agentic_recsys.embeddings import MiniLMEmbeddingFunction
 from agentic_recsys.errors import ArsError
 
 SQLITE_FILE = "chroma.sqlite3"
-COLLECTION_PREFIX = "ars-user-"
+COLLECTION_PREFIX = "ars-memory-"
 COLLECTION_METADATA = {"agentic_recsys": "user-memory"}
+# Euclidean distance ranks unit vectors as cosine does, and lets the store park the records
+# it reads only by id far away from every memory (see store.STATE_VECTOR).
+CONFIGURATION: CreateCollectionConfiguration = {"hnsw": {"space": "l2"}}
 
 
-def collection_names(user_id: str) -> tuple[str, str]:
-    """Name the user's two collections, memories and state, from the SHA-256 of the id."""
+def collection_name(user_id: str) -> str:
+    """Name the user's collection from the SHA-256 of the id."""
     if not user_id:
         raise ArsError("a user id must not be empty; pass --user ID")
-    digest = hashlib.sha256(user_id.encode("utf-8", "surrogatepass")).hexdigest()
-    return COLLECTION_PREFIX + digest, COLLECTION_PREFIX + digest + "-state"
+    return COLLECTION_PREFIX + hashlib.sha256(user_id.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class ChromaSpace:
@@ -91,6 +94,7 @@ class ChromaSpace:
         with self.errors():
             return self.client.get_or_create_collection(
                 name,
+                configuration=CONFIGURATION,
                 metadata=COLLECTION_METADATA,
                 embedding_function=MiniLMEmbeddingFunction(),  # type: ignore[arg-type]
             )

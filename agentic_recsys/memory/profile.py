@@ -2,7 +2,7 @@
 
 The profile is where memory decides: a statement on a known key supersedes the old
 one, a repeat merges into it, a new verdict on an item replaces the earlier one, and
-episodes are numbered so the oldest can be dropped. Each change is returned as the
+episodes are numbered so the oldest is replaced. Each change is returned as the
 `Memory` record to write.
 
 It is stored as a few small state records, not one big one: a head (preferences,
@@ -54,7 +54,7 @@ class Profile(BaseModel):
 
     preferences: dict[str, PreferenceEntry] = Field(default_factory=dict)  # by normalised key
     feedback: dict[str, FeedbackEntry] = Field(default_factory=dict)  # by item id
-    episodes: int = 0  # episodes ever written; episode n has id episode_id(n)
+    episodes: int = 0  # episodes ever written; episode n is kept in slot n % slots
     created: float = 0.0
     updated: float = 0.0
 
@@ -126,12 +126,17 @@ class Profile(BaseModel):
             now,
         )
 
-    def remember_episode(self, episode: Episode, titles: Mapping[str, str], now: float) -> Memory:
-        """Give the episode the next number; return the record to write."""
+    def remember_episode(
+        self, episode: Episode, titles: Mapping[str, str], now: float, slots: int
+    ) -> Memory:
+        """Number the episode; return its record, in the oldest one's place once `slots` are full.
+
+        Reusing the id replaces the oldest episode in the same write, with no delete.
+        """
         number = self.episodes
         self.episodes += 1
         return _memory(
-            episode_id(number),
+            f"episode:{number % slots:010d}",
             "episode",
             str(number),
             episode.text(titles),
@@ -177,11 +182,6 @@ class Profile(BaseModel):
         return _memory(
             PROFILE_ID, "profile", PROFILE_ID, summary, counts, self.created, self.updated
         )
-
-
-def episode_id(number: int) -> str:
-    """Record id of the episode with this number (sortable)."""
-    return f"episode:{number:010d}"
 
 
 def _memory(

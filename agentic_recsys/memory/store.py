@@ -1,8 +1,9 @@
 """Long-term memory: per-user records in Chroma, written at the end of a turn, recalled before one.
 
-Every user has two collections of their own (see `chroma.collection_names`): memories,
-searched semantically, and state, the structured profile the planner, critic and
-recommenders act on. A recall is one semantic query plus one get by id of the state.
+Every user has one collection (see `chroma.collection_name`) holding the memories, searched
+by meaning, and the state records: the structured profile the planner, critic and
+recommenders act on, read by id. A turn is written in one upsert (each Chroma write has a
+fixed cost of ~10 ms here), and a recall is one query plus one get by id.
 Writes to one user are serialised by a lock, so concurrent sessions in threads never
 lose an update.
 """
@@ -14,25 +15,31 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 from chromadb.api.models.Collection import Collection
+from chromadb.api.types import Metadata as ChromaMetadata
 from chromadb.errors import NotFoundError
 from pydantic import BaseModel, Field
 
 from agentic_recsys.data.dataset import Dataset
-from agentic_recsys.embeddings import DIM
+from agentic_recsys.embeddings import DIM, embedder
 from agentic_recsys.graphs.schema import Feedback, Preference, Verdict
-from agentic_recsys.memory.chroma import ChromaSpace, collection_names
-from agentic_recsys.memory.profile import NOTHING_YET, PROFILE_ID, STATE_IDS, Profile, episode_id
+from agentic_recsys.memory.chroma import ChromaSpace, collection_name
+from agentic_recsys.memory.legacy import upgrade
+from agentic_recsys.memory.profile import NOTHING_YET, PROFILE_ID, STATE_IDS, Profile
 from agentic_recsys.memory.records import KIND_ORDER, Episode, Memory, Recall
 
 T = TypeVar("T")
 URL_ENV = "ARS_CHROMA_URL"
 MEMORY_DIR = "memory"  # inside a dataset's state folder
-STATE_VECTOR = [1.0] + [0.0] * (DIM - 1)  # state records are read by id, never searched
+# State records are read by id, never searched: at distance >= 9 from every unit-length
+# memory vector, a search reaches them only when it has run out of memories.
+STATE_VECTOR = np.eye(1, DIM, dtype=np.float32) * 10.0
+STATE_KIND = "state"
+_STATE = frozenset(STATE_IDS)
 
 
 class MemoryConfig(BaseModel):
@@ -42,21 +49,13 @@ class MemoryConfig(BaseModel):
     summary_items: int = Field(default=5, ge=1, description="names per clause of the summary")
 
 
-@dataclass(frozen=True)
-class UserCollections:
-    """One user's namespace: what is recalled by meaning, and the structured state."""
-
-    memories: Collection
-    state: Collection
-
-
 class MemoryStore:
     """A user's long-term memory: see, write, recall, export and delete it; thread-safe."""
 
     def __init__(self, space: ChromaSpace, config: MemoryConfig | None = None) -> None:
         self.space = space
         self.config = config or MemoryConfig()
-        self._users: dict[str, UserCollections] = {}  # by memories collection name
+        self._users: dict[str, Collection] = {}  # by collection name
         self._user_locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
@@ -86,29 +85,29 @@ class MemoryStore:
         `titles` (item id -> display title) makes feedback and episodes readable; the
         store itself never looks at a catalog.
         """
-        names = collection_names(user_id)
+        name = collection_name(user_id)
         if not (preferences or feedback or episode):
             return
-        with self._lock(names[0]):
+        with self._lock(name):
             for attempt in range(2):  # a server-side collection deleted by another process
-                user = self._existing(names) or self._created(names)
+                user = self._existing(user_id) or self._created(name)
                 try:
                     with self.space.errors():
                         self._write(user, preferences, feedback, episode, titles or {})
                     return
                 except NotFoundError:
-                    self._forget(names)
+                    self._forget(name)
                     if attempt:
                         raise
 
     def recall(self, user_id: str, query: str, k: int = 8) -> Recall:
         """Find the `k` memories closest to `query`; add every active preference and verdict."""
 
-        def read(user: UserCollections) -> Recall:
-            profile, summary = _profile(user.state)
+        def read(user: Collection) -> Recall:
+            profile, summary = _profile(user)
             memories: list[Memory] = []
             if query.strip() and k > 0:
-                found = user.memories.query(
+                found = user.query(
                     query_texts=[query], n_results=k, include=["documents", "metadatas"]
                 )
                 memories = _memories(
@@ -125,11 +124,11 @@ class MemoryStore:
 
     def preferences(self, user_id: str) -> list[Preference]:
         """Every active preference, oldest first."""
-        return self._read(user_id, lambda u: _profile(u.state)[0].active_preferences(), [])
+        return self._read(user_id, lambda u: _profile(u)[0].active_preferences(), [])
 
     def feedback(self, user_id: str) -> dict[str, Verdict]:
         """Item id -> the user's latest verdict."""
-        return self._read(user_id, lambda u: _profile(u.state)[0].verdicts(), {})
+        return self._read(user_id, lambda u: _profile(u)[0].verdicts(), {})
 
     def items(self, user_id: str, verdict: Verdict) -> list[str]:
         """Ids of the items with this verdict (liked: fold-in history; others: exclusions)."""
@@ -137,14 +136,14 @@ class MemoryStore:
 
     def summary(self, user_id: str) -> str:
         """Give the short profile summary, e.g. "Enjoys Comedy; avoids Horror; liked Fargo"."""
-        return self._read(user_id, lambda u: _profile(u.state)[1], NOTHING_YET)
+        return self._read(user_id, lambda u: _profile(u)[1], NOTHING_YET)
 
     def show(self, user_id: str) -> list[Memory]:
         """Everything remembered about the user: profile, preferences, feedback, episodes."""
 
-        def read(user: UserCollections) -> list[Memory]:
-            profile, summary = _profile(user.state)
-            got = user.memories.get(include=["documents", "metadatas"])
+        def read(user: Collection) -> list[Memory]:
+            profile, summary = _profile(user)
+            got = user.get(include=["documents", "metadatas"])
             rows = zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
             memories = sorted(_memories(rows), key=lambda m: (KIND_ORDER[m.kind], m.created, m.id))
             return [profile.as_memory(summary), *memories] if profile.created else memories
@@ -157,97 +156,88 @@ class MemoryStore:
 
     def delete(self, user_id: str) -> int:
         """Forget the user entirely; how many memories (as `show()` lists them) were removed."""
-        names = collection_names(user_id)
-        with self._lock(names[0]):
-            user = self._existing(names)
-            if user is None:
-                return 0
-            with self.space.errors():
-                count = user.memories.count() + bool(user.state.count())
-            self._forget(names)
+        name = collection_name(user_id)
+        with self._lock(name):
+            count = len(self.show(user_id))
+            self._forget(name)
             try:
-                for name in names:
-                    self.space.drop(name)
-            except NotFoundError:  # deleted meanwhile by another process
+                self.space.drop(name)
+            except NotFoundError:  # never written, or deleted meanwhile by another process
                 return 0
             return count
 
     def _write(
         self,
-        user: UserCollections,
+        user: Collection,
         preferences: Sequence[Preference],
         feedback: Sequence[Feedback],
         episode: Episode | None,
         titles: Mapping[str, str],
     ) -> None:
         now = time.time()
-        profile, _ = _profile(user.state)
+        profile, _ = _profile(user)
         records = {m.id: m for m in (profile.remember_preference(p, now) for p in preferences)}
         for f in feedback:
             record = profile.remember_feedback(f, titles.get(f.item, ""), now)
             records[record.id] = record  # the last verdict in a turn wins
-        if episode is not None:
-            record = profile.remember_episode(episode, titles, now)
+        if episode is not None:  # over the limit, it takes the oldest episode's place
+            record = profile.remember_episode(episode, titles, now, self.config.max_episodes)
             records[record.id] = record
         batch = list(records.values())
-        user.memories.upsert(
-            ids=[m.id for m in batch],
-            documents=[m.text for m in batch],
-            metadatas=[m.metadata() for m in batch],
-        )
-        expired = profile.episodes - 1 - self.config.max_episodes
-        if episode is not None and expired >= 0:
-            user.memories.delete(ids=[episode_id(expired)])
         state = profile.state((f.item for f in feedback), now)
         summary = profile.summary(self.config.summary_items)
-        user.state.upsert(
-            ids=list(state),
-            embeddings=[STATE_VECTOR] * len(state),  # type: ignore[arg-type]
-            documents=[summary if i == PROFILE_ID else "" for i in state],
-            metadatas=[{"data": json.dumps(data)} for data in state.values()],
+        metadatas: list[ChromaMetadata] = [m.metadata() for m in batch]
+        metadatas += [{"kind": STATE_KIND, "data": json.dumps(data)} for data in state.values()]
+        vectors = embedder().embed([m.text for m in batch])
+        user.upsert(
+            ids=[m.id for m in batch] + list(state),
+            embeddings=np.vstack([vectors, np.repeat(STATE_VECTOR, len(state), axis=0)]),
+            documents=[m.text for m in batch] + [summary if i == PROFILE_ID else "" for i in state],
+            metadatas=metadatas,
         )
 
-    def _read(self, user_id: str, read: Callable[[UserCollections], T], empty: T) -> T:
-        names = collection_names(user_id)
-        user = self._existing(names)
+    def _read(self, user_id: str, read: Callable[[Collection], T], empty: T) -> T:
+        name = collection_name(user_id)
+        user = self._existing(user_id)
         if user is None:
             return empty
         try:
             with self.space.errors():
                 return read(user)
         except NotFoundError:  # deleted by another process since this one cached it
-            self._forget(names)
+            self._forget(name)
             return empty
 
-    def _existing(self, names: tuple[str, str]) -> UserCollections | None:
+    def _existing(self, user_id: str) -> Collection | None:
+        name = collection_name(user_id)
         with self._guard:
-            cached = self._users.get(names[0])
+            cached = self._users.get(name)
         if cached is not None:
             return cached
-        memories, state = self.space.find(names[0]), self.space.find(names[1])
-        if memories is None or state is None:
-            return None
-        return self._cache(names, UserCollections(memories, state))
+        found = self.space.find(name) or upgrade(
+            self.space, user_id, name, STATE_VECTOR, STATE_KIND
+        )
+        return None if found is None else self._cache(name, found)
 
-    def _created(self, names: tuple[str, str]) -> UserCollections:
-        return self._cache(names, UserCollections(*(self.space.create(n) for n in names)))
+    def _created(self, name: str) -> Collection:
+        return self._cache(name, self.space.create(name))
 
-    def _cache(self, names: tuple[str, str], user: UserCollections) -> UserCollections:
+    def _cache(self, name: str, user: Collection) -> Collection:
         with self._guard:
-            self._users[names[0]] = user
+            self._users[name] = user
         return user
 
-    def _forget(self, names: tuple[str, str]) -> None:
+    def _forget(self, name: str) -> None:
         with self._guard:
-            self._users.pop(names[0], None)
+            self._users.pop(name, None)
 
     def _lock(self, name: str) -> threading.Lock:
         with self._guard:
             return self._user_locks.setdefault(name, threading.Lock())
 
 
-def _profile(state: Collection) -> tuple[Profile, str]:
-    got = state.get(ids=STATE_IDS, include=["documents", "metadatas"])
+def _profile(user: Collection) -> tuple[Profile, str]:
+    got = user.get(ids=STATE_IDS, include=["documents", "metadatas"])
     records = {
         i: json.loads(str(meta["data"]))
         for i, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
@@ -259,4 +249,5 @@ def _profile(state: Collection) -> tuple[Profile, str]:
 
 
 def _memories(rows: Any) -> list[Memory]:
-    return [Memory.from_chroma(i, doc or "", meta) for i, doc, meta in rows]
+    # a search that runs out of memories goes on to the state records: leave them out
+    return [Memory.from_chroma(i, doc or "", meta) for i, doc, meta in rows if i not in _STATE]
