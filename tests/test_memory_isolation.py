@@ -100,3 +100,17 @@ def test_concurrent_sessions_in_threads_stay_apart(tmp_path: Path) -> None:
         episodes = [m for m in store.show(user) if m.kind == "episode"]
         assert len(episodes) == sessions_per_user * turns
         assert len({m.id for m in episodes}) == len(episodes)
+
+
+def test_two_catalogs_sharing_one_store_keep_a_user_apart(tmp_path: Path) -> None:
+    # Item "1" is a film in one catalog and a shoe in another: one Chroma (as a shared
+    # server would be), the same user id, two datasets.
+    films = MemoryStore.open(tmp_path / "memory", namespace="MovieLens-100K")
+    shoes = MemoryStore(films.space, namespace="shoe-shop")
+    films.remember_turn("ann", feedback=[Feedback(item="1", verdict="liked")])
+    shoes.remember_turn("ann", feedback=[Feedback(item="1", verdict="disliked")])
+
+    assert films.feedback("ann") == {"1": "liked"}
+    assert shoes.feedback("ann") == {"1": "disliked"}
+    assert MemoryStore(films.space, namespace='["shoe-shop", "ann"]').show("ann") == []
+    assert shoes.delete("ann") == 2 and films.feedback("ann") == {"1": "liked"}  # profile, verdict

@@ -73,6 +73,4 @@ def delete(
 
 
 def _store(data: Path, chroma_url: str | None) -> MemoryStore:
-    if chroma_url:
-        return MemoryStore.open(url=chroma_url)
-    return MemoryStore.for_dataset(Dataset.open(data))
+    return MemoryStore.for_dataset(Dataset.open(data), chroma_url)

@@ -10,6 +10,7 @@ folder is reported, never replaced by an empty one.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,11 +34,16 @@ COLLECTION_METADATA = {"agentic_recsys": "user-memory"}
 CONFIGURATION: CreateCollectionConfiguration = {"hnsw": {"space": "l2"}}
 
 
-def collection_name(user_id: str) -> str:
-    """Name the user's collection from the SHA-256 of the id."""
+def collection_name(user_id: str, namespace: str = "") -> str:
+    """Name the user's collection from the SHA-256 of the namespace (a catalog) and the id.
+
+    Item ids mean something only within a catalog, so two catalogs sharing a Chroma
+    server keep a user's memories apart.
+    """
     if not user_id:
         raise ArsError("a user id must not be empty; pass --user ID")
-    return COLLECTION_PREFIX + hashlib.sha256(user_id.encode("utf-8", "surrogatepass")).hexdigest()
+    key = json.dumps([namespace, user_id])  # unambiguous, whatever either one contains
+    return COLLECTION_PREFIX + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class ChromaSpace:

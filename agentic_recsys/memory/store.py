@@ -52,24 +52,34 @@ class MemoryConfig(BaseModel):
 class MemoryStore:
     """A user's long-term memory: see, write, recall, export and delete it; thread-safe."""
 
-    def __init__(self, space: ChromaSpace, config: MemoryConfig | None = None) -> None:
+    def __init__(
+        self, space: ChromaSpace, config: MemoryConfig | None = None, namespace: str = ""
+    ) -> None:
         self.space = space
         self.config = config or MemoryConfig()
+        self.namespace = namespace  # the catalog whose item ids the memories name
         self._users: dict[str, Collection] = {}  # by collection name
         self._user_locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
     @classmethod
     def open(
-        cls, path: Path | None = None, url: str | None = None, config: MemoryConfig | None = None
+        cls,
+        path: Path | None = None,
+        url: str | None = None,
+        config: MemoryConfig | None = None,
+        namespace: str = "",
     ) -> MemoryStore:
         """Open an embedded store in `path`, or a Chroma server at `url` (or $ARS_CHROMA_URL)."""
-        return cls(ChromaSpace.open(path, url or os.environ.get(URL_ENV)), config)
+        return cls(ChromaSpace.open(path, url or os.environ.get(URL_ENV)), config, namespace)
 
     @classmethod
     def for_dataset(cls, dataset: Dataset, url: str | None = None) -> MemoryStore:
-        """Open the memory kept beside a dataset (its state folder), or a Chroma server."""
-        return cls.open(dataset.state_dir / MEMORY_DIR, url)
+        """Open a dataset's memory: beside it (its state folder), or on a Chroma server.
+
+        On a shared server, the dataset's name keeps its users apart from other catalogs'.
+        """
+        return cls.open(dataset.state_dir / MEMORY_DIR, url, namespace=dataset.name)
 
     def remember_turn(
         self,
@@ -85,7 +95,7 @@ class MemoryStore:
         `titles` (item id -> display title) makes feedback and episodes readable; the
         store itself never looks at a catalog.
         """
-        name = collection_name(user_id)
+        name = collection_name(user_id, self.namespace)
         if not (preferences or feedback or episode):
             return
         with self._lock(name):
@@ -156,7 +166,7 @@ class MemoryStore:
 
     def delete(self, user_id: str) -> int:
         """Forget the user entirely; how many memories (as `show()` lists them) were removed."""
-        name = collection_name(user_id)
+        name = collection_name(user_id, self.namespace)
         with self._lock(name):
             count = len(self.show(user_id))
             self._forget(name)
@@ -197,7 +207,7 @@ class MemoryStore:
         )
 
     def _read(self, user_id: str, read: Callable[[Collection], T], empty: T) -> T:
-        name = collection_name(user_id)
+        name = collection_name(user_id, self.namespace)
         user = self._existing(user_id)
         if user is None:
             return empty
@@ -209,7 +219,7 @@ class MemoryStore:
             return empty
 
     def _existing(self, user_id: str) -> Collection | None:
-        name = collection_name(user_id)
+        name = collection_name(user_id, self.namespace)
         with self._guard:
             cached = self._users.get(name)
         if cached is not None:
