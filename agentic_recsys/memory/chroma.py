@@ -31,7 +31,10 @@ COLLECTION_PREFIX = "ars-memory-"
 COLLECTION_METADATA = {"agentic_recsys": "user-memory"}
 # Euclidean distance ranks unit vectors as cosine does, and lets the store park the records
 # it reads only by id far away from every memory (see store.STATE_VECTOR).
-CONFIGURATION: CreateCollectionConfiguration = {"hnsw": {"space": "l2"}}
+# Chroma keeps each change since the vector index was last saved in its log, and every write
+# gets slower as that grows (by default it saves every 1,000 records); saving every 100
+# halves a turn's write for a user with 10,000 memories (benchmarks/bench_memory.py).
+CONFIGURATION: CreateCollectionConfiguration = {"hnsw": {"space": "l2", "sync_threshold": 100}}
 
 
 def collection_name(user_id: str, namespace: str = "") -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -204,6 +205,7 @@ def _memory(
     )
 
 
+@lru_cache(maxsize=1 << 16)  # a write buckets every verdict the user has (1,600 hashes)
 def _bucket(item: str) -> str:
     return STATE_IDS[1 + int(_digest(item)[:8], 16) % BUCKETS]
 
