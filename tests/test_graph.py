@@ -125,6 +125,25 @@ def test_a_named_title_outweighs_a_searched_mood(app: App) -> None:
     assert fused[0].score > fused[1].score > 0
 
 
+def test_a_wish_met_lifts_an_item_from_deep_in_the_personal_ranking(app: App) -> None:
+    """The one movie with both genres asked for, 60th in the ranking, is shown first."""
+    from agentic_recsys.agents.retrieval import MIN_POOL, TOOL_WEIGHTS, fuse
+    from agentic_recsys.graphs.schema import Constraints
+    from agentic_recsys.graphs.state import BusItem, Plan
+
+    items = app.dataset.items
+    both = [
+        i for i, g in zip(items.ids, items.genres, strict=True) if {"Drama", "Romance"} <= set(g)
+    ]
+    drama = [i for i, g in zip(items.ids, items.genres, strict=True) if set(g) == {"Drama"}]
+    ranked = [BusItem(item=i, score=1.0) for i in [*drama[:59], both[0]]]
+    assert len(ranked) <= MIN_POOL  # the tools fetch this deep, so the wish can reach it
+    plan = Plan(steps=[], constraints=Constraints(genres_in=["Drama", "Romance"]), count=5)
+    fused = fuse([(TOOL_WEIGHTS["personalized"], ranked)], app, plan)
+    assert fused[0].item == both[0]
+    assert [b.item for b in fused[1:6]] == drama[:5]  # otherwise the personal order holds
+
+
 def test_a_named_title_and_the_users_taste_rank_in_one_list(app: App) -> None:
     s = app.session(user_id="196")
     r = s.send("something like Toy Story")

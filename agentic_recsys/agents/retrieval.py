@@ -30,8 +30,14 @@ TOOL_WEIGHTS = {
     "search_catalog": 0.5,
     "popular": 0.5,
 }
-BOOST = 0.5 / RRF_K  # a soft wish is worth about half a first place in one list
-POOL_FACTOR = 4  # candidates fetched per tool, relative to the items shown
+# A soft wish met (a genre leaned to, a second wanted genre) is worth a first place in one
+# list: half of that showed the target later on the conversational benchmark, more gained
+# nothing.
+BOOST = 1.0 / RRF_K
+# Candidates fetched per tool: deep enough that a wish can lift an item from far down the
+# personal ranking (30 often cut off the one movie with both genres asked for).
+POOL_FACTOR = 4  # relative to the items shown
+MIN_POOL = 100
 
 
 def retrieval_agent(state: State, runtime: Runtime[Context]) -> dict[str, object]:
@@ -55,7 +61,7 @@ def retrieval_agent(state: State, runtime: Runtime[Context]) -> dict[str, object
             )
         ),
         mask=constraint_mask(app, plan),
-        k=max(POOL_FACTOR * plan.count, 30),
+        k=max(POOL_FACTOR * plan.count, MIN_POOL),
     )
     ranked_lists = []
     for step in plan.steps:
