@@ -13,6 +13,7 @@ import pytest
 
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.data.importer import import_dataset, read_interactions, read_items
+from agentic_recsys.errors import DataError
 
 ITEMS_CSV = """\
 item_id,Title,release_year,genres,director,overview
@@ -197,3 +198,34 @@ def test_summary_of_an_imported_dataset(tmp_path: Path) -> None:
         "Western": 1,
     }
     assert np.isclose(ds.interactions.ratings.sum(), 12.5)
+
+
+def test_relations_file_links_items_to_entities(tmp_path: Path) -> None:
+    links = write(
+        tmp_path / "links.csv",
+        "item_id,predicate,value\n1,director,Michael Mann\n3,director,Sergio Leone\n",
+    )
+    out = import_dataset(
+        write(tmp_path / "items.csv", ITEMS_CSV),
+        write(tmp_path / "inter.csv", INTER_CSV),
+        tmp_path / "out",
+        relations_path=links,
+    )
+    relations = Dataset.open(out).relations
+    assert (relations.relations, relations.entities) == (
+        ["director", "director"],
+        ["Michael Mann", "Sergio Leone"],
+    )
+    assert Dataset.open(out).relations_trusted
+
+
+def test_a_relation_to_an_unknown_item_names_the_line(tmp_path: Path) -> None:
+    links = write(tmp_path / "links.csv", "item,relation,entity\n1,brand,Acme\n9,brand,Acme\n")
+    with pytest.raises(DataError, match=r"links.csv, line 3, field 'item': unknown item '9'"):
+        import_dataset(
+            write(tmp_path / "items.csv", ITEMS_CSV),
+            write(tmp_path / "inter.csv", INTER_CSV),
+            tmp_path / "out",
+            relations_path=links,
+        )
+    assert not (tmp_path / "out").exists()

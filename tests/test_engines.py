@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from agentic_recsys.data.dataset import Dataset
+from agentic_recsys.data.dataset import Dataset, InteractionRecord, ItemRecord, write_dataset
 from agentic_recsys.engines.base import Profile
 from agentic_recsys.engines.filters import ItemFilter
 from agentic_recsys.engines.recommender import Blend, Recommender
@@ -71,6 +71,21 @@ def test_kg_neighbours_share_the_director(fitted, synthetic):
     scores = fitted["kg"].score(stranger(synthetic, "i8"))
     same_director = {synthetic.items.index[f"i{k}"] for k in (8, 9, 10, 11)}
     assert set(np.flatnonzero(scores > 0).tolist()) == same_director
+
+
+def test_kg_weighs_a_relation_of_the_users_own_catalog(tmp_path):
+    """A shop's "brand" is in no table of film relations: it counts, and says what it is."""
+    items = [ItemRecord(id=f"s{k}", title=f"Shoe {k}") for k in range(12)]
+    events = [InteractionRecord(user="u", item=f"s{k}") for k in range(12)]
+    links = [(f"s{k}", "brand", f"brand{k // 2}") for k in range(12)]
+    links += [(f"s{k}", "language", f"lang{k % 6}") for k in range(12)]  # listed, weight 0
+    shop = Dataset.open(write_dataset(tmp_path / "shop", "shop", items, events, links))
+    kg = make_engine("kg", EngineConfigs()).fit(shop, np.ones(12, dtype=bool))
+
+    scores = kg.score(Profile(history=(shop.items.index["s4"],)))
+    assert set(np.flatnonzero(scores > 0).tolist()) == {4, 5}
+    evidence = kg.explain(Profile(history=(4,)), 5)
+    assert evidence is not None and (evidence.relation, evidence.entity) == ("brand", "brand2")
 
 
 @pytest.mark.parametrize("name", ENGINE_NAMES)

@@ -178,7 +178,8 @@ def _evidence_text(app: App, e: EvidenceNote) -> str:
     if e.source == "kg" and not app.dataset.relations_trusted:
         return ""  # the dataset's links are unverified: never state them as facts
     if e.source == "kg" and e.relation and liked:
-        name = RELATION_NAMES.get(e.relation.rsplit(".", 1)[-1], "connection")
+        relation = e.relation.rsplit(".", 1)[-1]
+        name = RELATION_NAMES.get(relation, relation.replace("_", " "))
         return f"shares {'an' if name[0] in 'aeiou' else 'a'} {name} with {liked}"
     if e.source == "semantic":
         if e.score < MIN_TEXT_MATCH:

@@ -53,15 +53,20 @@ def import_(
     ],
     out: OutDir,
     name: Annotated[str, typer.Option(help="Dataset name (default: the folder name).")] = "",
+    relations: Annotated[
+        Path | None,
+        typer.Option(help="Optional item links (item, relation, entity): directors, brands..."),
+    ] = None,
 ) -> None:
     """Import your own items and interactions; nothing is written unless every row is valid.
 
     Items need `id` and `title` (optional: year, genres, description, image; other
     columns are kept as metadata). Interactions need `user` and `item` (optional: rating,
-    timestamp). Column names are case-insensitive; common aliases such as `item_id` work.
+    timestamp). Relations need `item`, `relation` and `entity`. Column names are
+    case-insensitive; common aliases such as `item_id` work.
     """
     with console.status(f"Importing {escape(items.name)} and {escape(interactions.name)}..."):
-        import_dataset(items, interactions, out, name)
+        import_dataset(items, interactions, out, name, relations)
     _print_info(Dataset.open(out))
 
 

@@ -24,6 +24,11 @@ interactions user (user_id, userid)                          required
                                                              (UTC unless it says); default
                                                              the row's position
              other columns are ignored; repeated (user, item) pairs are kept.
+relations    item (item_id, itemid, movie_id)                required, must be in items
+(optional)   relation (predicate, type)                      required: director, author,
+                                                             brand, ...
+             entity (value, object, name)                    required: who or what the
+                                                             item is linked to
 
 The whole import is validated before anything is written; the first bad value stops
 it with a DataError naming file, line and field.
@@ -58,16 +63,28 @@ INTERACTION_COLUMNS = {
 }
 MISSING_YEAR = {"", "unknown", "nan", "none", "null", "n/a"}
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+RELATION_COLUMNS = {
+    "item": INTERACTION_COLUMNS["item"],
+    "relation": ("relation", "predicate", "type"),
+    "entity": ("entity", "value", "object", "name"),
+}
 REQUIRED_ITEM = ("id", "title")
 REQUIRED_INTERACTION = ("user", "item")
 
 
-def import_dataset(items_path: Path, interactions_path: Path, out: Path, name: str = "") -> Path:
-    """Validate both files completely, then write the dataset folder atomically."""
+def import_dataset(
+    items_path: Path,
+    interactions_path: Path,
+    out: Path,
+    name: str = "",
+    relations_path: Path | None = None,
+) -> Path:
+    """Validate every file completely, then write the dataset folder atomically."""
     items = list(read_items(items_path))
     known = {it.id for it in items}
     interactions = list(read_interactions(interactions_path, known))
-    return write_dataset(out, name or out.resolve().name, items, interactions)
+    relations = list(read_relations(relations_path, known)) if relations_path else []
+    return write_dataset(out, name or out.resolve().name, items, interactions, relations)
 
 
 def _columns(
@@ -141,14 +158,7 @@ def read_interactions(path: Path, known_items: set[str]) -> Iterator[Interaction
     cols = _columns(path, names, INTERACTION_COLUMNS, REQUIRED_INTERACTION)
     count = 0
     for line, row in rows:
-        item = _text(row, cols["item"], path, line, required=True)
-        if item not in known_items:
-            raise DataError(
-                f"unknown item '{item}' (not in the items file)",
-                path=path,
-                line=line,
-                field=cols["item"],
-            )
+        item = _known_item(row, cols["item"], known_items, path, line)
         count += 1
         yield InteractionRecord(
             user=_text(row, cols["user"], path, line, required=True),
@@ -158,6 +168,29 @@ def read_interactions(path: Path, known_items: set[str]) -> Iterator[Interaction
         )
     if count == 0:
         raise DataError("file has a header but no rows", path=path, line=2)
+
+
+def read_relations(path: Path, known_items: set[str]) -> Iterator[tuple[str, str, str]]:
+    """Read and validate (item, relation, entity) links: what the knowledge-graph engine shares."""
+    names, rows = read_rows(path)
+    cols = _columns(path, names, RELATION_COLUMNS, tuple(RELATION_COLUMNS))
+    count = 0
+    for line, row in rows:
+        item = _known_item(row, cols["item"], known_items, path, line)
+        count += 1
+        relation = _text(row, cols["relation"], path, line, required=True)
+        yield item, relation, _text(row, cols["entity"], path, line, required=True)
+    if count == 0:
+        raise DataError("file has a header but no rows", path=path, line=2)
+
+
+def _known_item(row: Row, col: str, known_items: set[str], path: Path, line: int) -> str:
+    item = _text(row, col, path, line, required=True)
+    if item not in known_items:
+        raise DataError(
+            f"unknown item '{item}' (not in the items file)", path=path, line=line, field=col
+        )
+    return item
 
 
 def _text(row: Row, col: str | None, path: Path, line: int, required: bool = False) -> str:

@@ -2,8 +2,9 @@
 
 A shared director or a sequel says much more than a shared supporting actor, and a shared
 language, country, age rating or award category says nearly nothing: each relation has a
-weight (0 drops it). Entities linked to many items are dropped above a share of the
-catalog, and the rest weigh by rarity (IDF) times their relation's weight.
+weight (0 drops it), and relations of a user's own catalog (brand, author, ...) that the
+table does not name get `other_weight`. Entities linked to many items are dropped above a
+share of the catalog, and the rest weigh by rarity (IDF) times their relation's weight.
 """
 
 from __future__ import annotations
@@ -16,16 +17,28 @@ from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.engines.base import Evidence, Profile
 from agentic_recsys.engines.history import history_vector, recency_weights
 
-RELATION_WEIGHTS = {
+RELATION_WEIGHTS = {  # by the last part of a relation's name ("film.film.directed_by")
     "sequel": 1.5,
     "prequel": 1.5,
+    "series": 1.5,
     "directed_by": 1.0,
+    "director": 1.0,
     "written_by": 0.8,
+    "writer": 0.8,
     "subjects": 0.5,
     "actor": 0.35,
     "produced_by": 0.3,
     "cinematography": 0.3,
     "production_companies": 0.1,
+    # Freebase film relations that say next to nothing about taste
+    "genre": 0.0,  # the catalog's genres are matched directly
+    "language": 0.0,
+    "country": 0.0,
+    "rating": 0.0,
+    "award_nomination": 0.0,
+    "award_won": 0.0,
+    "film": 0.0,
+    "films": 0.0,
 }
 
 
@@ -39,8 +52,9 @@ class KGConfig(BaseModel):
     )
     relation_weights: dict[str, float] = Field(
         default_factory=lambda: dict(RELATION_WEIGHTS),
-        description="relation (last part of its name) -> weight; unlisted relations count 0",
+        description="relation (last part of its name) -> weight; 0 drops it",
     )
+    other_weight: float = Field(default=0.5, ge=0, description="for relations not listed")
     half_life: float | None = Field(default=3.0, gt=0, description="history items; None: all")
 
 
@@ -62,7 +76,8 @@ class KnowledgeGraph:
         vocab, columns = np.unique(np.asarray(rel.entities, dtype=object), return_inverse=True)
         weights = self.config.relation_weights
         edge_weight = np.array(
-            [weights.get(r.rsplit(".", 1)[-1], 0.0) for r in rel.relations], dtype=np.float32
+            [weights.get(r.rsplit(".", 1)[-1], self.config.other_weight) for r in rel.relations],
+            dtype=np.float32,
         )
         counted = edge_weight > 0
         # an entity linked twice to one item (actor and producer) counts once, at its best
