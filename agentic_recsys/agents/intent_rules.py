@@ -47,6 +47,7 @@ MAX_QUERY_CHARS = 200
 MAX_COUNT = 50
 OLD_BEFORE = 1980  # "old movies", "classics": released before this year
 RECENT_YEARS = 5  # "recent": the catalog's last five years
+AROUND_YEARS = 2  # "around 1993": two years either side
 CONTROL = re.compile(
     r"\x1b\[[0-9;?]*[A-Za-z]|"  # terminal escape sequences, then single
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]"
@@ -666,6 +667,14 @@ _PERIOD_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             rf"until|up\s+to|no\s+later\s+than)\s*-?\s*(?P<a>{_PERIOD})"
         ),
     ),
+    # "around 1993", "circa 1993", "roughly 1993": a year give or take, never that year only
+    (
+        "around",
+        re.compile(
+            rf"\b(?:around|circa|roughly|approximately|ca\.)\s+(?P<a>{_PERIOD})"
+            rf"|(?<![\w#])(?P<b>{_YEAR})(?:\s+or\s+so|\s*-?ish)\b"
+        ),
+    ),
     (
         "in",
         re.compile(
@@ -681,8 +690,12 @@ def _read_periods(work: str, r: _Reading, last_year: int, has_shown: bool) -> st
     for kind, pattern in _PERIOD_PATTERNS:
 
         def period(m: re.Match[str], kind: str = kind) -> None:
-            a_first, a_last = _period(m.group("a"))
             said = " ".join(m.group().split())
+            if kind == "around":
+                first, last = _period(m.group("a") or m.group("b"))
+                r.periods.append((first - AROUND_YEARS, last + AROUND_YEARS, said))
+                return
+            a_first, a_last = _period(m.group("a"))
             if kind == "range":
                 b_first, b_last = _period(m.group("b"))
                 r.periods.append((min(a_first, b_first), max(a_last, b_last), said))
@@ -696,20 +709,24 @@ def _read_periods(work: str, r: _Reading, last_year: int, has_shown: bool) -> st
                 r.periods.append((a_first, a_last, said))
 
         work = _sub(pattern, work, period)
+    # "not too old, after 1975": a year said outright says what the vague words meant
+    vague_only = not r.periods
 
     def not_old(m: re.Match[str]) -> None:
-        r.periods.append((OLD_BEFORE, None, m.group()))
+        if vague_only:
+            r.periods.append((OLD_BEFORE, None, m.group()))
 
     work = _sub(_NOT_OLD, work, not_old)
 
     def old(m: re.Match[str]) -> None:
-        r.periods.append((None, OLD_BEFORE - 1, m.group()))
+        if vague_only:
+            r.periods.append((None, OLD_BEFORE - 1, m.group()))
 
     old_era, recent_era = _ERAS[has_shown]
     work = _sub(old_era, work, old)
 
     def recent(m: re.Match[str]) -> None:
-        if last_year:
+        if last_year and vague_only:
             r.periods.append((last_year - RECENT_YEARS + 1, None, m.group()))
 
     return _sub(recent_era, work, recent)
