@@ -50,6 +50,7 @@ def test_the_system_never_sees_the_test_events(ml100k: Dataset) -> None:
     test = leave_one_out(ml100k.interactions, 0).test
     train = Dataset.open(train_only(ml100k, test, 0))
     assert len(train.interactions) == len(ml100k.interactions) - int(test.sum())
+    assert train.relations_trusted is ml100k.relations_trusted is False  # KG never cited
     held_out = {
         (ml100k.interactions.user_ids[u], ml100k.items.ids[i])
         for u, i in zip(

@@ -229,7 +229,8 @@ def sampled_targets(
 def train_only(dataset: Dataset, test: np.ndarray, seed: int) -> Path:
     """Copy the dataset without its `test` events and build its index, cached beside its own.
 
-    The copy is rewritten when the source changes (its name carries the fingerprint).
+    The copy is rewritten when the source changes (its name carries the fingerprint) or
+    its relations are trusted differently (the system must see the data as prepared).
     """
     folder = dataset.index_dir / CACHE_FOLDER / f"train-seed{seed}"
     name = f"{dataset.name}-train-{dataset.fingerprint}-seed{seed}"
@@ -237,7 +238,11 @@ def train_only(dataset: Dataset, test: np.ndarray, seed: int) -> Path:
         cached = Dataset.open(folder) if folder.is_dir() else None
     except ArsError:
         cached = None
-    if cached is None or cached.name != name:
+    if (
+        cached is None
+        or cached.name != name
+        or cached.relations_trusted != dataset.relations_trusted
+    ):
         _write_subset(dataset, ~test, folder, name)
         cached = Dataset.open(folder)
     Recommender.load_or_build(cached)  # built once here, reused by every run's copy
@@ -274,7 +279,7 @@ def _write_subset(dataset: Dataset, keep: np.ndarray, out: Path, name: str) -> N
         (items.ids[i], r, e)
         for i, r, e in zip(rel.items.tolist(), rel.relations, rel.entities, strict=True)
     ]
-    write_dataset(out, name, catalog, events, relations)
+    write_dataset(out, name, catalog, events, relations, dataset.relations_trusted)
 
 
 def write_transcripts(episodes: Iterable[Episode], out: Path) -> None:
