@@ -190,3 +190,17 @@ def test_an_empty_turn_writes_nothing(store: MemoryStore) -> None:
 def test_an_empty_user_id_is_refused(store: MemoryStore) -> None:
     with pytest.raises(ArsError, match="user id"):
         store.remember_turn("", episode=Episode(asked="hi"))
+
+
+def test_a_write_by_another_store_is_seen_at_once(tmp_path: Path) -> None:
+    # Each store keeps the last profile it parsed; another process's write must not be missed.
+    mine = MemoryStore.open(tmp_path / "memory")
+    mine.remember_turn("ann", feedback=[Feedback(item="1", verdict="liked")])
+    assert mine.feedback("ann") == {"1": "liked"}
+    other = MemoryStore(mine.space)  # as another process would be: no shared cache
+    other.remember_turn("ann", feedback=[Feedback(item="1", verdict="disliked")])
+    other.remember_turn("ann", preferences=[pref("genre:Horror", "avoid")])
+    assert mine.feedback("ann") == {"1": "disliked"}
+    assert [p.key for p in mine.preferences("ann")] == ["genre:Horror"]
+    mine.remember_turn("ann", feedback=[Feedback(item="2", verdict="seen")])
+    assert other.feedback("ann") == {"1": "disliked", "2": "seen"}

@@ -59,6 +59,8 @@ class MemoryStore:
         self.config = config or MemoryConfig()
         self.namespace = namespace  # the catalog whose item ids the memories name
         self._users: dict[str, Collection] = {}  # by collection name
+        # by collection name: the profile as last read or written, its stamp, its summary
+        self._profiles: dict[str, tuple[float, Profile, str]] = {}
         self._user_locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
@@ -114,7 +116,7 @@ class MemoryStore:
         """Find the `k` memories closest to `query`; add every active preference and verdict."""
 
         def read(user: Collection) -> Recall:
-            profile, summary = _profile(user)
+            profile, summary = self._profile(user)
             memories: list[Memory] = []
             if query.strip() and k > 0:
                 found = user.query(
@@ -134,11 +136,11 @@ class MemoryStore:
 
     def preferences(self, user_id: str) -> list[Preference]:
         """Every active preference, oldest first."""
-        return self._read(user_id, lambda u: _profile(u)[0].active_preferences(), [])
+        return self._read(user_id, lambda u: self._profile(u)[0].active_preferences(), [])
 
     def feedback(self, user_id: str) -> dict[str, Verdict]:
         """Item id -> the user's latest verdict."""
-        return self._read(user_id, lambda u: _profile(u)[0].verdicts(), {})
+        return self._read(user_id, lambda u: self._profile(u)[0].verdicts(), {})
 
     def items(self, user_id: str, verdict: Verdict) -> list[str]:
         """Ids of the items with this verdict (liked: fold-in history; others: exclusions)."""
@@ -146,13 +148,13 @@ class MemoryStore:
 
     def summary(self, user_id: str) -> str:
         """Give the short profile summary, e.g. "Enjoys Comedy; avoids Horror; liked Fargo"."""
-        return self._read(user_id, lambda u: _profile(u)[1], NOTHING_YET)
+        return self._read(user_id, lambda u: self._profile(u)[1], NOTHING_YET)
 
     def show(self, user_id: str) -> list[Memory]:
         """Everything remembered about the user: profile, preferences, feedback, episodes."""
 
         def read(user: Collection) -> list[Memory]:
-            profile, summary = _profile(user)
+            profile, summary = self._profile(user)
             got = user.get(include=["documents", "metadatas"])
             rows = zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
             memories = sorted(_memories(rows), key=lambda m: (KIND_ORDER[m.kind], m.created, m.id))
@@ -185,7 +187,10 @@ class MemoryStore:
         titles: Mapping[str, str],
     ) -> None:
         now = time.time()
-        profile, _ = _profile(user)
+        read, _ = self._profile(user)  # shared with readers: changed only in a copy
+        profile = read.model_copy(
+            update={"preferences": dict(read.preferences), "feedback": dict(read.feedback)}
+        )
         records = {m.id: m for m in (profile.remember_preference(p, now) for p in preferences)}
         for f in feedback:
             record = profile.remember_feedback(f, titles.get(f.item, ""), now)
@@ -205,6 +210,25 @@ class MemoryStore:
             documents=[m.text for m in batch] + [summary if i == PROFILE_ID else "" for i in state],
             metadatas=metadatas,
         )
+        with self._guard:
+            self._profiles[user.name] = (profile.updated, profile, summary)
+
+    def _profile(self, user: Collection) -> tuple[Profile, str]:
+        """The profile and its summary, parsed again only when another process has written.
+
+        A big user's 1,600 verdicts take longer to parse than the head record takes to read.
+        """
+        head = user.get(ids=[PROFILE_ID], include=["metadatas"])
+        if not head["ids"]:
+            return Profile(), NOTHING_YET
+        stamp = json.loads(str((head["metadatas"] or [{}])[0]["data"]))["updated"]
+        with self._guard:
+            cached = self._profiles.get(user.name)
+        if cached is None or cached[0] != stamp:
+            cached = (stamp, *_read_profile(user))
+            with self._guard:
+                self._profiles[user.name] = cached
+        return cached[1], cached[2]
 
     def _read(self, user_id: str, read: Callable[[Collection], T], empty: T) -> T:
         name = collection_name(user_id, self.namespace)
@@ -240,13 +264,14 @@ class MemoryStore:
     def _forget(self, name: str) -> None:
         with self._guard:
             self._users.pop(name, None)
+            self._profiles.pop(name, None)
 
     def _lock(self, name: str) -> threading.Lock:
         with self._guard:
             return self._user_locks.setdefault(name, threading.Lock())
 
 
-def _profile(user: Collection) -> tuple[Profile, str]:
+def _read_profile(user: Collection) -> tuple[Profile, str]:
     got = user.get(ids=STATE_IDS, include=["documents", "metadatas"])
     records = {
         i: json.loads(str(meta["data"]))
