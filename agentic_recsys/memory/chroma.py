@@ -34,7 +34,12 @@ COLLECTION_METADATA = {"agentic_recsys": "user-memory"}
 # Chroma keeps each change since the vector index was last saved in its log, and every write
 # gets slower as that grows (by default it saves every 1,000 records); saving every 100
 # halves a turn's write for a user with 10,000 memories (benchmarks/bench_memory.py).
-CONFIGURATION: CreateCollectionConfiguration = {"hnsw": {"space": "l2", "sync_threshold": 100}}
+# A search looks at 100 candidates (Chroma's default, 10, can miss the one relevant memory
+# among a thousand near-identical verdicts), and the index is built on one thread, so
+# the same writes give the same index.
+CONFIGURATION: CreateCollectionConfiguration = {
+    "hnsw": {"space": "l2", "sync_threshold": 100, "ef_search": 100, "num_threads": 1}
+}
 
 
 def collection_name(user_id: str, namespace: str = "") -> str:
