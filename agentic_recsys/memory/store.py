@@ -3,7 +3,8 @@
 Every user has one collection (see `chroma.collection_name`) holding the memories, searched
 by meaning, and the state records: the structured profile the planner, critic and
 recommenders act on, read by id. A turn is written in one upsert (each Chroma write has a
-fixed cost of ~10 ms here), and a recall is one query plus one get by id.
+fixed cost of ~10 ms here), and a recall is one query plus a read of the profile's head
+record (the whole profile is parsed again only after another process wrote it).
 Writes to one user are serialised by a lock, so concurrent sessions in threads never
 lose an update.
 """
