@@ -62,6 +62,7 @@ class MemoryStore:
         self._users: dict[str, Collection] = {}  # by collection name
         # by collection name: the profile as last read or written, its stamp, its summary
         self._profiles: dict[str, tuple[float, Profile, str]] = {}
+        self._legacy_checked: set[str] = set()  # names looked up once in the 0.1.0 layout
         self._user_locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
@@ -249,9 +250,11 @@ class MemoryStore:
             cached = self._users.get(name)
         if cached is not None:
             return cached
-        found = self.space.find(name) or upgrade(
-            self.space, user_id, name, STATE_VECTOR, STATE_KIND
-        )
+        found = self.space.find(name)
+        if found is None and name not in self._legacy_checked:  # once, not on every recall
+            found = upgrade(self.space, user_id, name, STATE_VECTOR, STATE_KIND)
+            with self._guard:
+                self._legacy_checked.add(name)
         return None if found is None else self._cache(name, found)
 
     def _created(self, name: str) -> Collection:
