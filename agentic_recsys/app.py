@@ -45,10 +45,19 @@ class App:
         return [ids[c.item] for c in self.recommender.recommend(profile, k)]
 
     @cached_property
+    def item_counts(self) -> np.ndarray:
+        """How many interactions each item has (catalog order)."""
+        return np.bincount(self.dataset.interactions.items, minlength=len(self.dataset.items))
+
+    @cached_property
+    def popularity_percentile(self) -> np.ndarray:
+        """Each item's popularity as a percentile in [0, 1] (0 = least interacted with)."""
+        return self.item_counts.argsort().argsort() / max(1, len(self.item_counts) - 1)
+
+    @cached_property
     def titles(self) -> TitleIndex:
         """Fuzzy title resolution over the catalog; ties go to the more popular item."""
-        counts = np.bincount(self.dataset.interactions.items, minlength=len(self.dataset.items))
-        return TitleIndex(self.dataset.items, popularity=counts)
+        return TitleIndex(self.dataset.items, popularity=self.item_counts)
 
     @cached_property
     def memory(self) -> MemoryStore:

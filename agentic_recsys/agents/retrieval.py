@@ -93,7 +93,7 @@ def fuse(ranked_lists: list[tuple[float, list[BusItem]]], app: App, plan: Plan) 
             entry.evidence.extend(cand.evidence)
     items = app.dataset.items
     lean, wanted = set(plan.boost_genres), set(plan.constraints.genres_in)
-    pop = popularity_percentile(app) if plan.popularity else None
+    pop = app.popularity_percentile if plan.popularity else None
     for entry in merged.values():
         genres = set(items.genres[items.index[entry.item]])
         if lean & genres:
@@ -103,9 +103,3 @@ def fuse(ranked_lists: list[tuple[float, list[BusItem]]], app: App, plan: Plan) 
         if pop is not None:
             entry.score += BOOST * plan.popularity * (pop[items.index[entry.item]] - 0.5) * 2
     return sorted(merged.values(), key=lambda b: -b.score)
-
-
-def popularity_percentile(app: App) -> np.ndarray:
-    """Each item's popularity as a percentile in [0, 1] (0 = least interacted with)."""
-    counts = np.bincount(app.dataset.interactions.items, minlength=len(app.dataset.items))
-    return counts.argsort().argsort() / max(1, len(counts) - 1)
