@@ -59,7 +59,7 @@ class TurnResult:
     text: str
     items: list[str]  # item ids, ranked
     explanations: dict[str, str]  # item id -> why
-    question: str  # set when the system asks instead of recommending
+    question: str  # what the system asks, instead of items or (after a miss) under them
     models: list[ModelUse]  # which model each role used
     thread_id: str
     seconds: float

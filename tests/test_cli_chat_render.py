@@ -10,18 +10,21 @@ from agentic_recsys.cli.chat_render import (
     items_table,
     models_line,
     reply_prose,
+    show_reply,
 )
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.graphs.state import ModelUse
 from agentic_recsys.session import TurnResult
 
 
-def result(text: str, items: list[str], models: list[ModelUse] | None = None) -> TurnResult:
+def result(
+    text: str, items: list[str], models: list[ModelUse] | None = None, question: str = ""
+) -> TurnResult:
     return TurnResult(
         text=text,
         items=items,
         explanations={i: f"why {i}" for i in items},
-        question="",
+        question=question,
         models=models or [],
         thread_id="t1",
         seconds=0.5,
@@ -37,6 +40,17 @@ def test_the_table_replaces_the_numbered_lines_of_the_reply(ml100k: Dataset) -> 
     console.print(items_table(ml100k.items, r.items, r.explanations))
     shown = console.export_text()
     assert "Toy Story" in shown and "1995" in shown and "Animation" in shown and "why 2" in shown
+
+
+def test_a_follow_up_question_is_printed_once_under_the_table(ml100k: Dataset) -> None:
+    asked = "What mood are you in?"
+    text = f"Here are 2 picks:\n1. Toy Story (1995) - x\n2. GoldenEye - y\n{asked}"
+    r = result(text, ["1", "2"], question=asked)
+    assert reply_prose(r) == ["Here are 2 picks:"]
+    console = Console(width=120, record=True)
+    show_reply(console, ml100k.items, r, paced=False)
+    shown = console.export_text()
+    assert shown.count(asked) == 1 and shown.index("GoldenEye") < shown.index(asked)
 
 
 def test_a_reply_without_items_keeps_numbered_lines() -> None:

@@ -110,6 +110,50 @@ def test_what_the_user_said_earlier_keeps_shaping_the_request(app: App) -> None:
     assert older.items and all(1990 <= y <= 1992 for y in years(app, older.items))
 
 
+def test_after_a_miss_the_system_asks_what_the_request_leaves_open(app: App) -> None:
+    from agentic_recsys.agents.critic import FOLLOW_UPS
+
+    question = dict(FOLLOW_UPS)
+    s = app.session(user_id="42")
+    first = s.send("a drama from the 90s")
+    assert first.items and not first.question  # nothing was turned down yet
+    miss = s.send("None of those.")
+    assert miss.items and miss.question == question["mood"]
+    assert miss.text.endswith(miss.question)
+
+    # "I'm in the mood for ..." reads as a new request on its own; here it answers
+    s.send("Good question. I'm in the mood for something funny.")
+    plan = s.values()["plan"]
+    assert (plan.constraints.year_min, plan.constraints.year_max) == (1990, 1999)
+    assert "Drama" in plan.constraints.genres_in + plan.boost_genres
+
+    again = s.send("No, not those.")
+    assert again.question == question["example"]  # mood was asked: never the same twice
+    assert not s.send("Nope, none of these.").question  # nothing left to ask
+
+    s.send("recommend a western")  # a new request starts its own questions
+    assert s.send("none of those").question == question["era"]
+
+
+def test_around_a_year_ranks_the_years_nearest_it_first(app: App) -> None:
+    from agentic_recsys.agents.retrieval import TOOL_WEIGHTS, fuse
+    from agentic_recsys.graphs.schema import Constraints
+    from agentic_recsys.graphs.state import BusItem, Plan
+
+    items = app.dataset.items
+    by_year = {int(y): i for i, y in zip(items.ids, items.years, strict=True)}
+    ranked = [BusItem(item=by_year[y], score=1.0) for y in (1991, 1992, 1995, 1993)]
+    plan = Plan(steps=[], constraints=Constraints(), count=4, year_near=1993)
+    fused = fuse([(TOOL_WEIGHTS["personalized"], ranked)], app, plan)
+    assert [int(items.years[items.index[b.item]]) for b in fused] == [1993, 1992, 1991, 1995]
+
+    s = app.session(user_id="42")
+    s.send("a comedy from around 1993")
+    assert s.values()["plan"].year_near == 1993
+    s.send("Not those. I'd prefer one from the 80s.")  # a new period drops the old centre
+    assert s.values()["plan"].year_near is None
+
+
 def test_a_named_title_outweighs_a_searched_mood(app: App) -> None:
     from agentic_recsys.agents.retrieval import TOOL_WEIGHTS, fuse
     from agentic_recsys.graphs.schema import Constraints

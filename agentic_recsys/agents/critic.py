@@ -4,7 +4,9 @@ Checks: every item exists, meets the hard constraints, was not shown, rejected, 
 seen; there are enough; the list is not one genre over and over. With a capable LLM it also
 drops items that do not fit the request's mood or theme (asked only when there is one).
 Verdict: accept, revise (back to the planner, at most `Context.max_revisions` times per
-turn) or clarify (ask the user).
+turn) or clarify (ask the user). When the user turned a whole list down, the accepted list
+comes with a question on what the request does not say yet (genre, era, mood, a movie they
+liked), each asked once per request: a miss means the request is still too broad.
 """
 
 from __future__ import annotations
@@ -20,9 +22,17 @@ from agentic_recsys.agents.retrieval import constraint_mask
 from agentic_recsys.app import App
 from agentic_recsys.graphs.context import Context
 from agentic_recsys.graphs.resources import app_of, context_of, role_model
-from agentic_recsys.graphs.state import BusItem, Critique, Plan, State, Taste
+from agentic_recsys.graphs.state import BusItem, Critique, Plan, Request, State, Taste
 from agentic_recsys.llm import ask_json
 
+# Follow-up questions in the order they are asked. A mood narrows the movie itself, so it
+# comes before an example, which says more about the user than about the movie.
+FOLLOW_UPS: tuple[tuple[str, str], ...] = (
+    ("genre", "What kind of movie would suit you: comedy, drama, thriller...?"),
+    ("era", "From which years or decade should it be?"),
+    ("mood", "What mood are you in?"),
+    ("example", "Is there a movie you enjoyed that it should resemble?"),
+)
 DIVERSITY = 0.15  # weight of genre overlap against rank when ordering the shortlist
 SHORTLIST = 10  # items an LLM critic sees
 
@@ -87,8 +97,14 @@ def critic_agent(
     chosen = diversify(valid, plan.count, app)
     revisions = state.get("revisions", 0)
     models = [*state.get("models", []), use]
+    update: dict[str, object] = {}
     if len(chosen) >= plan.count:
         verdict = Critique(verdict="accept", reasons=reasons)
+        intent = state["intent"]
+        topic = follow_up_topic(request) if request and intent and intent.reject_shown else None
+        if request is not None and topic is not None:
+            verdict.question = dict(FOLLOW_UPS)[topic]
+            update["request"] = request.model_copy(update={"asked": [*request.asked, topic]})
     elif revisions < ctx.max_revisions:
         reasons.append(f"only {len(chosen)} of {plan.count} items meet the request")
         critique = Critique(verdict="revise", reasons=reasons)
@@ -106,8 +122,21 @@ def critic_agent(
             "something: another genre, a wider range of years, or fewer exclusions?",
         )
     return Command(
-        goto="explainer", update={"critique": verdict, "candidates": chosen, "models": models}
+        goto="explainer",
+        update={"critique": verdict, "candidates": chosen, "models": models, **update},
     )
+
+
+def follow_up_topic(request: Request) -> str | None:
+    """The first topic the request leaves open and that was not asked about yet, if any."""
+    c = request.constraints
+    said = {
+        "genre": bool(c.genres_in or request.boost_genres),
+        "era": c.year_min is not None or c.year_max is not None,
+        "mood": bool(request.query),
+        "example": bool(request.like_items),
+    }
+    return next((t for t, _ in FOLLOW_UPS if not said[t] and t not in request.asked), None)
 
 
 def check(

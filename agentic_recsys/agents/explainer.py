@@ -122,7 +122,10 @@ def _reply_with_items(
         f"{n}. {app.dataset.items.label(app.dataset.items.index[i])} - {reasons[i]}"
         for n, i in enumerate(items, 1)
     ]
-    return _reply(state, "\n".join(lines), items, reasons, "", use)
+    critique = state.get("critique")
+    question = critique.question if critique is not None else ""
+    text = "\n".join([*lines, question] if question else lines)
+    return _reply(state, text, items, reasons, question, use)
 
 
 def _reply(
@@ -138,6 +141,7 @@ def _reply(
         "items": items,
         "explanations": explanations,
         "question": question,
+        "follow_up": question if items else "",
         "messages": [AIMessage(content=text)],
         "models": [*state.get("models", []), use],
     }
@@ -195,7 +199,7 @@ def _evidence_text(app: App, e: EvidenceNote) -> str:
 def heading(app: App, plan: Plan, n: int) -> str:
     """The opening line: what was asked for, and anything relaxed."""
     c = plan.constraints
-    what = f"{n} {'pick' if n == 1 else 'picks'}"
+    what = "1 pick" if n == 1 else f"{n} picks"
     if c.genres_in:
         what += f" in {' or '.join(c.genres_in)}"
     if c.year_min or c.year_max:
@@ -203,7 +207,7 @@ def heading(app: App, plan: Plan, n: int) -> str:
     if c.genres_out:
         what += f", no {', '.join(c.genres_out)}"
     notes = f" (I {'; '.join(plan.notes)}.)" if plan.notes else ""
-    return f"Here are {what}:{notes}"
+    return f"Here {'is' if n == 1 else 'are'} {what}:{notes}"
 
 
 def acknowledge(intent: Intent, app: App) -> str:

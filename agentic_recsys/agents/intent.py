@@ -107,6 +107,9 @@ def intent_agent(
         if answer is not None:
             intent = ground_intent(answer, app, shown, fallback=intent)
         use = role.use(calls=len(calls), fell_back=answer is None)
+    if state.get("follow_up") and intent.kind == "recommend":
+        # "I'm in the mood for something funny" answers our question: it adds to the request
+        intent = intent.model_copy(update={"kind": "refine"})
     return Command(
         goto="planner" if intent.kind in ACTING_KINDS else "explainer",
         update={
@@ -149,6 +152,9 @@ def ground_intent(answer: LLMIntent, app: App, shown: list[str], fallback: Inten
         if (g := canonical_genre(p.genre, app.dataset.items))
     ]
     year_min, year_max = answer.year_min, answer.year_max
+    near = fallback.year_near  # the parser's "around 1993", while the model's years hold it
+    if near is not None and not (year_min or near) <= near <= (year_max or near):
+        near = None
     kind = answer.kind
     if kind == "explain" and not explain:
         kind = fallback.kind  # the LLM pointed at nothing real: trust the parser
@@ -170,6 +176,7 @@ def ground_intent(answer: LLMIntent, app: App, shown: list[str], fallback: Inten
         refinements=answer.refinements,
         preferences=preferences,
         question=answer.question or fallback.question,
+        year_near=near,
     )
 
 

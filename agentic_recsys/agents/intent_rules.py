@@ -256,6 +256,7 @@ class _Reading:
     genres_in: list[str] = field(default_factory=list)
     genres_out: list[str] = field(default_factory=list)
     periods: list[tuple[int | None, int | None, str]] = field(default_factory=list)
+    year_near: int | None = None  # "around 1993": the year the range is centred on
     count: int | None = None
     like_items: list[str] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
@@ -694,6 +695,7 @@ def _read_periods(work: str, r: _Reading, last_year: int, has_shown: bool) -> st
             if kind == "around":
                 first, last = _period(m.group("a") or m.group("b"))
                 r.periods.append((first - AROUND_YEARS, last + AROUND_YEARS, said))
+                r.year_near = first if first == last else r.year_near
                 return
             a_first, a_last = _period(m.group("a"))
             if kind == "range":
@@ -908,6 +910,7 @@ def _decide(text: str, r: _Reading, shown_count: int) -> Intent:
             title_words=list(dict.fromkeys(r.title_words)),
         ),
         query=" ".join(dict.fromkeys(r.query[:MAX_QUERY_WORDS]))[:MAX_QUERY_CHARS],
+        year_near=r.year_near if not conflict else None,
         like_items=list(dict.fromkeys(r.like_items)),
         unresolved_titles=list(dict.fromkeys(r.unresolved)),
         feedback=[Feedback(item=i, verdict=v) for i, v in r.feedback.items()],

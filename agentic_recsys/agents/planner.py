@@ -86,6 +86,7 @@ def planner_agent(state: State, runtime: Runtime[Context]) -> dict[str, object]:
         notes=notes + relaxed,
         boost_genres=request.boost_genres,
         popularity=request.popularity,
+        year_near=request.year_near,
     )
     return {"plan": plan, "request": request, "models": [*state.get("models", []), use]}
 
@@ -99,6 +100,7 @@ def next_request(prev: Request, intent: Intent, app: App, shown: list[str]) -> R
             query=intent.query,
             like_items=intent.like_items,
             boost_genres=mood_leans(intent.query, items),
+            year_near=intent.year_near,
         )
     c = prev.constraints.model_copy(deep=True)
     new = intent.constraints
@@ -119,6 +121,9 @@ def next_request(prev: Request, intent: Intent, app: App, shown: list[str]) -> R
         like_items=intent.like_items or prev.like_items,
         boost_genres=[g for g in dict.fromkeys(leans) if g not in c.genres_out],
         popularity=prev.popularity,
+        # a new period replaces the old one, and its centre with it
+        year_near=intent.year_near if new.year_min or new.year_max else prev.year_near,
+        asked=prev.asked,
     )
     if intent.kind == "feedback" and any(f.verdict == "liked" for f in intent.feedback):
         request.like_items = [f.item for f in intent.feedback if f.verdict == "liked"]
@@ -142,9 +147,11 @@ def apply_refinements(request: Request, intent: Intent, app: App, shown: list[st
         elif r == "older" and said.year_max is None:  # "older, before 1970": the year wins
             c.year_max = (years[0] - 1) if years else (c.year_max or 2000) - 10
             c.year_min = c.year_min if c.year_min and c.year_min <= c.year_max else None
+            request.year_near = None
         elif r == "newer" and said.year_min is None:
             c.year_min = (years[len(years) // 2] + 1) if years else (c.year_min or 1990) + 10
             c.year_max = c.year_max if c.year_max and c.year_max >= c.year_min else None
+            request.year_near = None
         elif r == "more_popular":
             request.popularity = 1.0
         elif r == "less_popular":

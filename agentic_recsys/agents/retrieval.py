@@ -36,6 +36,7 @@ TOOL_WEIGHTS = {
 BOOST = 1.0 / RRF_K
 # Candidates fetched per tool: deep enough that a wish can lift an item from far down the
 # personal ranking (30 often cut off the one movie with both genres asked for).
+NEAR_YEARS = 3  # "around 1993": the lean fades from a full BOOST at 1993 to none 3 years off
 POOL_FACTOR = 4  # relative to the items shown
 MIN_POOL = 100
 
@@ -102,4 +103,7 @@ def fuse(ranked_lists: list[tuple[float, list[BusItem]]], app: App, plan: Plan) 
         entry.score += BOOST * max(0, len(wanted & genres) - 1)
         if pop is not None:
             entry.score += BOOST * plan.popularity * (pop[items.index[entry.item]] - 0.5) * 2
+        if plan.year_near is not None:
+            off = abs(int(items.years[items.index[entry.item]]) - plan.year_near)
+            entry.score += BOOST * max(0.0, 1 - off / NEAR_YEARS)
     return sorted(merged.values(), key=lambda b: -b.score)

@@ -115,10 +115,11 @@ def item_facts(items: Items, item_ids: list[str], explanations: dict[str, str]) 
 
 
 def reply_prose(result: TurnResult) -> list[str]:
-    """Return the reply's lines without the numbered item lines the table shows instead."""
+    """Return the reply's lines but the numbered items and a follow-up: both go under it."""
     numbered = tuple(f"{n}. " for n in range(1, len(result.items) + 1))
     lines = [ln for ln in result.text.splitlines() if not (numbered and ln.startswith(numbered))]
-    return [ln for ln in lines if ln.strip()]
+    asked = result.question.strip() if result.items else ""
+    return [ln for ln in lines if ln.strip() and ln.strip() != asked]
 
 
 def models_line(models: Iterable[ModelUse], seconds: float | None = None) -> Text:
@@ -210,5 +211,5 @@ def show_reply(console: Console, items: Items, result: TurnResult, paced: bool) 
             time.sleep(LINE_DELAY_S)
     if result.items:
         console.print(items_table(items, result.items, result.explanations))
-    if result.question and result.question.strip() not in result.text:
+    if result.question and (result.items or result.question.strip() not in result.text):
         console.print(Text(result.question, style="bold"))

@@ -57,6 +57,7 @@ class Intent(BaseModel):
     kind: IntentKind
     constraints: Constraints = Field(default_factory=Constraints)
     query: str = Field(default="", max_length=500, description="soft wishes, mood, themes")
+    year_near: int | None = Field(default=None, description="'around 1993': nearer ranks higher")
     like_items: list[str] = Field(default_factory=list, description="item ids: 'like <title>'")
     unresolved_titles: list[str] = Field(default_factory=list)
     feedback: list[Feedback] = Field(default_factory=list)

@@ -32,6 +32,7 @@ class Plan(BaseModel):
     notes: list[str] = Field(default_factory=list)  # what was relaxed or widened, told to the user
     boost_genres: list[str] = Field(default_factory=list)  # soft preferences ("darker")
     popularity: float = 0.0  # soft lean to popular (>0) or lesser-known (<0) items
+    year_near: int | None = None  # soft lean to years near this one ("around 1993")
 
 
 class EvidenceNote(BaseModel):
@@ -69,6 +70,8 @@ class Request(BaseModel):
     like_items: list[str] = Field(default_factory=list)
     boost_genres: list[str] = Field(default_factory=list)  # soft: "darker" leans to Crime, ...
     popularity: float = 0.0  # >0 leans to popular items, <0 to lesser-known ones
+    year_near: int | None = None  # "around 1993": within the range, nearer is better
+    asked: list[str] = Field(default_factory=list)  # follow-up topics asked about it, once each
 
 
 class Taste(BaseModel):
@@ -123,3 +126,4 @@ class State(InputState, OutputState):
     shown_before: list[str]  # every item shown in this thread
     liked: list[str]
     rejected: list[str]  # disliked, seen, or "none of those": never shown again in this thread
+    follow_up: str  # the question asked with the last list shown: the next message answers it
