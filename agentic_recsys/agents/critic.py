@@ -30,7 +30,7 @@ from agentic_recsys.llm import ask_json
 FOLLOW_UPS: tuple[tuple[str, str], ...] = (
     ("genre", "What kind of movie would suit you: comedy, drama, thriller...?"),
     ("era", "From which years or decade should it be?"),
-    ("mood", "What mood are you in?"),
+    ("mood", "Is there a mood or theme it should have?"),
     ("example", "Is there a movie you enjoyed that it should resemble?"),
 )
 DIVERSITY = 0.15  # weight of genre overlap against rank when ordering the shortlist
