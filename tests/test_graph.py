@@ -299,6 +299,23 @@ def test_capable_llm_on_the_usual_path_makes_at_most_three_calls(app: App) -> No
     assert s.values()["plan"].steps[0].tool == "similar_items"
 
 
+def test_an_answer_the_llm_reads_as_a_new_request_still_refines(app: App) -> None:
+    drama_90s = {"kind": "recommend", "genres_in": ["Drama"], "year_min": 1990, "year_max": 1999}
+    turns = [drama_90s, {"kind": "refine", "reject_shown": True}, {"kind": "recommend"}]
+    register_chat_model(
+        "fake:intent-answer",
+        scripted_model([json.dumps({**t, "query": "heartwarming"}) for t in turns]),
+    )
+    s = app.session(user_id="new-user-7", intent_model="fake:intent-answer")
+    s.send("a drama from the 90s")
+    assert s.send("none of those").question  # the request said no mood and no example yet
+    answer = s.send("something heartwarming")
+    plan = s.values()["plan"]
+    assert (plan.constraints.year_min, plan.constraints.year_max) == (1990, 1999)
+    assert answer.items and all(1990 <= y <= 1999 for y in years(app, answer.items))
+    assert answer.llm_calls == 1
+
+
 def test_the_llm_planner_replans_after_a_critique(app: App) -> None:
     noir_westerns = {
         "kind": "recommend",
