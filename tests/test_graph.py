@@ -218,6 +218,16 @@ def test_the_revise_loop_relaxes_and_is_bounded(app: App) -> None:
     assert r.items
 
 
+def test_a_word_of_the_title_is_the_answer_not_a_reason_to_loosen(app: App) -> None:
+    s = app.session(user_id="7")
+    r = s.send("a 90s comedy, the title has the word 'Magoo' in it")
+    assert [app.dataset.items.label(app.dataset.items.index[i]) for i in r.items] == [
+        "Mr. Magoo (1997)"
+    ]
+    assert s.values()["revisions"] == 0 and not s.values()["plan"].notes
+    assert r.text.startswith("Here is 1 pick in Comedy from 1990 to 1999 with 'Magoo' in")
+
+
 def test_hostile_input_gets_a_sensible_reply(app: App) -> None:
     s = app.session(user_id="9")
     huge = s.send("comedy " * 15000)  # ~100 kB

@@ -98,7 +98,9 @@ def critic_agent(
     revisions = state.get("revisions", 0)
     models = [*state.get("models", []), use]
     update: dict[str, object] = {}
-    if len(chosen) >= plan.count:
+    # a few titles with the word asked for are the answer, not a reason to loosen the rest
+    enough = plan.count if not plan.constraints.title_words else 1
+    if len(chosen) >= enough:
         verdict = Critique(verdict="accept", reasons=reasons)
         intent = state["intent"]
         topic = follow_up_topic(request) if request and intent and intent.reject_shown else None
