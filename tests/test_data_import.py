@@ -218,6 +218,11 @@ def test_relations_file_links_items_to_entities(tmp_path: Path) -> None:
     )
     assert Dataset.open(out).relations_trusted
 
+    meta = json.loads((out / "dataset.json").read_text())
+    del meta["relations_trusted"]  # as written before the flag: only MovieLens had relations
+    (out / "dataset.json").write_text(json.dumps(meta))
+    assert not Dataset.open(out).relations_trusted
+
 
 def test_a_relation_to_an_unknown_item_names_the_line(tmp_path: Path) -> None:
     links = write(tmp_path / "links.csv", "item,relation,entity\n1,brand,Acme\n9,brand,Acme\n")

@@ -179,7 +179,9 @@ class Dataset:
             raise DataError(
                 f"damaged dataset folder ({type(e).__name__}: {e}); prepare it again", path=path
             ) from None
-        trusted = bool(meta.get("relations_trusted", True))
+        # Folders written before the flag existed got their relations only from the MovieLens
+        # preparer, whose links are unverified: read them as such.
+        trusted = bool(meta.get("relations_trusted", False))
         return cls(path, name, items, interactions, relations, fingerprint, trusted)
 
     def summary(self) -> dict[str, object]:
@@ -197,7 +199,7 @@ class Dataset:
             "items": n_items,
             "interactions": len(self.interactions),
             "relations": len(self.relations)
-            if self.relations_trusted
+            if self.relations_trusted or not len(self.relations)
             else f"{len(self.relations):,} (unverified: used for ranking, never cited)",
             "sparsity": round(1.0 - density, 6),
             "top_genres": dict(top),
