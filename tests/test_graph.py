@@ -133,6 +133,9 @@ def test_after_a_miss_the_system_asks_what_the_request_leaves_open(app: App) -> 
 
     s.send("recommend a western")  # a new request starts its own questions
     assert s.send("none of those").question == question["era"]
+    s.send("Actually, forget it: comedies from the 80s")  # no answer: a new request
+    plan = s.values()["plan"]
+    assert plan.constraints.genres_in == ["Comedy"] and "Western" not in plan.boost_genres
 
 
 def test_around_a_year_ranks_the_years_nearest_it_first(app: App) -> None:

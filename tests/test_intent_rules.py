@@ -399,6 +399,9 @@ def test_title_feedback_without_anything_shown(items: Items, titles: TitleIndex)
         ("but from the 80s", dict(kind="refine", year_min=1980, year_max=1989)),
         ("older than 1980", dict(kind="refine", year_max=1979, refinements=[])),
         ("a funny 90s movie", dict(kind="recommend", genres_in=["Comedy"])),  # a new request
+        ("Actually, comedies from the 80s", dict(kind="recommend", genres_in=["Comedy"], query="")),
+        ("forget that, show me westerns", dict(kind="recommend", genres_in=["Western"], query="")),
+        ("never mind. thrillers", dict(kind="recommend", genres_in=["Thriller"], query="")),
         # feedback
         ("loved #2", dict(kind="feedback", feedback={"100": "liked"})),
         ("I liked the first one", dict(kind="feedback", feedback={"50": "liked"})),

@@ -15,7 +15,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command
 from pydantic import BaseModel, Field
 
-from agentic_recsys.agents.intent_rules import parse_intent
+from agentic_recsys.agents.intent_rules import parse_intent, starts_over
 from agentic_recsys.agents.lexicon import canonical_genre
 from agentic_recsys.agents.prompts import INTENT_SYSTEM, INTENT_USER
 from agentic_recsys.app import App
@@ -107,7 +107,7 @@ def intent_agent(
         if answer is not None:
             intent = ground_intent(answer, app, shown, fallback=intent)
         use = role.use(calls=len(calls), fell_back=answer is None)
-    if state.get("follow_up") and intent.kind == "recommend":
+    if state.get("follow_up") and intent.kind == "recommend" and not starts_over(message):
         # "I'm in the mood for something funny" answers our question: it adds to the request
         intent = intent.model_copy(update={"kind": "refine"})
     return Command(

@@ -182,6 +182,12 @@ _FRESH_REQUEST = re.compile(
     r"\b(?:movies?|films?|flicks?|recommend|suggest|something|"
     r"anything|i\s+want|i\s+need|looking\s+for)\b"
 )
+# A new request that drops what was said before, even right after the system asked something.
+_START_OVER = re.compile(
+    r"\b(?:actually|forget\s+(?:that|it|about)|start\s+(?:over|again)|new\s+search|never\s*mind|"
+    r"something\s+(?:completely|totally|entirely)\s+different)\b",
+    re.IGNORECASE,
+)
 _REFINE_LEAD = re.compile(
     r"^(?:but|only|just|same|and|also|now|instead|make\s+(?:it|them)|"
     r"what\s+about|how\s+about|what\s+if)\b|\binstead\b"
@@ -263,6 +269,7 @@ class _Reading:
     feedback: dict[str, Verdict] = field(default_factory=dict)
     reject_shown: bool = False
     wants_other: bool = False
+    starts_over: bool = False  # "actually, ...": not a change to the last request
     explain_items: list[str] = field(default_factory=list)
     wants_explain: bool = False
     refinements: list[Refinement] = field(default_factory=list)
@@ -302,6 +309,7 @@ def parse_intent(
     grammar = _grammar(tuple(items.genre_vocab))
     r = _Reading()
     work = _read_title_words(_fix_cue_typos(text), r)
+    work = _sub(_START_OVER, work, lambda m: setattr(r, "starts_over", True))
     work = _blank_titles(work, titles.find_in(work), r, list(shown))
     vocabulary = typo_vocabulary(items)
     work = re.sub(r"[a-z][a-z'-]{3,}", lambda m: correct_typo(m.group(), vocabulary), work)
@@ -336,6 +344,11 @@ _TITLE_WORDS = (
         re.IGNORECASE,
     ),
 )
+
+
+def starts_over(message: str) -> bool:
+    """Tell whether the message drops the request so far ("actually, show me westerns")."""
+    return _START_OVER.search(clean_text(message)) is not None
 
 
 def _read_title_words(work: str, r: _Reading) -> str:
@@ -923,12 +936,16 @@ def _decide(text: str, r: _Reading, shown_count: int) -> Intent:
     def answer(kind: str, question: str = "") -> Intent:
         return intent.model_copy(update={"kind": kind, "question": question})
 
-    follow_up = shown_count > 0 and bool(
-        r.refinements
-        or r.wants_other
-        or r.like_from_shown
-        or _REFINE_LEAD.search(lower)
-        or (asks and not _FRESH_REQUEST.search(lower))
+    follow_up = (
+        shown_count > 0
+        and not r.starts_over
+        and bool(
+            r.refinements
+            or r.wants_other
+            or r.like_from_shown
+            or _REFINE_LEAD.search(lower)
+            or (asks and not _FRESH_REQUEST.search(lower))
+        )
     )
     if conflict:
         return answer("clarify", conflict)
