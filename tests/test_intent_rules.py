@@ -414,6 +414,11 @@ def test_title_feedback_without_anything_shown(items: Items, titles: TitleIndex)
         ("the first one I've already seen", dict(kind="feedback", feedback={"50": "seen"})),
         ("none of those", dict(kind="feedback", reject_shown=True)),
         ("nope", dict(kind="feedback", reject_shown=True)),
+        ("no", dict(kind="feedback", reject_shown=True)),
+        ("None.", dict(kind="feedback", reject_shown=True)),
+        ("No, something funnier", dict(kind="refine", reject_shown=True)),
+        ("no horror", dict(kind="refine", reject_shown=False, genres_out=["Horror"])),
+        ("nothing scary", dict(reject_shown=False, genres_out=["Horror"])),
         (
             "loved #2, more like that",
             dict(kind="refine", feedback={"100": "liked"}, like_items=["100"]),

@@ -151,6 +151,8 @@ _REJECT = re.compile(
     r"not\s+what\s+i\s+(?:had\s+in\s+mind|want(?:ed)?|meant|(?:was|am|'m)\s+looking\s+for))\b"
     r"(?:\s+(?:are|is|were)\s+(?:it|right))?"
 )
+# A bare "no" / "none" to a list, or one that opens the message ("No, something darker").
+_BARE_NO = re.compile(r"^\s*(?:no|none|nothing|not\s+really)\s*(?:[,.!;:]|$)", re.IGNORECASE)
 _OTHERS = re.compile(
     r"\b(?:something|anything)\s+else\b|\b(?:other|different)\s+(?:ones|"
     r"options|movies|films|picks)\b|\btry\s+again\b"
@@ -505,7 +507,7 @@ def _read_rejection(work: str, r: _Reading, shown: list[str]) -> str:
     def reject(m: re.Match[str]) -> None:
         r.reject_shown = bool(shown)
 
-    work = _sub(_REJECT, work, reject)
+    work = _sub(_BARE_NO, _sub(_REJECT, work, reject), reject)
 
     def other(m: re.Match[str]) -> None:
         r.reject_shown = bool(shown)
