@@ -231,6 +231,14 @@ def test_a_word_of_the_title_is_the_answer_not_a_reason_to_loosen(app: App) -> N
     assert r.text.startswith("Here is 1 pick in Comedy from 1990 to 1999 with 'Magoo' in")
 
 
+def test_a_wish_the_catalog_has_no_data_for_is_said_not_searched(app: App) -> None:
+    s = app.session(user_id="7")
+    r = s.send("a comedy, not too long")
+    assert r.text.startswith("This catalog says nothing about running time, so I could not")
+    assert r.items and all("Comedy" in genres(app, i) for i in r.items)
+    assert not s.values()["plan"].constraints.genres_out
+
+
 def test_hostile_input_gets_a_sensible_reply(app: App) -> None:
     s = app.session(user_id="9")
     huge = s.send("comedy " * 15000)  # ~100 kB

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from agentic_recsys.agents.intent_rules import MAX_CHARS, parse_intent
-from agentic_recsys.agents.lexicon import canonical_genre, mood_leans, unsupported_wishes
+from agentic_recsys.agents.lexicon import canonical_genre, mood_leans
 from agentic_recsys.agents.titles import TitleIndex
 from agentic_recsys.data.dataset import Dataset, Items
 from agentic_recsys.graphs.schema import Intent
@@ -169,6 +169,8 @@ def test_new_requests(
         ("not horror", dict(genres_out=["Horror"])),
         ("nothing scary", dict(genres_out=["Horror"])),
         ("nothing too scary", dict(genres_out=["Horror"])),
+        ("no aliens", dict(genres_out=[], preferences={})),  # not "no sci-fi"
+        ("sci-fi but no zombies", dict(genres_in=["Sci-Fi"], genres_out=[], preferences={})),
         ("without romance", dict(genres_out=["Romance"])),
         ("anything but westerns", dict(genres_out=["Western"])),
         ("a comedy but no romance", dict(genres_in=["Comedy"], genres_out=["Romance"])),
@@ -284,11 +286,15 @@ def test_preference_keeps_the_users_words_as_data(items: Items, titles: TitleInd
 
 
 def test_unsupported_wishes_are_not_searched_but_reported(items: Items, titles: TitleIndex) -> None:
-    intent = parse("a comedy, not too long", items, titles)
+    intent = parse("a comedy, Not too long", items, titles)
     assert_reads(intent, dict(kind="recommend", genres_in=["Comedy"], genres_out=[], query=""))
-    assert unsupported_wishes("a comedy, not too long") == ["running time"]
-    assert unsupported_wishes("rated pg-13 on netflix") == ["age rating", "streaming availability"]
-    assert unsupported_wishes("a comedy") == []
+    assert intent.unsupported == ["running time"]
+    both = parse("rated pg-13 on Netflix", items, titles)
+    assert both.unsupported == ["age rating", "streaming availability"]
+    assert both.kind == "clarify" and "says nothing about age rating or streaming" in both.question
+    assert parse("a comedy", items, titles).unsupported == []
+    aliens = parse("no aliens", items, titles, shown=SHOWN)
+    assert aliens.unsupported == ['"aliens"'] and aliens.constraints.genres_out == []
 
 
 # ---- titles ------------------------------------------------------------------------------

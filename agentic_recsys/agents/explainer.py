@@ -14,6 +14,7 @@ from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
 
+from agentic_recsys.agents.intent_rules import cannot_use
 from agentic_recsys.agents.prompts import CHITCHAT_SYSTEM, EXPLAINER_SYSTEM, EXPLAINER_USER
 from agentic_recsys.app import App
 from agentic_recsys.graphs.context import Context
@@ -234,6 +235,8 @@ def acknowledge(intent: Intent, app: App) -> str:
             f"I will remember you {'like' if p.polarity == 'like' else 'avoid'} "
             f"{p.key.split(':', 1)[-1]}"
         )
+    if intent.unsupported:
+        said.append(cannot_use(intent.unsupported))
     if intent.unresolved_titles:
         said.append(
             "I could not find "

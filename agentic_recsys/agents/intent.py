@@ -177,6 +177,7 @@ def ground_intent(answer: LLMIntent, app: App, shown: list[str], fallback: Inten
         preferences=preferences,
         question=answer.question or fallback.question,
         year_near=near,
+        unsupported=fallback.unsupported,
     )
 
 

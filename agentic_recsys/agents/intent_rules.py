@@ -54,6 +54,7 @@ CONTROL = re.compile(
 )
 
 EMPTY_QUESTION = "What would you like to watch: a genre, a mood, or a movie you liked?"
+GO_ON_QUESTION = "What else could narrow it: a genre, a decade, or a movie you liked?"
 VAGUE_QUESTION = (
     "Happy to help! What are you in the mood for: a genre (comedy, thriller...), "
     "a decade, or a movie you liked?"
@@ -272,6 +273,7 @@ class _Reading:
     reject_shown: bool = False
     wants_other: bool = False
     starts_over: bool = False  # "actually, ...": not a change to the last request
+    unsupported: list[str] = field(default_factory=list)  # what the catalog says nothing about
     explain_items: list[str] = field(default_factory=list)
     wants_explain: bool = False
     refinements: list[Refinement] = field(default_factory=list)
@@ -346,6 +348,11 @@ _TITLE_WORDS = (
         re.IGNORECASE,
     ),
 )
+
+
+def cannot_use(unsupported: Sequence[str]) -> str:
+    """Say which wishes the catalog has no data on (a clause, to start a reply or follow one)."""
+    return f"this catalog says nothing about {' or '.join(unsupported)}, so I could not use that"
 
 
 def starts_over(message: str) -> bool:
@@ -495,9 +502,11 @@ def _position(ref: str) -> int:
 
 
 def _read_unsupported(work: str, r: _Reading, shown: list[str]) -> str:
-    """Blank out wishes the catalog has no data for; `unsupported_wishes` reports them."""
-    for pattern, _ in UNSUPPORTED:
-        work = pattern.sub(lambda m: " " * len(m.group()), work)
+    """Wishes the catalog has no data for are noted (the reply says so), never searched."""
+    for pattern, what in UNSUPPORTED:
+        if pattern.search(work):
+            r.unsupported.append(what)
+            work = pattern.sub(lambda m: " " * len(m.group()), work)
     return work
 
 
@@ -769,8 +778,13 @@ def _read_count(work: str, r: _Reading, grammar: _Grammar) -> str:
 def _read_genres(work: str, r: _Reading, grammar: _Grammar) -> str:
     """Lasting tastes first, then negated genres, then the genres asked for."""
 
-    def genres_in(text: str) -> list[str]:
-        return [g for m in grammar.genre.finditer(text) for g in _genres_of(m.group(), grammar)]
+    def genres_in(text: str, loose: bool = True) -> list[str]:
+        return [
+            g
+            for m in grammar.genre.finditer(text)
+            if loose or not _is_thematic(m.group(), grammar)
+            for g in _genres_of(m.group(), grammar)
+        ]
 
     def liking(m: re.Match[str]) -> None:
         for g in genres_in(m.group("genres")):
@@ -781,7 +795,11 @@ def _read_genres(work: str, r: _Reading, grammar: _Grammar) -> str:
 
     def negated(m: re.Match[str]) -> None:
         lasting = bool(_LASTING_AVOID.search(m.group("neg")))  # "I hate horror", not "no horror"
-        for g in genres_in(m.group("genres")):
+        # "no aliens" is not "no sci-fi": a loose synonym never rules a whole genre out
+        for loose in grammar.genre.finditer(m.group("genres")):
+            if _is_thematic(loose.group(), grammar):
+                r.unsupported.append(f'"{loose.group().strip()}"')
+        for g in genres_in(m.group("genres"), loose=False):
             (r.avoided_genres if lasting else r.genres_out).append(g)
             r.preferences[g] = Preference(key=f"genre:{g}", polarity="avoid", text=_said(m.group()))
         _keep_thematic(m.group("genres"), r, grammar, negated=True)
@@ -802,6 +820,11 @@ def _genres_of(phrase: str, grammar: _Grammar) -> tuple[str, ...]:
         if candidate in grammar.genres:
             return grammar.genres[candidate]
     return ()
+
+
+def _is_thematic(phrase: str, grammar: _Grammar) -> bool:
+    p = phrase.strip()
+    return any(c in grammar.thematic for c in (p, p.removesuffix("s"), p.removesuffix("es")))
 
 
 def _keep_thematic(text: str, r: _Reading, grammar: _Grammar, negated: bool) -> None:
@@ -933,6 +956,7 @@ def _decide(text: str, r: _Reading, shown_count: int) -> Intent:
         explain_items=list(dict.fromkeys(r.explain_items)),
         refinements=list(dict.fromkeys(r.refinements)),
         preferences=list(r.preferences.values()),
+        unsupported=list(dict.fromkeys(r.unsupported)),
     )
 
     def answer(kind: str, question: str = "") -> Intent:
@@ -980,6 +1004,9 @@ def _decide(text: str, r: _Reading, shown_count: int) -> Intent:
         return answer("refine" if follow_up else "recommend")
     if intent.unresolved_titles:
         return answer("clarify", _missing(intent))
+    if intent.unsupported:
+        said = cannot_use(intent.unsupported)
+        return answer("clarify", f"{said[0].upper()}{said[1:]}. {GO_ON_QUESTION}")
     return answer("clarify", VAGUE_QUESTION)
 
 

@@ -464,13 +464,19 @@ UNSUPPORTED: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
             r"\b(?:not too long|too long|short(?:er)?|long(?:er)?|under \d+ (?:hours?|"
-            r"minutes|mins)|runtime|running time|\d+ (?:hours?|minutes|mins) long)\b"
+            r"minutes|mins)|runtime|running time|\d+ (?:hours?|minutes|mins) long)\b",
+            re.IGNORECASE,
         ),
         "running time",
     ),
-    (re.compile(r"\b(?:rated (?:r|g|pg)|pg-?13|pg|nc-?17|age rating|mpaa)\b"), "age rating"),
     (
-        re.compile(r"\b(?:on|streaming on) (?:netflix|hulu|prime|disney\+?|hbo|max)\b"),
+        re.compile(r"\b(?:rated (?:r|g|pg)|pg-?13|pg|nc-?17|age rating|mpaa)\b", re.IGNORECASE),
+        "age rating",
+    ),
+    (
+        re.compile(
+            r"\b(?:on|streaming on) (?:netflix|hulu|prime|disney\+?|hbo|max)\b", re.IGNORECASE
+        ),
         "streaming availability",
     ),
 )
@@ -639,12 +645,6 @@ def mood_leans(text: str, items: Items) -> list[str]:
     ]
     genres = (canonical_genre(family, items) for _, family in sorted(found))
     return list(dict.fromkeys(g for g in genres if g is not None))
-
-
-def unsupported_wishes(message: str) -> list[str]:
-    """List what the user asked for that the catalog has no data on ("not too long")."""
-    text = normalize_phrase(message)
-    return [what for pattern, what in UNSUPPORTED if pattern.search(text)]
 
 
 _COMMON = frozenset(

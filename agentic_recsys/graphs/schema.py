@@ -66,3 +66,4 @@ class Intent(BaseModel):
     refinements: list[Refinement] = Field(default_factory=list)
     preferences: list[Preference] = Field(default_factory=list)
     question: str = ""  # for clarify: what to ask
+    unsupported: list[str] = Field(default_factory=list, description="wishes with no data")
