@@ -239,6 +239,25 @@ def test_a_wish_the_catalog_has_no_data_for_is_said_not_searched(app: App) -> No
     assert not s.values()["plan"].constraints.genres_out
 
 
+def test_small_talk_is_answered_in_kind(app: App) -> None:
+    s = app.session(user_id="7")
+    assert s.send("hi there").text.startswith("Hi! Tell me what you are in the mood for")
+    assert s.send("thanks!").text.startswith("You are welcome! Tell me")
+    assert s.send("bye").text == "Bye for now!"
+
+
+def test_a_movie_listed_twice_in_the_catalog_is_shown_once(app: App) -> None:
+    from agentic_recsys.agents.critic import diversify
+    from agentic_recsys.graphs.state import BusItem
+
+    items = app.dataset.items
+    twins = [i for i in items.ids if items.label(items.index[i]) == "Chasing Amy (1997)"]
+    assert len(twins) == 2  # MovieLens-100K lists it under two ids
+    bus = [BusItem(item=i, score=1.0) for i in [twins[0], twins[1], "1", "2", "3"]]
+    shown = [b.item for b in diversify(bus, 4, app)]
+    assert twins[0] in shown and twins[1] not in shown and len(shown) == 4
+
+
 def test_hostile_input_gets_a_sensible_reply(app: App) -> None:
     s = app.session(user_id="9")
     huge = s.send("comedy " * 15000)  # ~100 kB

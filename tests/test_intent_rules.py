@@ -138,6 +138,8 @@ def assert_reads(intent: Intent, expected: dict[str, Any]) -> None:
         ("a couple of thrillers", dict(count=2, genres_in=["Thriller"])),
         ("one movie please", dict(count=1)),
         ("recommend a movie", dict(kind="recommend", count=None)),
+        ("a movie for tonight", dict(kind="recommend", query="")),
+        ("any good films to watch?", dict(kind="recommend")),
         ("100 movies", dict(count=50)),
         ("5 sci fi movies after 1990", dict(count=5, genres_in=["Sci-Fi"], year_min=1991)),
         # moods and themes become the query

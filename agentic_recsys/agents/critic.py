@@ -165,9 +165,19 @@ def check(
 
 
 def diversify(candidates: list[BusItem], count: int, app: App) -> list[BusItem]:
-    """Pick `count` items in rank order, passing over ones whose genres repeat the list's."""
+    """Pick `count` items in rank order, passing over ones whose genres repeat the list's.
+
+    A catalog may list one movie twice under two ids (MovieLens-100K does): one is shown.
+    """
     items = app.dataset.items
-    pool = candidates[: max(3 * count, count + 10)]
+    labels: set[str] = set()
+    unique = []
+    for c in candidates:
+        label = items.label(items.index[c.item])
+        if label not in labels:
+            labels.add(label)
+            unique.append(c)
+    pool = unique[: max(3 * count, count + 10)]
     genres = {c.item: set(items.genres[items.index[c.item]]) for c in pool}
     chosen: list[BusItem] = []
     while pool and len(chosen) < count:

@@ -46,6 +46,8 @@ SOURCE_ONLY = {
     "recent_popularity": "much watched lately",
     "als": "fits your taste profile",
 }
+THANKS = re.compile(r"\b(?:thanks?|thx|ty|cheers|thank\s+you)\b")
+BYE = re.compile(r"\b(?:bye|goodbye|see\s+you|good\s+night)\b")
 MIN_TEXT_MATCH = 0.3  # cosine below which a description match is not worth saying
 GREETING = (
     "Tell me what you are in the mood for (a genre, an era, a movie you liked) and "
@@ -265,7 +267,7 @@ def explain(app: App, state: State, intent: Intent) -> str:
 def small_talk(state: State, runtime: Runtime[Context], role: RoleModel) -> tuple[str, ModelUse]:
     """Greetings and off-topic messages: a short answer steering back to recommendations."""
     if role.model is None:
-        return f"Hi! {GREETING}", role.use()
+        return small_talk_rules(state["message"]), role.use()
     text, calls = ask_text(
         role.model,
         CHITCHAT_SYSTEM,
@@ -275,7 +277,16 @@ def small_talk(state: State, runtime: Runtime[Context], role: RoleModel) -> tupl
         max_chars=400,
     )
     ok = bool(text) and faithful(text or "", "", app_of(runtime))
-    return (text.strip() if ok and text else f"Hi! {GREETING}"), role.use(len(calls), not ok)
+    fallback = small_talk_rules(state["message"])
+    return (text.strip() if ok and text else fallback), role.use(len(calls), not ok)
+
+
+def small_talk_rules(message: str) -> str:
+    """Answer thanks and goodbyes in kind; anything else gets a hello and what to ask."""
+    lower = message.lower()
+    if BYE.search(lower):
+        return "Bye for now!"
+    return f"{'You are welcome!' if THANKS.search(lower) else 'Hi!'} {GREETING}"
 
 
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")

@@ -178,7 +178,8 @@ _SIMILAR_NO_TARGET = re.compile(
 _REQUEST = re.compile(
     r"\b(?:recommend|suggest|show\s+me|give\s+me|find\s+me|what\s+should|"
     r"what\s+to\s+watch|looking\s+for|i\s+want|i\s+need|in\s+the\s+mood\s+for|"
-    r"any\s+(?:ideas|suggestions|recommendations))\b"
+    r"any\s+(?:ideas|suggestions|recommendations)|"
+    r"(?:a|any|some)\s+(?:good\s+|nice\s+|great\s+)?(?:movie|film|flick)s?\s+(?:for|to)\b)\b"
 )
 # Words of a complete new request, as opposed to a tweak of the last one ("no horror").
 _FRESH_REQUEST = re.compile(
