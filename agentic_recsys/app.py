@@ -8,6 +8,7 @@ folder and process: the graph's nodes reach the same one through `app_for_dir`.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ if TYPE_CHECKING:  # the graph imports this module: break the cycle for type che
     from agentic_recsys.session import Session, ThreadInfo
 
 THREADS_FILE = "threads.sqlite"
+OPAQUE_ID = re.compile(r"[a-z]{1,2}\.[0-9a-z_]+|[0-9]+")  # Freebase's "m.0abc1", plain numbers
 
 
 @dataclass
@@ -58,6 +60,21 @@ class App:
     def titles(self) -> TitleIndex:
         """Fuzzy title resolution over the catalog; ties go to the more popular item."""
         return TitleIndex(self.dataset.items, popularity=self.item_counts)
+
+    @cached_property
+    def entity_names(self) -> dict[str, str]:
+        """Knowledge-graph entities a user may name ("by Michael Mann"), casefolded -> as stored.
+
+        Only trusted relations, and only entities written as names (not opaque ids like
+        Freebase's "m.0abc1").
+        """
+        if not self.dataset.relations_trusted:
+            return {}
+        return {
+            e.casefold(): e
+            for e in set(self.dataset.relations.entities)
+            if not OPAQUE_ID.fullmatch(e)
+        }
 
     @cached_property
     def memory(self) -> MemoryStore:

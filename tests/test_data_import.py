@@ -13,6 +13,7 @@ import pytest
 
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.data.importer import import_dataset, read_interactions, read_items
+from agentic_recsys.engines.filters import ItemFilter
 from agentic_recsys.errors import DataError
 
 ITEMS_CSV = """\
@@ -217,6 +218,8 @@ def test_relations_file_links_items_to_entities(tmp_path: Path) -> None:
         ["Michael Mann", "Sergio Leone"],
     )
     assert Dataset.open(out).relations_trusted
+    mann = ItemFilter(entities=["Michael Mann"]).mask(Dataset.open(out))
+    assert mann.tolist() == [True, False, False]  # what "by Michael Mann" keeps
 
     meta = json.loads((out / "dataset.json").read_text())
     del meta["relations_trusted"]  # as written before the flag: only MovieLens had relations

@@ -258,6 +258,36 @@ def test_a_movie_listed_twice_in_the_catalog_is_shown_once(app: App) -> None:
     assert twins[0] in shown and twins[1] not in shown and len(shown) == 4
 
 
+def test_people_the_catalog_names_filter_a_small_catalog(tmp_path: Path) -> None:
+    """A catalog of four movies whose relations name people (and smaller than a tool's pool)."""
+    from agentic_recsys.data.importer import import_dataset
+
+    (tmp_path / "items.csv").write_text(
+        "item_id,title,year,genres\n1,Heat,1995,Action|Crime\n2,Up,2009,Animation\n"
+        "3,Collateral,2004,Crime|Thriller\n4,Big,1988,Comedy\n"
+    )
+    (tmp_path / "events.csv").write_text(
+        "user,item,rating,timestamp\nu1,1,4,100\nu1,2,4,101\nu2,3,5,102\nu2,4,3,103\n"
+    )
+    (tmp_path / "links.csv").write_text(
+        "item,relation,entity\n1,director,Michael Mann\n3,director,Michael Mann\n"
+        "4,actor,Tom Hanks\n"
+    )
+    small = ars.open(
+        import_dataset(
+            tmp_path / "items.csv",
+            tmp_path / "events.csv",
+            tmp_path / "out",
+            relations_path=tmp_path / "links.csv",
+        )
+    )
+    r = small.session(user_id="u9").send("something by michael mann")
+    assert sorted(r.items) == ["1", "3"] and r.text.startswith("Here are 2 picks with Michael Mann")
+    unknown = small.session(user_id="u9").send("a comedy with Meg Ryan")
+    assert unknown.text.startswith('This catalog says nothing about "Meg Ryan"')
+    assert "4" in unknown.items  # the comedy asked for is there, and nobody was searched as text
+
+
 def test_hostile_input_gets_a_sensible_reply(app: App) -> None:
     s = app.session(user_id="9")
     huge = s.send("comedy " * 15000)  # ~100 kB

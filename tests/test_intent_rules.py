@@ -299,6 +299,30 @@ def test_unsupported_wishes_are_not_searched_but_reported(items: Items, titles: 
     assert aliens.unsupported == ['"aliens"'] and aliens.constraints.genres_out == []
 
 
+def test_people_named_are_a_constraint_when_the_catalog_knows_them(
+    items: Items, titles: TitleIndex
+) -> None:
+    known = {"michael mann": "Michael Mann", "tom hanks": "Tom Hanks"}
+    by = parse_intent("something by michael mann from the 90s", items, titles, entities=known)
+    assert_reads(by, dict(kind="recommend", entities=["Michael Mann"], year_min=1990, query=""))
+    assert by.unsupported == []
+    starring = parse_intent("a comedy starring Tom Hanks", items, titles, entities=known)
+    assert_reads(starring, dict(entities=["Tom Hanks"], genres_in=["Comedy"], query=""))
+    # a Capitalized Name the catalog does not know is said, never searched as text
+    meg = parse("a comedy with Meg Ryan", items, titles)
+    assert_reads(meg, dict(genres_in=["Comedy"], entities=[], query=""))
+    assert meg.unsupported == ['"Meg Ryan"']
+    both = parse("something like Toy Story with Tom Hanks", items, titles)
+    assert both.unsupported == ['"Tom Hanks"'] and both.like_items == ["1"]
+    for ordinary in (
+        "a thriller with a twist",
+        "something by the sea",
+        "with Action",
+        "something with Toy Story vibes",  # a title after the cue: read as a title
+    ):
+        assert parse(ordinary, items, titles).unsupported == [], ordinary
+
+
 # ---- titles ------------------------------------------------------------------------------
 def test_like_title_is_resolved_fuzzily(items: Items, titles: TitleIndex) -> None:
     toy_story = item_id(items, "Toy Story")

@@ -207,6 +207,8 @@ def heading(app: App, plan: Plan, n: int) -> str:
         what += f" in {' or '.join(c.genres_in)}"
     if c.year_min or c.year_max:
         what += f" from {c.year_min or 'any year'} to {c.year_max or 'now'}"
+    if c.entities:
+        what += f" with {' and '.join(c.entities)}"
     if c.title_words:
         what += f" with {' and '.join(repr(w) for w in c.title_words)} in the title"
     if c.genres_out:

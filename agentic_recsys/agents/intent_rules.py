@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -285,6 +285,7 @@ class _Reading:
     bad_refs: bool = False
     query: list[str] = field(default_factory=list)
     title_words: list[str] = field(default_factory=list)
+    entities: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -300,11 +301,17 @@ class _Grammar:
 
 
 def parse_intent(
-    message: str, items: Items, titles: TitleIndex, shown: Sequence[str] = ()
+    message: str,
+    items: Items,
+    titles: TitleIndex,
+    shown: Sequence[str] = (),
+    entities: Mapping[str, str] | None = None,
 ) -> Intent:
     """Read a message into an Intent using only rules and the catalog.
 
     `shown` is the item ids shown last turn, in order: "#2" and "the last one" point there.
+    `entities` maps casefolded names of knowledge-graph entities ("michael mann") to
+    their stored form, for "by Michael Mann"; a name it lacks is said to be unknown.
     """
     text = clean_text(message)
     if not text:
@@ -316,6 +323,7 @@ def parse_intent(
     work = _read_title_words(_fix_cue_typos(text), r)
     work = _sub(_START_OVER, work, lambda m: setattr(r, "starts_over", True))
     work = _blank_titles(work, titles.find_in(work), r, list(shown))
+    work = _read_people(work, text, r, entities or {}, titles)
     vocabulary = typo_vocabulary(items)
     work = re.sub(r"[a-z][a-z'-]{3,}", lambda m: correct_typo(m.group(), vocabulary), work)
     for read in (
@@ -359,6 +367,55 @@ def cannot_use(unsupported: Sequence[str]) -> str:
 def starts_over(message: str) -> bool:
     """Tell whether the message drops the request so far ("actually, show me westerns")."""
     return _START_OVER.search(clean_text(message)) is not None
+
+
+# "by Michael Mann", "starring Meg Ryan", "with Tom Hanks": up to four words of a name
+_PEOPLE_CUE = re.compile(
+    r"\b(?:starring|featuring|with|by|directed\s+by|written\s+by|produced\s+by)\s+"
+    r"(?P<name>[\w.'-]+(?:\s+[\w.'-]+){0,3})",
+    re.IGNORECASE,
+)
+_CAPITALIZED = re.compile(r"[A-Z][\w.'-]*")
+
+
+def _read_people(
+    work: str, text: str, r: _Reading, entities: Mapping[str, str], titles: TitleIndex
+) -> str:
+    """A known entity after a cue becomes a constraint; a Capitalized Name we lack is said.
+
+    `work` is the lowercased working copy (titles blanked), `text` the message as typed.
+    """
+    for m in list(_PEOPLE_CUE.finditer(work)):
+        words = m.group("name").split()
+        typed = text[m.start("name") : m.end("name")].split()
+        if "_" in words[0]:
+            continue  # a title, read already
+        known = next(
+            (
+                (n, entities[" ".join(words[:n]).casefold()])
+                for n in range(len(words), 0, -1)
+                if " ".join(words[:n]).casefold() in entities
+            ),
+            None,
+        )
+        if known is not None:
+            n, entity = known
+            r.entities.append(entity)
+        else:
+            n = next((i for i, w in enumerate(typed) if not _CAPITALIZED.fullmatch(w)), len(typed))
+            name = " ".join(typed[:n])
+            if n < 2 or len(typed) != len(words) or titles.is_title(name):
+                continue  # "with a twist", "by Tuesday", "with Toy Story vibes": not a name
+            r.unsupported.append(f'"{name}"')
+        end = m.start("name") + _span_of_words(m.group("name"), n)
+        work = work[: m.start()] + " " * (end - m.start()) + work[end:]
+    return work
+
+
+def _span_of_words(text: str, n: int) -> int:
+    """Length of the first n whitespace-separated words of `text`, with the spaces between."""
+    found = list(re.finditer(r"\S+", text))[:n]
+    return found[-1].end() if found else 0
 
 
 def _read_title_words(work: str, r: _Reading) -> str:
@@ -932,6 +989,7 @@ def _decide(text: str, r: _Reading, shown_count: int) -> Intent:
         or r.like_items
         or r.query
         or r.title_words
+        or r.entities
         or _REQUEST.search(lower)
     )
     # A lasting taste stated alongside a request shapes that request too.
@@ -947,6 +1005,7 @@ def _decide(text: str, r: _Reading, shown_count: int) -> Intent:
             year_max=year_max,
             count=r.count,
             title_words=list(dict.fromkeys(r.title_words)),
+            entities=list(dict.fromkeys(r.entities)),
         ),
         query=" ".join(dict.fromkeys(r.query[:MAX_QUERY_WORDS]))[:MAX_QUERY_CHARS],
         year_near=r.year_near if not conflict else None,

@@ -114,6 +114,7 @@ def next_request(prev: Request, intent: Intent, app: App, shown: list[str]) -> R
     c.year_max = new.year_max if new.year_max is not None else c.year_max
     c.count = new.count or c.count
     c.title_words = list(dict.fromkeys(c.title_words + new.title_words))
+    c.entities = list(dict.fromkeys(c.entities + new.entities))
     leans = [*mood_leans(intent.query, items), *earlier, *prev.boost_genres]
     request = Request(
         constraints=c,

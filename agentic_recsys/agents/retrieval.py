@@ -62,7 +62,7 @@ def retrieval_agent(state: State, runtime: Runtime[Context]) -> dict[str, object
             )
         ),
         mask=constraint_mask(app, plan),
-        k=max(POOL_FACTOR * plan.count, MIN_POOL),
+        k=min(max(POOL_FACTOR * plan.count, MIN_POOL), len(app.dataset.items)),
     )
     ranked_lists = []
     for step in plan.steps:
@@ -81,6 +81,7 @@ def constraint_mask(app: App, plan: Plan) -> np.ndarray:
         year_min=c.year_min,
         year_max=c.year_max,
         title_words=c.title_words,
+        entities=c.entities,
     ).mask(app.dataset)
 
 

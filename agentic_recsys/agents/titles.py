@@ -186,6 +186,10 @@ class TitleIndex:
         for k in self._rows:
             self._keys_by_length.setdefault(len(k), []).append(k)
 
+    def is_title(self, text: str) -> bool:
+        """Tell whether the text is exactly a catalog title (case and punctuation aside)."""
+        return title_key(text) in self._rows
+
     def resolve(self, title: str) -> TitleMatch | None:
         """Resolve a title as a user writes it, or None when no catalog title is close enough."""
         words = [w.key for w in _words(title[:MAX_TITLE_CHARS])]

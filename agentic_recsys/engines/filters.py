@@ -23,6 +23,9 @@ class ItemFilter(BaseModel):
     title_words: list[str] = Field(
         default_factory=list, description="words every title must contain (any case)"
     )
+    entities: list[str] = Field(
+        default_factory=list, description="knowledge-graph entities every item is linked to"
+    )
     fields: dict[str, str] = Field(
         default_factory=dict, description="catalog field -> required value (equality)"
     )
@@ -42,6 +45,12 @@ class ItemFilter(BaseModel):
         for word in self.title_words:
             pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)
             keep &= np.fromiter((bool(pattern.search(t)) for t in items.titles), bool, len(items))
+        relations = dataset.relations
+        for entity in self.entities:
+            linked = [
+                i for i, e in zip(relations.items, relations.entities, strict=True) if e == entity
+            ]
+            keep &= np.isin(np.arange(len(items)), linked)
         for name, value in self.fields.items():
             keep &= np.asarray(_field(dataset, name), dtype=object) == value
         return keep

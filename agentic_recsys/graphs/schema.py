@@ -34,6 +34,9 @@ class Constraints(BaseModel):
     year_max: int | None = None
     count: int | None = Field(default=None, ge=1, le=50, description="how many items to show")
     title_words: list[str] = Field(default_factory=list, description="words the title contains")
+    entities: list[str] = Field(
+        default_factory=list, description="knowledge-graph entities (people...) every item has"
+    )
 
 
 class Feedback(BaseModel):
