@@ -46,6 +46,14 @@ class App:
         ids = self.dataset.items.ids
         return [ids[c.item] for c in self.recommender.recommend(profile, k)]
 
+    def seen(self, user_id: str) -> list[str]:
+        """Item ids a known user has interacted with (never recommended back); [] if unknown."""
+        user = self.dataset.interactions.user_index.get(user_id)
+        if user is None:
+            return []
+        ids = self.dataset.items.ids
+        return [ids[row] for row in self.recommender.histories.items_of(user)]
+
     @cached_property
     def item_counts(self) -> np.ndarray:
         """How many interactions each item has (catalog order)."""

@@ -157,6 +157,16 @@ def test_around_a_year_ranks_the_years_nearest_it_first(app: App) -> None:
     assert s.values()["plan"].year_near is None
 
 
+def test_no_tool_shows_a_known_user_what_they_have_seen(app: App) -> None:
+    seen = set(app.seen("13"))
+    assert len(seen) > 100
+    s = app.session(user_id="13")
+    # few 60s westerns are left unseen: the list is widened with popular ones, seen ones too
+    for message in ("westerns from the 60s", "the most popular movies", "more"):
+        r = s.send(message)
+        assert r.items and not seen & set(r.items), message
+
+
 def test_a_named_title_outweighs_a_searched_mood(app: App) -> None:
     from agentic_recsys.agents.retrieval import TOOL_WEIGHTS, fuse
     from agentic_recsys.graphs.schema import Constraints
@@ -286,6 +296,20 @@ def test_people_the_catalog_names_filter_a_small_catalog(tmp_path: Path) -> None
     unknown = small.session(user_id="u9").send("a comedy with Meg Ryan")
     assert unknown.text.startswith('This catalog says nothing about "Meg Ryan"')
     assert "4" in unknown.items  # the comedy asked for is there, and nobody was searched as text
+
+
+def test_what_met_the_request_before_it_was_loosened_comes_first(app: App) -> None:
+    items = app.dataset.items
+    exact = {
+        i
+        for i, g, y in zip(items.ids, items.genres, items.years, strict=True)
+        if "Western" in g and y == 1995
+    }
+    assert len(exact) == 3  # fewer than asked for: the planner widens the years
+    s = app.session(user_id="new-user-8")
+    r = s.send("five westerns from 1995")
+    assert s.values()["revisions"] >= 1 and len(r.items) == 5
+    assert set(r.items[:3]) == exact
 
 
 def test_hostile_input_gets_a_sensible_reply(app: App) -> None:

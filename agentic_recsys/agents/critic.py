@@ -66,7 +66,12 @@ def critic_agent(
         *taste.disliked,
         *taste.seen,
     }
-    valid, reasons = check(state.get("candidates", []), app, plan, blocked)
+    # What met the plan before the planner relaxed it fits best: it stays first.
+    earlier = state.get("critique")
+    kept = earlier.kept if earlier is not None and earlier.verdict == "revise" else []
+    kept_ids = {k.item for k in kept}
+    fresh = [c for c in state.get("candidates", []) if c.item not in kept_ids]
+    valid, reasons = check([*kept, *fresh], app, plan, blocked)
     role = role_model(runtime, "critic")
     use = role.use()
     request = state.get("request")
@@ -94,7 +99,8 @@ def critic_agent(
                 valid = [c for c in valid if c.item not in drop]
                 reasons += [f"{len(drop)} did not fit the request"] if drop else []
         use = role.use(calls=len(calls), fell_back=answer is None)
-    chosen = diversify(valid, plan.count, app)
+    first = [c for c in valid if c.item in kept_ids]
+    chosen = first + diversify(valid[len(first) :], plan.count - len(first), app)
     revisions = state.get("revisions", 0)
     models = [*state.get("models", []), use]
     update: dict[str, object] = {}
@@ -109,7 +115,7 @@ def critic_agent(
             update["request"] = request.model_copy(update={"asked": [*request.asked, topic]})
     elif revisions < ctx.max_revisions:
         reasons.append(f"only {len(chosen)} of {plan.count} items meet the request")
-        critique = Critique(verdict="revise", reasons=reasons)
+        critique = Critique(verdict="revise", reasons=reasons, kept=chosen)
         return Command(
             goto="planner",
             update={"critique": critique, "revisions": revisions + 1, "models": models},

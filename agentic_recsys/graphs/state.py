@@ -60,6 +60,7 @@ class Critique(BaseModel):
     verdict: Literal["accept", "revise", "clarify"]
     reasons: list[str] = Field(default_factory=list)
     question: str = ""
+    kept: list[BusItem] = Field(default_factory=list)  # met the plan before it was relaxed
 
 
 class Request(BaseModel):
