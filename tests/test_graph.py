@@ -254,6 +254,10 @@ def test_small_talk_is_answered_in_kind(app: App) -> None:
     assert s.send("hi there").text.startswith("Hi! Tell me what you are in the mood for")
     assert s.send("thanks!").text.startswith("You are welcome! Tell me")
     assert s.send("bye").text == "Bye for now!"
+    register_chat_model("fake:echo", scripted_model(["Thanks!", "Glad to help. Enjoy the film!"]))
+    worded = app.session(user_id="7", explainer_model="fake:echo")
+    assert worded.send("thanks!").text.startswith("You are welcome!")  # an echo is not a reply
+    assert worded.send("thank you").text == "Glad to help. Enjoy the film!"
 
 
 def test_a_movie_listed_twice_in_the_catalog_is_shown_once(app: App) -> None:

@@ -278,7 +278,10 @@ def small_talk(state: State, runtime: Runtime[Context], role: RoleModel) -> tupl
         timeout_s=context_of(runtime).llm_timeout_s,
         max_chars=400,
     )
-    ok = bool(text) and faithful(text or "", "", app_of(runtime))
+    said = " ".join(state["message"].split()).casefold()
+    # a small model may only echo the message back ("thanks!"): the template is better
+    echo = text is not None and " ".join(text.split()).casefold() == said
+    ok = bool(text) and not echo and faithful(text or "", "", app_of(runtime))
     fallback = small_talk_rules(state["message"])
     return (text.strip() if ok and text else fallback), role.use(len(calls), not ok)
 
