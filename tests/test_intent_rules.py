@@ -312,6 +312,10 @@ def test_people_named_are_a_constraint_when_the_catalog_knows_them(
     meg = parse("a comedy with Meg Ryan", items, titles)
     assert_reads(meg, dict(genres_in=["Comedy"], entities=[], query=""))
     assert meg.unsupported == ['"Meg Ryan"']
+    assert parse("a thriller with Science Fiction", items, titles).constraints.genres_in == [
+        "Thriller",
+        "Sci-Fi",
+    ]
     both = parse("something like Toy Story with Tom Hanks", items, titles)
     assert both.unsupported == ['"Tom Hanks"'] and both.like_items == ["1"]
     for ordinary in (
@@ -319,6 +323,7 @@ def test_people_named_are_a_constraint_when_the_catalog_knows_them(
         "something by the sea",
         "with Action",
         "something with Toy Story vibes",  # a title after the cue: read as a title
+        "a thriller with Science Fiction",  # genres, capitalized
     ):
         assert parse(ordinary, items, titles).unsupported == [], ordinary
 

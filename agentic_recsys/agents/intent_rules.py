@@ -323,7 +323,7 @@ def parse_intent(
     work = _read_title_words(_fix_cue_typos(text), r)
     work = _sub(_START_OVER, work, lambda m: setattr(r, "starts_over", True))
     work = _blank_titles(work, titles.find_in(work), r, list(shown))
-    work = _read_people(work, text, r, entities or {}, titles)
+    work = _read_people(work, text, r, entities or {}, titles, grammar)
     vocabulary = typo_vocabulary(items)
     work = re.sub(r"[a-z][a-z'-]{3,}", lambda m: correct_typo(m.group(), vocabulary), work)
     for read in (
@@ -379,7 +379,12 @@ _CAPITALIZED = re.compile(r"[A-Z][\w.'-]*")
 
 
 def _read_people(
-    work: str, text: str, r: _Reading, entities: Mapping[str, str], titles: TitleIndex
+    work: str,
+    text: str,
+    r: _Reading,
+    entities: Mapping[str, str],
+    titles: TitleIndex,
+    grammar: _Grammar,
 ) -> str:
     """A known entity after a cue becomes a constraint; a Capitalized Name we lack is said.
 
@@ -387,7 +392,7 @@ def _read_people(
     """
     for m in list(_PEOPLE_CUE.finditer(work)):
         words = m.group("name").split()
-        typed = text[m.start("name") : m.end("name")].split()
+        typed = text[m.start("name") : m.end("name")].split() if len(text) == len(work) else []
         if "_" in words[0]:
             continue  # a title, read already
         known = next(
@@ -404,8 +409,13 @@ def _read_people(
         else:
             n = next((i for i, w in enumerate(typed) if not _CAPITALIZED.fullmatch(w)), len(typed))
             name = " ".join(typed[:n])
-            if n < 2 or len(typed) != len(words) or titles.is_title(name):
-                continue  # "with a twist", "by Tuesday", "with Toy Story vibes": not a name
+            if (
+                n < 2
+                or len(typed) != len(words)
+                or titles.is_title(name)
+                or grammar.genre.search(name.lower())
+            ):
+                continue  # "with a twist", "with Toy Story vibes", "with Science Fiction"
             r.unsupported.append(f'"{name}"')
         end = m.start("name") + _span_of_words(m.group("name"), n)
         work = work[: m.start()] + " " * (end - m.start()) + work[end:]

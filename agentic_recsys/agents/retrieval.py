@@ -34,9 +34,9 @@ TOOL_WEIGHTS = {
 # list: half of that showed the target later on the conversational benchmark, more gained
 # nothing.
 BOOST = 1.0 / RRF_K
+NEAR_YEARS = 3  # "around 1993": the lean fades from a full BOOST at 1993 to none 3 years off
 # Candidates fetched per tool: deep enough that a wish can lift an item from far down the
 # personal ranking (30 often cut off the one movie with both genres asked for).
-NEAR_YEARS = 3  # "around 1993": the lean fades from a full BOOST at 1993 to none 3 years off
 POOL_FACTOR = 4  # relative to the items shown
 MIN_POOL = 100
 
