@@ -182,6 +182,27 @@ def test_why_gives_the_reason_shown_with_the_item(env: dict[str, str], user: str
     assert second["title"] in why["reply"] and second["why"] in why["reply"]
 
 
+def test_forget_asks_first_and_input_ending_keeps_the_memory(
+    env: dict[str, str], user: str
+) -> None:
+    def chat(lines: str) -> str:
+        run = subprocess.run(
+            [ARS, "chat", "--user", user],
+            input=lines,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            check=True,
+        )
+        return run.stdout
+
+    said = chat("I don't like horror\n/forget\n")  # no answer: the input ends
+    assert "unexpected error" not in said and "Forgot" not in said
+    assert "Avoids Horror" in chat("/memory\n")
+    assert "Forgot" in chat("/forget\ny\n")
+
+
 def test_no_dataset_is_one_line_saying_how_to_prepare_it(
     env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -272,7 +272,7 @@ def test_a_misspelt_cue_still_names_a_title(items: Items, titles: TitleIndex) ->
     assert intent.like_items == [kolya] and intent.query == ""
 
 
-def test_moods_lean_towards_genres_without_filtering(items: Items) -> None:
+def test_moods_lean_towards_genres_without_filtering(items: Items, titles: TitleIndex) -> None:
     assert mood_leans("something emotional that tugs at the heartstrings", items) == ["Drama"]
     assert mood_leans("exciting, and it gives me the chills", items) == [
         "Action",
@@ -280,6 +280,8 @@ def test_moods_lean_towards_genres_without_filtering(items: Items) -> None:
         "Horror",
     ]
     assert mood_leans("time travel", items) == []
+    funnier = parse("something like Aliens but funnier", items, titles)  # nothing shown yet
+    assert mood_leans(funnier.query, items) == ["Comedy"] and funnier.like_items
 
 
 def test_preference_keeps_the_users_words_as_data(items: Items, titles: TitleIndex) -> None:

@@ -240,6 +240,7 @@ MOOD_LEANS: dict[str, tuple[str, ...]] = {
     "clues": ("Mystery",),
     "moody": ("Film-Noir", "Drama"),
     "dark": ("Crime", "Thriller", "Film-Noir", "Drama"),
+    "light": ("Comedy",),  # also "funnier" / "lighter" in a first request
     "true story": ("Drama", "Documentary"),
 }
 

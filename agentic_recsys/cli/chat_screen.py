@@ -162,11 +162,15 @@ class ChatScreen:
 
     def _forget(self, _: str) -> bool:
         user = self.session.user_id
-        if Confirm.ask(
-            f"Delete everything remembered about [bold]{user}[/]?",
-            default=False,
-            console=self.console,
-        ):
+        try:
+            sure = Confirm.ask(
+                f"Delete everything remembered about [bold]{user}[/]?",
+                default=False,
+                console=self.console,
+            )
+        except EOFError:  # input ended before an answer: nothing is deleted
+            sure = False
+        if sure:
             removed = self.app.memory.delete(user)
             self.console.print(
                 f"Forgot {removed} memories. Conversations are kept; /new starts a clean one."
