@@ -28,6 +28,10 @@ def test_three_users_twice_same_transcripts_and_a_table(ml100k_dir: Path, tmp_pa
     assert result.exit_code == 0, result.output
     assert SYSTEM in result.output and ALS_BASELINE in result.output
     assert "wants" in result.output and "user:" in result.output  # one conversation shown
+    shown = result.output.split(SYSTEM)[0]  # the conversation, before the table
+    turns = json.loads(out.read_text().splitlines()[0])["turns"]
+    asked = [t["question"] for t in turns if t["question"]]
+    assert asked and all(q in shown and f"system: {q}" not in shown for q in asked)  # under items
     first = [json.loads(line) for line in out.read_text().splitlines()]
     assert sorted({e["system"] for e in first}) == sorted(
         {SYSTEM, POPULARITY_BASELINE, ALS_BASELINE}

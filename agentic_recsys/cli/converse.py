@@ -115,13 +115,14 @@ def print_episode(episode: Episode, dataset: Dataset) -> None:
         console.print(
             f"[bold]user:[/] {turn.user}  [dim]({', '.join(turn.facts)})[/]", highlight=False
         )
-        console.print(
-            f"[bold]system:[/] {turn.question or _first_line(turn.reply)}", highlight=False
-        )
+        opening = _first_line(turn.reply) if turn.items else turn.question or "(no text)"
+        console.print(f"[bold]system:[/] {opening}", highlight=False)
         for rank, item in enumerate(turn.items[:TOP_K], 1):
             label = items.label(items.index[item]) if item in items.index else item
             mark = "  [green]<- the target[/]" if item == episode.target else ""
             console.print(f"  {rank}. {label}{mark}", highlight=False)
+        if turn.items and turn.question:
+            console.print(f"  [bold]{turn.question}[/]", highlight=False)
 
 
 def _first_line(text: str) -> str:
