@@ -73,6 +73,19 @@ def say(child: pexpect.spawn, line: str) -> str:
     return until_prompt(child)
 
 
+def piped(env: dict[str, str], lines: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `ars chat ARGS` with `lines` as its whole input (no terminal)."""
+    return subprocess.run(
+        [ARS, "chat", *args],
+        input=lines,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+
 def title(dataset: Dataset, item_id: str) -> str:
     return dataset.items.titles[dataset.items.index[item_id]]
 
@@ -133,16 +146,7 @@ def test_a_conversation_goes_on_in_a_new_process(
 
 
 def test_json_mode_prints_one_object_per_turn(env: dict[str, str], user: str) -> None:
-    messages = "a funny 90s movie\n/like 1\n\nsomething older\n"
-    run = subprocess.run(
-        [ARS, "chat", "--json", "--user", user],
-        input=messages,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
+    run = piped(env, "a funny 90s movie\n/like 1\n\nsomething older\n", "--json", "--user", user)
     assert run.returncode == 0, run.stderr
     turns = [json.loads(line) for line in run.stdout.splitlines()]
     assert [t["message"] for t in turns] == ["a funny 90s movie", "I liked #1", "something older"]
@@ -168,15 +172,8 @@ def test_json_mode_prints_one_object_per_turn(env: dict[str, str], user: str) ->
 
 
 def test_why_gives_the_reason_shown_with_the_item(env: dict[str, str], user: str) -> None:
-    run = subprocess.run(
-        [ARS, "chat", "--json", "--user", user],
-        input="a funny 90s movie\n/why 2\n",
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=True,
-    )
+    run = piped(env, "a funny 90s movie\n/why 2\n", "--json", "--user", user)
+    assert run.returncode == 0, run.stderr
     shown, why = (json.loads(line) for line in run.stdout.splitlines())
     second = shown["items"][1]
     assert second["title"] in why["reply"] and second["why"] in why["reply"]
@@ -186,15 +183,8 @@ def test_forget_asks_first_and_input_ending_keeps_the_memory(
     env: dict[str, str], user: str
 ) -> None:
     def chat(lines: str) -> str:
-        run = subprocess.run(
-            [ARS, "chat", "--user", user],
-            input=lines,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-            check=True,
-        )
+        run = piped(env, lines, "--user", user)
+        assert run.returncode == 0, run.stderr
         return run.stdout
 
     said = chat("I don't like horror\n/forget\n")  # no answer: the input ends
