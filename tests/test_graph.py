@@ -316,6 +316,18 @@ def test_what_met_the_request_before_it_was_loosened_comes_first(app: App) -> No
     assert set(r.items[:3]) == exact
 
 
+def test_a_title_two_movies_share_means_the_one_the_user_has_seen(app: App) -> None:
+    def like(user: str, message: str) -> list[str]:
+        s = app.session(user_id=user)
+        s.send(message)
+        return list(s.values()["request"].like_items)
+
+    assert "673" in app.seen("244") and "218" not in app.seen("244")  # the 1962 film only
+    assert like("244", "something like Cape Fear") == ["673"]
+    assert like("new-user-9", "something like Cape Fear") == ["218"]  # the better known 1991
+    assert like("244", "something like Cape Fear (1991)") == ["218"]  # a year said wins
+
+
 def test_hostile_input_gets_a_sensible_reply(app: App) -> None:
     s = app.session(user_id="9")
     huge = s.send("comedy " * 15000)  # ~100 kB

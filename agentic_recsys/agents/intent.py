@@ -107,6 +107,7 @@ def intent_agent(
         if answer is not None:
             intent = ground_intent(answer, app, shown, fallback=intent)
         use = role.use(calls=len(calls), fell_back=answer is None)
+    intent = own_copies(intent, app, state["user_id"], message, shown)
     if state.get("follow_up") and intent.kind == "recommend" and not starts_over(message):
         # "I'm in the mood for something funny" answers our question: it adds to the request
         intent = intent.model_copy(update={"kind": "refine"})
@@ -178,6 +179,35 @@ def ground_intent(answer: LLMIntent, app: App, shown: list[str], fallback: Inten
         question=answer.question or fallback.question,
         year_near=near,
         unsupported=fallback.unsupported,
+    )
+
+
+def own_copies(intent: Intent, app: App, user_id: str, message: str, shown: list[str]) -> Intent:
+    """Of two movies with the title the user named, take the one they have seen.
+
+    "I loved Cape Fear" from someone who rated the 1962 film means that one, not the more
+    popular 1991 remake the title index picks; a year said, or a shown item, stays as is.
+    A twin of the same year is the same movie listed twice: the better-known copy stays.
+    """
+    seen = set(app.seen(user_id))
+    items = app.dataset.items
+
+    def own(item: str) -> str:
+        if item in seen or item in shown or item not in items.index:
+            return item
+        year = items.years[items.index[item]]
+        if str(year) in message:
+            return item
+        others = [t for t in app.titles.twins(item) if items.years[items.index[t]] != year]
+        return next((t for t in others if t in seen), item)
+
+    if not seen:
+        return intent
+    return intent.model_copy(
+        update={
+            "like_items": [own(i) for i in intent.like_items],
+            "feedback": [f.model_copy(update={"item": own(f.item)}) for f in intent.feedback],
+        }
     )
 
 

@@ -186,6 +186,12 @@ class TitleIndex:
         for k in self._rows:
             self._keys_by_length.setdefault(len(k), []).append(k)
 
+    def twins(self, item_id: str) -> list[str]:
+        """Other catalog items with the same title ("Cape Fear" 1962 and 1991)."""
+        row = self.items.index[item_id]
+        same = self._rows.get(title_key(self.items.titles[row]), [])
+        return [self.items.ids[r] for r in same if r != row]
+
     def is_title(self, text: str) -> bool:
         """Tell whether the text is exactly a catalog title (case and punctuation aside)."""
         return title_key(text) in self._rows
