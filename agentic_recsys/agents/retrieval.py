@@ -104,8 +104,7 @@ def fuse(ranked_lists: list[tuple[float, list[BusItem]]], app: App, plan: Plan) 
         # "drama and romance": any one is allowed, both is better
         entry.score += BOOST * max(0, len(wanted & genres) - 1)
         if pop is not None:
-            # a plain float: the bus is checkpointed, and msgpack cannot write a numpy scalar
-            entry.score += BOOST * plan.popularity * (float(pop[items.index[entry.item]]) - 0.5) * 2
+            entry.score += BOOST * plan.popularity * (pop[items.index[entry.item]] - 0.5) * 2
         if plan.year_near is not None:
             off = abs(int(items.years[items.index[entry.item]]) - plan.year_near)
             entry.score += BOOST * max(0.0, 1 - off / NEAR_YEARS)

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import TypedDict
 
 from agentic_recsys.graphs.schema import Constraints, Intent
@@ -47,7 +47,13 @@ class EvidenceNote(BaseModel):
 
 
 class BusItem(BaseModel):
-    """An entry on the candidate bus: item id, fused score, every piece of evidence."""
+    """An entry on the candidate bus: item id, fused score, every piece of evidence.
+
+    Assignments are validated, so a numpy scalar added to the score becomes a plain float
+    (the bus is checkpointed, and msgpack cannot write numpy scalars).
+    """
+
+    model_config = ConfigDict(validate_assignment=True)
 
     item: str
     score: float
