@@ -80,7 +80,7 @@ class App:
             return {}
         return {
             e.casefold(): e
-            for e in set(self.dataset.relations.entities)
+            for e in self.dataset.relations.rows_by_entity
             if not OPAQUE_ID.fullmatch(e)
         }
 

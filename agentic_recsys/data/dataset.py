@@ -131,6 +131,14 @@ class Relations:
     def __len__(self) -> int:
         return len(self.items)
 
+    @cached_property
+    def rows_by_entity(self) -> dict[str, np.ndarray]:
+        """Entity -> the catalog rows linked to it (built once, for filters and lookups)."""
+        rows: dict[str, list[int]] = {}
+        for row, entity in zip(self.items.tolist(), self.entities, strict=True):
+            rows.setdefault(entity, []).append(row)
+        return {e: np.unique(r) for e, r in rows.items()}
+
 
 @dataclass
 class Dataset:

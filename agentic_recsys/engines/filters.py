@@ -45,12 +45,10 @@ class ItemFilter(BaseModel):
         for word in self.title_words:
             pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)
             keep &= np.fromiter((bool(pattern.search(t)) for t in items.titles), bool, len(items))
-        relations = dataset.relations
         for entity in self.entities:
-            linked = [
-                i for i, e in zip(relations.items, relations.entities, strict=True) if e == entity
-            ]
-            keep &= np.isin(np.arange(len(items)), linked)
+            linked = np.zeros(len(items), dtype=bool)
+            linked[dataset.relations.rows_by_entity.get(entity, [])] = True
+            keep &= linked
         for name, value in self.fields.items():
             keep &= np.asarray(_field(dataset, name), dtype=object) == value
         return keep
