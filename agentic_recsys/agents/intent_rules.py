@@ -391,41 +391,49 @@ def _read_people(
     `work` is the lowercased working copy (titles blanked), `text` the message as typed.
     """
     for m in list(_PEOPLE_CUE.finditer(work)):
-        words = m.group("name").split()
-        typed = text[m.start("name") : m.end("name")].split() if len(text) == len(work) else []
-        if "_" in words[0]:
+        words = list(re.finditer(r"\S+", m.group("name")))
+        if "_" in words[0].group():
             continue  # a title, read already
-        known = next(
-            (
-                (n, entities[" ".join(words[:n]).casefold()])
-                for n in range(len(words), 0, -1)
-                if " ".join(words[:n]).casefold() in entities
-            ),
-            None,
-        )
-        if known is not None:
-            n, entity = known
+        n, entity = _known_entity([w.group() for w in words], entities)
+        if entity:
             r.entities.append(entity)
         else:
-            n = next((i for i, w in enumerate(typed) if not _CAPITALIZED.fullmatch(w)), len(typed))
-            name = " ".join(typed[:n])
-            if (
-                n < 2
-                or len(typed) != len(words)
-                or titles.is_title(name)
-                or grammar.genre.search(name.lower())
-            ):
-                continue  # "with a twist", "with Toy Story vibes", "with Science Fiction"
-            r.unsupported.append(f'"{name}"')
-        end = m.start("name") + _span_of_words(m.group("name"), n)
+            typed = text[m.start("name") : m.end("name")].split() if len(text) == len(work) else []
+            n = _capitalized_name(typed, len(words), titles, grammar)
+            if not n:
+                continue
+            r.unsupported.append(f'"{" ".join(typed[:n])}"')
+        end = m.start("name") + words[n - 1].end()
         work = work[: m.start()] + " " * (end - m.start()) + work[end:]
     return work
 
 
-def _span_of_words(text: str, n: int) -> int:
-    """Length of the first n whitespace-separated words of `text`, with the spaces between."""
-    found = list(re.finditer(r"\S+", text))[:n]
-    return found[-1].end() if found else 0
+def _known_entity(words: list[str], entities: Mapping[str, str]) -> tuple[int, str]:
+    """The longest run of leading words that names an entity: (words used, entity), or (0, "")."""
+    for n in range(len(words), 0, -1):
+        entity = entities.get(" ".join(words[:n]).casefold())
+        if entity:
+            return n, entity
+    return 0, ""
+
+
+def _capitalized_name(
+    typed: list[str], expected: int, titles: TitleIndex, grammar: _Grammar
+) -> int:
+    """How many leading words form a Capitalized Name (two or more), or 0 if they do not.
+
+    "with a twist", "with Toy Story vibes" (a title) and "with Science Fiction" (genres) do not.
+    """
+    n = next((i for i, w in enumerate(typed) if not _CAPITALIZED.fullmatch(w)), len(typed))
+    name = " ".join(typed[:n])
+    if (
+        n < 2
+        or len(typed) != expected
+        or titles.is_title(name)
+        or grammar.genre.search(name.lower())
+    ):
+        return 0
+    return n
 
 
 def _read_title_words(work: str, r: _Reading) -> str:
