@@ -189,6 +189,8 @@ def own_copies(intent: Intent, app: App, user_id: str, message: str, shown: list
     popular 1991 remake the title index picks; a year said, or a shown item, stays as is.
     A twin of the same year is the same movie listed twice: the better-known copy stays.
     """
+    if not (intent.like_items or intent.feedback):
+        return intent
     seen = set(app.seen(user_id))
     items = app.dataset.items
 
@@ -201,8 +203,6 @@ def own_copies(intent: Intent, app: App, user_id: str, message: str, shown: list
         others = [t for t in app.titles.twins(item) if items.years[items.index[t]] != year]
         return next((t for t in others if t in seen), item)
 
-    if not seen:
-        return intent
     return intent.model_copy(
         update={
             "like_items": [own(i) for i in intent.like_items],
