@@ -8,7 +8,6 @@ folder and process: the graph's nodes reach the same one through `app_for_dir`.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from agentic_recsys.agents.titles import TitleIndex
 from agentic_recsys.data.dataset import META_FILE, Dataset
 from agentic_recsys.engines.recommender import Recommender
 from agentic_recsys.memory import MemoryStore
+from agentic_recsys.understanding.entities import EntityIndex
 
 if TYPE_CHECKING:  # the graph imports this module: break the cycle for type checking only
     from langgraph.checkpoint.sqlite import SqliteSaver
@@ -30,7 +30,6 @@ if TYPE_CHECKING:  # the graph imports this module: break the cycle for type che
     from agentic_recsys.session import Session, ThreadInfo
 
 THREADS_FILE = "threads.sqlite"
-OPAQUE_ID = re.compile(r"[a-z]{1,2}\.[0-9a-z_]+|[0-9]+")  # Freebase's "m.0abc1", plain numbers
 
 
 @dataclass
@@ -70,19 +69,9 @@ class App:
         return TitleIndex(self.dataset.items, popularity=self.item_counts)
 
     @cached_property
-    def entity_names(self) -> dict[str, str]:
-        """Knowledge-graph entities a user may name ("by Michael Mann"), casefolded -> as stored.
-
-        Only trusted relations, and only entities written as names (not opaque ids like
-        Freebase's "m.0abc1").
-        """
-        if not self.dataset.relations_trusted:
-            return {}
-        return {
-            e.casefold(): e
-            for e in self.dataset.relations.rows_by_entity
-            if not OPAQUE_ID.fullmatch(e)
-        }
+    def entities(self) -> EntityIndex:
+        """Knowledge-graph entities a user may name ("by Le Guin"): trusted, written as names."""
+        return EntityIndex.of(self.dataset)
 
     @cached_property
     def memory(self) -> MemoryStore:

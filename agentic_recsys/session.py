@@ -63,6 +63,21 @@ class TurnResult:
     models: list[ModelUse]  # which model each role used
     thread_id: str
     seconds: float
+    unmet: list[str] = field(default_factory=list)  # asked for, but no item shown meets it
+
+    @classmethod
+    def of_state(cls, values: dict[str, Any], thread_id: str, seconds: float) -> TurnResult:
+        """The result a thread's state holds after a turn."""
+        return cls(
+            text=values.get("reply", ""),
+            items=list(values.get("items", [])),
+            explanations=dict(values.get("explanations", {})),
+            question=values.get("question", ""),
+            models=list(values.get("models", [])),
+            thread_id=thread_id,
+            seconds=seconds,
+            unmet=list(values.get("unmet", [])),
+        )
 
     @property
     def llm_calls(self) -> int:
@@ -134,15 +149,7 @@ class Session:
         values = self.graph.get_state(config).values
         yield (
             "result",
-            TurnResult(
-                text=values.get("reply", ""),
-                items=list(values.get("items", [])),
-                explanations=dict(values.get("explanations", {})),
-                question=values.get("question", ""),
-                models=list(values.get("models", [])),
-                thread_id=self.thread_id,
-                seconds=time.perf_counter() - start,
-            ),
+            TurnResult.of_state(values, self.thread_id, time.perf_counter() - start),
         )
 
     def values(self) -> dict[str, Any]:

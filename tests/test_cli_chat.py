@@ -156,6 +156,7 @@ def test_json_mode_prints_one_object_per_turn(env: dict[str, str], user: str) ->
         "reply",
         "items",
         "question",
+        "unmet",
         "models",
         "llm_calls",
         "seconds",

@@ -13,8 +13,8 @@ import pytest
 
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.data.importer import import_dataset, read_interactions, read_items
-from agentic_recsys.engines.filters import ItemFilter
 from agentic_recsys.errors import DataError
+from agentic_recsys.understanding.predicates import Predicate, mask
 
 ITEMS_CSV = """\
 item_id,Title,release_year,genres,director,overview
@@ -218,7 +218,8 @@ def test_relations_file_links_items_to_entities(tmp_path: Path) -> None:
         ["Michael Mann", "Sergio Leone"],
     )
     assert Dataset.open(out).relations_trusted
-    mann = ItemFilter(entities=["Michael Mann"]).mask(Dataset.open(out))
+    by_mann = Predicate(field="director", op="contains", value="Michael Mann")
+    mann = mask([by_mann], Dataset.open(out))
     assert mann.tolist() == [True, False, False]  # what "by Michael Mann" keeps
 
     meta = json.loads((out / "dataset.json").read_text())

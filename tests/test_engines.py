@@ -5,11 +5,11 @@ import pytest
 
 from agentic_recsys.data.dataset import Dataset, InteractionRecord, ItemRecord, write_dataset
 from agentic_recsys.engines.base import Profile
-from agentic_recsys.engines.filters import ItemFilter
 from agentic_recsys.engines.recommender import Blend, Recommender
 from agentic_recsys.engines.registry import ENGINE_NAMES, EngineConfigs, make_engine
 from agentic_recsys.engines.testing import write_synthetic_dataset
-from agentic_recsys.errors import ArsError
+from agentic_recsys.graphs.schema import Constraints
+from agentic_recsys.understanding.predicates import Predicate, PredicateError, mask, validate
 
 HISTORY_ENGINES = [n for n in ENGINE_NAMES if n not in {"popularity", "recent_popularity"}]
 
@@ -115,12 +115,12 @@ def test_semantic_query_ranks_matching_text_first(fitted, synthetic):
 @pytest.mark.parametrize("name", ENGINE_NAMES)
 def test_recommend_respects_exclusions_and_mask(name, recommender, synthetic):
     profile, _ = recommender.profile("u3", liked=["i1"], exclude=["i2", "i30"])
-    mask = ItemFilter(genres_out=["Drama"]).mask(synthetic)
-    found = recommender.recommend(profile, 10, mask=mask, weights={name: 1.0})
+    keep = mask(Constraints(genres_out=["Drama"]).all_predicates(), synthetic)
+    found = recommender.recommend(profile, 10, mask=keep, weights={name: 1.0})
     rows = {c.item for c in found}
     known = set(recommender.histories.items_of(profile.user).tolist())
     assert rows and not rows & (known | set(profile.exclude) | {synthetic.items.index["i1"]})
-    assert all(mask[r] for r in rows)
+    assert all(keep[r] for r in rows)
     assert [c.score for c in found] == sorted((c.score for c in found), reverse=True)
 
 
@@ -154,14 +154,16 @@ def test_a_faint_blend_keeps_the_main_ranking(recommender, synthetic):
     assert [c.item for c in faint] == [c.item for c in alone]
 
 
-def test_filter_masks_catalog_fields(synthetic):
-    items = synthetic.items
-    mask = ItemFilter(genres_in=["horror"], year_min=1985, year_max=1990).mask(synthetic)
-    assert mask.any()
-    for row in np.flatnonzero(mask):
+def test_constraints_mask_catalog_fields_as_predicates(synthetic):
+    items, schema = synthetic.items, synthetic.schema
+    c = Constraints(genres_in=["horror"], year_min=1985, year_max=1990)
+    keep = mask([validate(p, schema) for p in c.all_predicates()], synthetic)
+    assert keep.any()
+    for row in np.flatnonzero(keep):
         assert "Horror" in items.genres[row] and 1985 <= items.years[row] <= 1990
-    assert ItemFilter(fields={"title": "Film number 7"}).mask(synthetic).sum() == 1
-    with pytest.raises(ArsError, match="unknown genre"):
-        ItemFilter(genres_in=["Western"]).mask(synthetic)
-    with pytest.raises(ArsError, match="unknown catalog field"):
-        ItemFilter(fields={"studio": "x"}).mask(synthetic)
+    words = Predicate(field="title", op="contains", value=("number", "7"))
+    assert mask([words], synthetic).sum() == 1
+    with pytest.raises(PredicateError, match="no genres 'Western'"):
+        validate(Predicate(field="genres", op="contains any", value=("Western",)), schema)
+    with pytest.raises(PredicateError, match="no field 'studio'"):
+        validate(Predicate(field="studio", op="==", value="x"), schema)

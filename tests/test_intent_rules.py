@@ -13,6 +13,8 @@ from agentic_recsys.agents.lexicon import canonical_genre, mood_leans
 from agentic_recsys.agents.titles import TitleIndex
 from agentic_recsys.data.dataset import Dataset, Items
 from agentic_recsys.graphs.schema import Intent
+from agentic_recsys.understanding.entities import EntityIndex
+from agentic_recsys.understanding.predicates import Predicate
 
 # What was shown last turn: Star Wars, Fargo, Return of the Jedi, Toy Story, The Godfather.
 SHOWN = ["50", "100", "181", "1", "127"]
@@ -295,7 +297,7 @@ def test_unsupported_wishes_are_not_searched_but_reported(items: Items, titles: 
     assert intent.unsupported == ["running time"]
     both = parse("rated pg-13 on Netflix", items, titles)
     assert both.unsupported == ["age rating", "streaming availability"]
-    assert both.kind == "clarify" and "says nothing about age rating or streaming" in both.question
+    assert both.kind == "recommend"  # asked for items: picks, with what could not be used said
     assert parse("a comedy", items, titles).unsupported == []
     aliens = parse("no aliens", items, titles, shown=SHOWN)
     assert aliens.unsupported == ['"aliens"'] and aliens.constraints.genres_out == []
@@ -304,15 +306,25 @@ def test_unsupported_wishes_are_not_searched_but_reported(items: Items, titles: 
 def test_people_named_are_a_constraint_when_the_catalog_knows_them(
     items: Items, titles: TitleIndex
 ) -> None:
-    known = {"michael mann": "Michael Mann", "tom hanks": "Tom Hanks"}
+    known = EntityIndex(
+        full={"michael mann": "Michael Mann", "tom hanks": "Tom Hanks"},
+        partial={"mann": ["Michael Mann"], "hanks": ["Tom Hanks"]},
+        relations={"Michael Mann": {"director"}, "Tom Hanks": {"actor", "producer"}},
+        links={"Michael Mann": 3, "Tom Hanks": 9},
+    )
+    director = Predicate(field="director", op="contains", value="Michael Mann")
     by = parse_intent("something by michael mann from the 90s", items, titles, entities=known)
-    assert_reads(by, dict(kind="recommend", entities=["Michael Mann"], year_min=1990, query=""))
+    assert_reads(by, dict(kind="recommend", predicates=[director], year_min=1990, query=""))
     assert by.unsupported == []
-    starring = parse_intent("a comedy starring Tom Hanks", items, titles, entities=known)
-    assert_reads(starring, dict(entities=["Tom Hanks"], genres_in=["Comedy"], query=""))
+    # a surname alone names the entity; a cue picks the relation ("starring": the actor)
+    starring = parse_intent("a comedy starring Hanks", items, titles, entities=known)
+    actor = Predicate(field="actor", op="contains", value="Tom Hanks")
+    assert_reads(starring, dict(predicates=[actor], genres_in=["Comedy"], query=""))
+    not_mann = parse_intent("a thriller, nothing by Mann", items, titles, entities=known)
+    assert not_mann.constraints.predicates == [director.model_copy(update={"op": "not contains"})]
     # a Capitalized Name the catalog does not know is said, never searched as text
     meg = parse("a comedy with Meg Ryan", items, titles)
-    assert_reads(meg, dict(genres_in=["Comedy"], entities=[], query=""))
+    assert_reads(meg, dict(genres_in=["Comedy"], predicates=[], query=""))
     assert meg.unsupported == ['"Meg Ryan"']
     assert parse("a thriller with Science Fiction", items, titles).constraints.genres_in == [
         "Thriller",
@@ -372,9 +384,12 @@ def test_several_titles_after_one_cue(items: Items, titles: TitleIndex) -> None:
 
 
 def test_unknown_title_is_said_not_guessed(items: Items, titles: TitleIndex) -> None:
+    # asked for items: picks (the reply says the title was not found), never an empty list
     intent = parse("something like The Matrix", items, titles)
-    assert_reads(intent, dict(kind="clarify", like_items=[], unresolved_titles=["The Matrix"]))
-    assert "The Matrix" in intent.question
+    assert_reads(intent, dict(kind="recommend", like_items=[], unresolved_titles=["The Matrix"]))
+    # a title with its year is one mention: the year is not a wish for that year
+    lone = parse("I did enjoy Bowling for Columbine (2002)", items, titles)
+    assert_reads(lone, dict(year_min=None, unresolved_titles=["Bowling for Columbine (2002)"]))
     intent = parse("a comedy like The Matrix", items, titles)
     assert_reads(
         intent, dict(kind="recommend", genres_in=["Comedy"], unresolved_titles=["The Matrix"])
@@ -538,12 +553,23 @@ def test_chitchat(items: Items, titles: TitleIndex, message: str) -> None:
     assert parse(message, items, titles).kind == "chitchat"
 
 
-@pytest.mark.parametrize(
-    "message", ["", "   \n\t ", "something", "idk", "help", "hmm", "a movie", "?", "\x00\x01\x02"]
-)
+@pytest.mark.parametrize("message", ["", "   \n\t ", "idk", "hmm", "?", "\x00\x01\x02"])
 def test_too_vague_asks_a_question(items: Items, titles: TitleIndex, message: str) -> None:
     intent = parse(message, items, titles)
     assert intent.kind == "clarify" and intent.question.endswith("?")
+
+
+@pytest.mark.parametrize("message", ["something", "a movie", "any other suggestions?", "help"])
+def test_a_vague_request_gets_picks(items: Items, titles: TitleIndex, message: str) -> None:
+    assert parse(message, items, titles).kind == "recommend"
+
+
+@pytest.mark.parametrize(
+    "message", ["Hey there! How's it going?", "I think so too, he is right", "ok, no problem"]
+)
+def test_talk_is_not_searched(items: Items, titles: TitleIndex, message: str) -> None:
+    intent = parse(message, items, titles)
+    assert intent.kind == "chitchat" and not intent.query
 
 
 def test_contradictory_years_ask_which(items: Items, titles: TitleIndex) -> None:

@@ -18,20 +18,20 @@ from langgraph.types import Command
 from pydantic import BaseModel, Field
 
 from agentic_recsys.agents.prompts import CRITIC_SYSTEM, CRITIC_USER
-from agentic_recsys.agents.retrieval import constraint_mask
+from agentic_recsys.agents.retrieval import constraint_mask, known_to_user
 from agentic_recsys.app import App
 from agentic_recsys.graphs.context import Context
 from agentic_recsys.graphs.resources import app_of, context_of, role_model
-from agentic_recsys.graphs.state import BusItem, Critique, Plan, Request, State, Taste
+from agentic_recsys.graphs.state import BusItem, Critique, Plan, Request, State
 from agentic_recsys.llm import ask_json
 
 # Follow-up questions in the order they are asked. A mood narrows the movie itself, so it
 # comes before an example, which says more about the user than about the movie.
 FOLLOW_UPS: tuple[tuple[str, str], ...] = (
-    ("genre", "What kind of movie would suit you: comedy, drama, thriller...?"),
+    ("genre", "What kind of {noun} would suit you: {genres}...?"),
     ("era", "From which years or decade should it be?"),
     ("mood", "Is there a mood or theme it should have?"),
-    ("example", "Is there a movie you enjoyed that it should resemble?"),
+    ("example", "Is there a {noun} you enjoyed that it should resemble?"),
 )
 DIVERSITY = 0.15  # weight of genre overlap against rank when ordering the shortlist
 SHORTLIST = 10  # items an LLM critic sees
@@ -57,15 +57,7 @@ def critic_agent(
     app, ctx = app_of(runtime), context_of(runtime)
     plan = state["plan"]
     assert plan is not None, "the planner runs first"
-    taste = state.get("taste") or Taste()
-    blocked = {  # the user knows these already: shown, rejected, liked, seen
-        *state.get("shown_before", []),
-        *state.get("rejected", []),
-        *state.get("liked", []),
-        *taste.liked,
-        *taste.disliked,
-        *taste.seen,
-    }
+    blocked = known_to_user(state, app)
     # What met the plan before the planner relaxed it fits best: it stays first.
     earlier = state.get("critique")
     kept = earlier.kept if earlier is not None and earlier.verdict == "revise" else []
@@ -105,13 +97,13 @@ def critic_agent(
     models = [*state.get("models", []), use]
     update: dict[str, object] = {}
     # a few titles with the word asked for are the answer, not a reason to loosen the rest
-    enough = plan.count if not plan.constraints.title_words else 1
+    enough = plan.count if not plan.constraints.predicates else 1
     if len(chosen) >= enough:
         verdict = Critique(verdict="accept", reasons=reasons)
         intent = state["intent"]
         topic = follow_up_topic(request) if request and intent and intent.reject_shown else None
         if request is not None and topic is not None:
-            verdict.question = dict(FOLLOW_UPS)[topic]
+            verdict.question = follow_up_question(topic, app)
             update["request"] = request.model_copy(update={"asked": [*request.asked, topic]})
     elif revisions < ctx.max_revisions:
         reasons.append(f"only {len(chosen)} of {plan.count} items meet the request")
@@ -132,6 +124,15 @@ def critic_agent(
     return Command(
         goto="explainer",
         update={"critique": verdict, "candidates": chosen, "models": models, **update},
+    )
+
+
+def follow_up_question(topic: str, app: App) -> str:
+    """The question for a follow-up topic, in the catalog's words and with its top genres."""
+    field = app.dataset.schema.field("genres")
+    genres = [g.casefold() for g in field.values[:3]] if field else []
+    return dict(FOLLOW_UPS)[topic].format(
+        noun=app.dataset.schema.domain.noun, genres=", ".join(genres) or "a kind"
     )
 
 

@@ -22,6 +22,7 @@ from agentic_recsys.graphs.resources import RoleModel, app_of, context_of, role_
 from agentic_recsys.graphs.schema import Intent
 from agentic_recsys.graphs.state import BusItem, EvidenceNote, ModelUse, Plan, State
 from agentic_recsys.llm import ask_json, ask_text
+from agentic_recsys.understanding.predicates import describe
 
 RELATION_NAMES = {
     "directed_by": "director",
@@ -38,19 +39,21 @@ RELATION_NAMES = {
     "award_nomination": "award nomination",
 }
 BECAUSE = {
-    "sequential": "often watched soon after {liked}",
-    "als": "suits people who watched {liked}",
+    "sequential": "often {verb} soon after {liked}",
+    "als": "suits people who {verb} {liked}",
 }
+PEOPLE_ALSO = "people who {verb} {liked} also {verb} it"
 SOURCE_ONLY = {
-    "popularity": "one of the most watched",
-    "recent_popularity": "much watched lately",
+    "popularity": "one of the most {verb}",
+    "recent_popularity": "much {verb} lately",
     "als": "fits your taste profile",
 }
+POPULAR_SAYING = 0.75  # "one of the most watched" only for the top quarter by interactions
 THANKS = re.compile(r"\b(?:thanks?|thx|ty|cheers|thank\s+you)\b")
 BYE = re.compile(r"\b(?:bye|goodbye|see\s+you|good\s+night)\b")
 MIN_TEXT_MATCH = 0.3  # cosine below which a description match is not worth saying
 GREETING = (
-    "Tell me what you are in the mood for (a genre, an era, a movie you liked) and "
+    "Tell me what you are in the mood for (a genre, an era, a {noun} you liked) and "
     "I will find something."
 )
 
@@ -144,6 +147,7 @@ def _reply(
         "items": items,
         "explanations": explanations,
         "question": question,
+        "unmet": plan.unmet if items and (plan := state.get("plan")) is not None else [],
         "follow_up": question if items else "",
         "messages": [AIMessage(content=text)],
         "models": [*state.get("models", []), use],
@@ -169,7 +173,7 @@ def reason(app: App, item: BusItem, plan: Plan) -> str:
         parts.append(genres)
     seen_because: set[str] = set()
     for e in sorted(item.evidence, key=lambda e: -e.score):
-        text = _evidence_text(app, e)
+        text = _evidence_text(app, e, item.item)
         if text and text not in seen_because:
             seen_because.add(text)
             parts.append(text)
@@ -178,7 +182,7 @@ def reason(app: App, item: BusItem, plan: Plan) -> str:
     return "; ".join(parts) or "a good match overall"
 
 
-def _evidence_text(app: App, e: EvidenceNote) -> str:
+def _evidence_text(app: App, e: EvidenceNote, item: str | None = None) -> str:
     """How one piece of evidence reads in a reply; "" when it is too weak to mention."""
     items = app.dataset.items
     liked = items.label(items.index[e.because]) if e.because in items.index else ""
@@ -192,28 +196,36 @@ def _evidence_text(app: App, e: EvidenceNote) -> str:
         if e.score < MIN_TEXT_MATCH:
             return ""
         return f"close in description to {liked}" if liked else "matches what you described"
+    verb = app.dataset.schema.domain.verb
     if liked:
-        return BECAUSE.get(e.source, "people who watched {liked} also watched it").format(
-            liked=liked
-        )
-    return SOURCE_ONLY.get(e.source, "")
+        return BECAUSE.get(e.source, PEOPLE_ALSO).format(liked=liked, verb=verb)
+    if e.source in ("popularity", "recent_popularity") and (
+        item is None or app.popularity_percentile[items.index[item]] < POPULAR_SAYING
+    ):
+        return ""  # not true of this item, so not said
+    return SOURCE_ONLY.get(e.source, "").format(verb=verb)
 
 
 def heading(app: App, plan: Plan, n: int) -> str:
-    """The opening line: what was asked for, and anything relaxed."""
-    c = plan.constraints
+    """The opening line: what was asked for, anything relaxed, and what nothing meets."""
+    c, schema = plan.constraints, app.dataset.schema
     what = "1 pick" if n == 1 else f"{n} picks"
     if c.genres_in:
         what += f" in {' or '.join(c.genres_in)}"
     if c.year_min or c.year_max:
         what += f" from {c.year_min or 'any year'} to {c.year_max or 'now'}"
-    if c.entities:
-        what += f" with {' and '.join(c.entities)}"
-    if c.title_words:
-        what += f" with {' and '.join(repr(w) for w in c.title_words)} in the title"
+    wishes = [describe(p, schema) for p in c.predicates]
+    if wishes:
+        what += f" with {', '.join(wishes)}"
     if c.genres_out:
         what += f", no {', '.join(c.genres_out)}"
     notes = f" (I {'; '.join(plan.notes)}.)" if plan.notes else ""
+    if plan.unmet:
+        domain = schema.domain
+        return (
+            f"No {domain.noun} here has {' and '.join(plan.unmet)} along with the rest of what "
+            f"you asked. The closest {'one' if n == 1 else n}, without that: {what}:{notes}"
+        )
     return f"Here {'is' if n == 1 else 'are'} {what}:{notes}"
 
 
@@ -239,6 +251,8 @@ def acknowledge(intent: Intent, app: App) -> str:
             f"I will remember you {'like' if p.polarity == 'like' else 'avoid'} "
             f"{p.key.split(':', 1)[-1]}"
         )
+    said.extend(intent.notes)
+    said.extend(intent.problems)
     if intent.unsupported:
         said.append(cannot_use(intent.unsupported))
     if intent.unresolved_titles:
@@ -268,8 +282,9 @@ def explain(app: App, state: State, intent: Intent) -> str:
 
 def small_talk(state: State, runtime: Runtime[Context], role: RoleModel) -> tuple[str, ModelUse]:
     """Greetings and off-topic messages: a short answer steering back to recommendations."""
+    noun = app_of(runtime).dataset.schema.domain.noun
     if role.model is None:
-        return small_talk_rules(state["message"]), role.use()
+        return small_talk_rules(state["message"], noun), role.use()
     text, calls = ask_text(
         role.model,
         CHITCHAT_SYSTEM,
@@ -282,16 +297,17 @@ def small_talk(state: State, runtime: Runtime[Context], role: RoleModel) -> tupl
     # a small model may only echo the message back ("thanks!"): the template is better
     echo = text is not None and " ".join(text.split()).casefold() == said
     ok = bool(text) and not echo and faithful(text or "", "", app_of(runtime))
-    fallback = small_talk_rules(state["message"])
+    fallback = small_talk_rules(state["message"], noun)
     return (text.strip() if ok and text else fallback), role.use(len(calls), not ok)
 
 
-def small_talk_rules(message: str) -> str:
+def small_talk_rules(message: str, noun: str) -> str:
     """Answer thanks and goodbyes in kind; anything else gets a hello and what to ask."""
     lower = message.lower()
     if BYE.search(lower):
         return "Bye for now!"
-    return f"{'You are welcome!' if THANKS.search(lower) else 'Hi!'} {GREETING}"
+    greeting = GREETING.format(noun=noun)
+    return f"{'You are welcome!' if THANKS.search(lower) else 'Hi!'} {greeting}"
 
 
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")

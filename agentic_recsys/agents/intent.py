@@ -85,7 +85,7 @@ def intent_agent(
     app = app_of(runtime)
     message = clean_message(state["message"])
     shown = state.get("shown", [])
-    intent = parse_intent(message, app.dataset.items, app.titles, shown, app.entity_names)
+    intent = parse_intent(message, app.dataset.items, app.titles, shown, app.entities, app.dataset)
     role = role_model(runtime, "intent")
     use = role.use()
     if role.capability == "capable" and role.model is not None and message:

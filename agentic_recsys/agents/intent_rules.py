@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -31,7 +31,8 @@ from agentic_recsys.agents.lexicon import (
     typo_vocabulary,
 )
 from agentic_recsys.agents.titles import TitleIndex, TitleMention
-from agentic_recsys.data.dataset import Items
+from agentic_recsys.data.dataset import Dataset, Items
+from agentic_recsys.data.fields import DOMAINS, CatalogSchema, Domain
 from agentic_recsys.graphs.schema import (
     Constraints,
     Feedback,
@@ -40,6 +41,11 @@ from agentic_recsys.graphs.schema import (
     Refinement,
     Verdict,
 )
+from agentic_recsys.understanding.english import is_english
+from agentic_recsys.understanding.entities import EntityIndex
+from agentic_recsys.understanding.kinds import turn_kind
+from agentic_recsys.understanding.predicates import Predicate
+from agentic_recsys.understanding.readers import read_fields
 
 MAX_CHARS = 1000  # a 100 kB paste is read as its first 1000 characters
 MAX_QUERY_WORDS = 20
@@ -53,14 +59,14 @@ CONTROL = re.compile(
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]"
 )
 
-EMPTY_QUESTION = "What would you like to watch: a genre, a mood, or a movie you liked?"
-GO_ON_QUESTION = "What else could narrow it: a genre, a decade, or a movie you liked?"
+# Questions are written with the domain's words ({noun}, {plural}, {verb_base}).
+EMPTY_QUESTION = "What would you like to {verb_base}: a genre, a mood, or a {noun} you liked?"
+GO_ON_QUESTION = "What else could narrow it: a genre, a decade, or a {noun} you liked?"
 VAGUE_QUESTION = (
-    "Happy to help! What are you in the mood for: a genre (comedy, thriller...), "
-    "a decade, or a movie you liked?"
+    "Happy to help! What are you in the mood for: a genre, a decade, or a {noun} you liked?"
 )
-NOTHING_SHOWN = "I haven't shown you anything yet. What would you like to watch?"
-EXPLAIN_WHICH = 'Which movie should I explain? You can say its number, e.g. "why #2?"'
+NOTHING_SHOWN = "I haven't shown you anything yet. What would you like to {verb_base}?"
+EXPLAIN_WHICH = 'Which {noun} should I explain? You can say its number, e.g. "why #2?"'
 
 _NUM = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 _ORD = "|".join(sorted(ORDINALS, key=len, reverse=True))
@@ -177,6 +183,7 @@ _SIMILAR_NO_TARGET = re.compile(
 # A request with nothing else in it ("recommend a movie") still asks for something.
 _REQUEST = re.compile(
     r"\b(?:recommend|suggest|show\s+me|give\s+me|find\s+me|what\s+should|"
+    r"(?:would|'d)\s+(?:love|like)\s+to\s+(?:watch|see|read|find|try)|"
     r"what\s+to\s+watch|looking\s+for|i\s+want|i\s+need|in\s+the\s+mood\s+for|"
     r"any\s+(?:ideas|suggestions|recommendations)|"
     r"(?:a|any|some)\s+(?:good\s+|nice\s+|great\s+)?(?:movie|film|flick)s?\s+(?:for|to)\b)\b"
@@ -270,6 +277,8 @@ class _Reading:
     count: int | None = None
     like_items: list[str] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
+    named: list[str] = field(default_factory=list)  # titles resolved this turn, in order ("it")
+    wish_unresolved: bool = False  # "something like Annabelle": a wish, though we lack it
     feedback: dict[str, Verdict] = field(default_factory=dict)
     reject_shown: bool = False
     wants_other: bool = False
@@ -284,8 +293,9 @@ class _Reading:
     like_from_shown: bool = False
     bad_refs: bool = False
     query: list[str] = field(default_factory=list)
-    title_words: list[str] = field(default_factory=list)
-    entities: list[str] = field(default_factory=list)
+    predicates: list[Predicate] = field(default_factory=list)  # any other catalog field
+    problems: list[str] = field(default_factory=list)  # what was said but cannot be served
+    notes: list[str] = field(default_factory=list)  # how a loose word was read
 
 
 @dataclass(frozen=True)
@@ -305,14 +315,40 @@ def parse_intent(
     items: Items,
     titles: TitleIndex,
     shown: Sequence[str] = (),
-    entities: Mapping[str, str] | None = None,
+    entities: EntityIndex | None = None,
+    dataset: Dataset | None = None,
 ) -> Intent:
     """Read a message into an Intent using only rules and the catalog.
 
     `shown` is the item ids shown last turn, in order: "#2" and "the last one" point there.
-    `entities` maps casefolded names of knowledge-graph entities ("michael mann") to
-    their stored form, for "by Michael Mann"; a name it lacks is said to be unknown.
+    `entities` finds the knowledge-graph entities a message names ("by Le Guin"); a
+    Capitalized Name it lacks is said to be unknown. With `dataset`, the catalog's other
+    fields are read too (runtime, rating class, services...: see `understanding.readers`).
     """
+    domain = dataset.schema.domain if dataset is not None else DOMAINS["movie"]
+    intent = _read(message, items, titles, shown, entities, dataset, domain)
+    if not intent.question:
+        return intent
+    words = {"noun": domain.noun, "plural": domain.plural, "verb_base": domain.verb_base}
+    return intent.model_copy(update={"question": _fill(intent.question, words)})
+
+
+def _fill(question: str, words: dict[str, str]) -> str:
+    """Put the domain's words into a question template (titles in it stay as they are)."""
+    for key, word in words.items():
+        question = question.replace("{" + key + "}", word)
+    return question
+
+
+def _read(
+    message: str,
+    items: Items,
+    titles: TitleIndex,
+    shown: Sequence[str],
+    entities: EntityIndex | None,
+    dataset: Dataset | None,
+    domain: Domain,
+) -> Intent:
     text = clean_text(message)
     if not text:
         return Intent(kind="clarify", question=EMPTY_QUESTION)
@@ -323,11 +359,18 @@ def parse_intent(
     work = _read_title_words(_fix_cue_typos(text), r)
     work = _sub(_START_OVER, work, lambda m: setattr(r, "starts_over", True))
     work = _blank_titles(work, titles.find_in(work), r, list(shown))
-    work = _read_people(work, text, r, entities or {}, titles, grammar)
+    work = _read_people(work, text, r, entities, titles, grammar)
+    if dataset is not None:
+        rows = [items.index[i] for i in (r.like_items or shown) if i in items.index]
+        work, fields = read_fields(work, text, dataset.schema, dataset, rows)
+        r.predicates.extend(fields.predicates)
+        r.problems.extend(fields.problems)
+        r.unsupported.extend(fields.unsupported)
+        r.notes.extend(fields.notes)
     vocabulary = typo_vocabulary(items)
-    work = re.sub(r"[a-z][a-z'-]{3,}", lambda m: correct_typo(m.group(), vocabulary), work)
+    work = re.sub(r"[a-z][a-z'-]{3,}", lambda m: _fix_typo(m.group(), vocabulary), work)
+    work = _read_unsupported(work, r, dataset.schema if dataset is not None else None)
     for read in (
-        _read_unsupported,
         _read_rejection,
         _read_explain,
         _read_feedback,
@@ -340,7 +383,7 @@ def parse_intent(
     work = _read_genres(work, r, grammar)
     _read_similar_pronoun(work, r, list(shown))
     r.query.extend(_query_words(work))
-    return _decide(text, r, len(shown))
+    return _decide(text, r, len(shown), domain)
 
 
 _WORD = r"(?P<w>'[^']{1,40}'|\"[^\"]{1,40}\"|[\w][\w'-]{0,39})"
@@ -371,32 +414,37 @@ def starts_over(message: str) -> bool:
 
 # "by Michael Mann", "starring Meg Ryan", "with Tom Hanks": up to four words of a name
 _PEOPLE_CUE = re.compile(
-    r"\b(?:starring|featuring|with|by|directed\s+by|written\s+by|produced\s+by)\s+"
+    r"\b(?P<cue>starring|featuring|with|by|directed\s+by|written\s+by|produced\s+by)\s+"
     r"(?P<name>[\w.'-]+(?:\s+[\w.'-]+){0,3})",
     re.IGNORECASE,
 )
 _CAPITALIZED = re.compile(r"[A-Z][\w.'-]*")
+_NEGATED_CUE = re.compile(r"\b(?:no|not|nothing|without|except|never|avoid)\b[\w\s]{0,12}$")
 
 
 def _read_people(
     work: str,
     text: str,
     r: _Reading,
-    entities: Mapping[str, str],
+    entities: EntityIndex | None,
     titles: TitleIndex,
     grammar: _Grammar,
 ) -> str:
-    """A known entity after a cue becomes a constraint; a Capitalized Name we lack is said.
+    """A known entity after a cue becomes a predicate; a Capitalized Name we lack is said.
 
-    `work` is the lowercased working copy (titles blanked), `text` the message as typed.
+    Names match in full or by their last words ("by Le Guin"). `work` is the lowercased
+    working copy (titles blanked), `text` the message as typed.
     """
     for m in list(_PEOPLE_CUE.finditer(work)):
         words = list(re.finditer(r"\S+", m.group("name")))
         if "_" in words[0].group():
             continue  # a title, read already
-        n, entity = _known_entity([w.group() for w in words], entities)
-        if entity:
-            r.entities.append(entity)
+        found = entities.lookup([w.group() for w in words], m.group("cue")) if entities else None
+        if found:
+            n, predicate = found
+            if _NEGATED_CUE.search(work[max(0, m.start() - 20) : m.start()]):
+                predicate = predicate.model_copy(update={"op": "not contains"})
+            r.predicates.append(predicate)
         else:
             typed = text[m.start("name") : m.end("name")].split() if len(text) == len(work) else []
             n = _capitalized_name(typed, len(words), titles, grammar)
@@ -406,15 +454,6 @@ def _read_people(
         end = m.start("name") + words[n - 1].end()
         work = work[: m.start()] + " " * (end - m.start()) + work[end:]
     return work
-
-
-def _known_entity(words: list[str], entities: Mapping[str, str]) -> tuple[int, str]:
-    """The longest run of leading words that names an entity: (words used, entity), or (0, "")."""
-    for n in range(len(words), 0, -1):
-        entity = entities.get(" ".join(words[:n]).casefold())
-        if entity:
-            return n, entity
-    return 0, ""
 
 
 def _capitalized_name(
@@ -442,7 +481,7 @@ def _read_title_words(work: str, r: _Reading) -> str:
     def word(m: re.Match[str]) -> None:
         found = m.group("w").strip("'\"").strip()
         if found and found.lower() not in _NOT_TITLE_WORDS:
-            r.title_words.append(found)
+            r.predicates.append(Predicate(field="title", op="contains", value=(found,)))
 
     for pattern in _TITLE_WORDS:
         work = _sub(pattern, work, word)
@@ -515,9 +554,14 @@ def _blank_titles(text: str, mentions: list[TitleMention], r: _Reading, shown: l
             r.unresolved.append(m.text)
             if m.cue == "explain":
                 r.wants_explain = True
+            r.wish_unresolved = r.wish_unresolved or m.cue in ("liked", "similar")
             continue
         item = m.match.item_id
-        if m.cue in ("liked", "disliked", "seen"):
+        r.named.append(item)
+        if m.cue == "liked":  # "I loved Heat": a verdict, and what to look for
+            r.feedback[item] = m.cue
+            r.like_items.append(item)
+        elif m.cue in ("disliked", "seen"):
             r.feedback[item] = m.cue
         elif m.cue == "explain":
             r.explain_items.append(item)
@@ -541,6 +585,11 @@ def _refs(text: str, shown: list[str], r: _Reading) -> list[str]:
     text = text.strip()
     if re.fullmatch(_PRONOUN, text):
         singular = re.match(r"(?:it|that|this)", text)
+        if singular and r.named:  # "I saw Heat and loved it": the title just named
+            return r.named[-1:]
+        if singular and r.unresolved:  # ... a title we lack: nothing shown is meant
+            r.wish_unresolved = True
+            return []
         if not shown or singular and len(shown) > 1:
             r.bad_refs = True  # "loved it" after a list of five: which one?
             return []
@@ -577,9 +626,26 @@ def _position(ref: str) -> int:
     return int(digits.group()) if digits else 0
 
 
-def _read_unsupported(work: str, r: _Reading, shown: list[str]) -> str:
-    """Wishes the catalog has no data for are noted (the reply says so), never searched."""
+def _fix_typo(word: str, vocabulary: Sequence[str]) -> str:
+    """Only a word that is neither English nor the catalog's may be a typo ("never" stays)."""
+    return word if is_english(word) else correct_typo(word, vocabulary)
+
+
+def _read_unsupported(work: str, r: _Reading, schema: CatalogSchema | None) -> str:
+    """Wishes the catalog has no data for are noted (the reply says so), never searched.
+
+    A kind of wish the catalog's schema does hold (a field named like it, a value it
+    matches) is the readers' to understand, not an unsupported one.
+    """
+    held = [" ".join(f.words) for f in schema.fields] if schema else []
+    held += (
+        [f"on {v}" for f in schema.of_kind("categorical", "list") for v in f.values]
+        if (schema)
+        else []
+    )
     for pattern, what in UNSUPPORTED:
+        if any(pattern.search(h) for h in held):
+            continue
         if pattern.search(work):
             r.unsupported.append(what)
             work = pattern.sub(lambda m: " " * len(m.group()), work)
@@ -786,8 +852,21 @@ _PERIOD_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+_LAST_YEARS = re.compile(
+    rf"\b(?:from\s+|in\s+|of\s+)?(?:the\s+)?(?:last|past)\s+(?P<n>\d{{1,2}}|{_NUM})\s+years\b"
+)
+
+
 def _read_periods(work: str, r: _Reading, last_year: int, has_shown: bool) -> str:
     """Years, decades and ranges; each becomes a (min, max) the results must lie in."""
+
+    def last_years(m: re.Match[str]) -> None:
+        n = m.group("n")
+        years = int(n) if n.isdigit() else NUMBER_WORDS[n]
+        if last_year and years > 0:  # "the last ten years" of the catalog
+            r.periods.append((last_year - years + 1, None, " ".join(m.group().split())))
+
+    work = _sub(_LAST_YEARS, work, last_years)
     for kind, pattern in _PERIOD_PATTERNS:
 
         def period(m: re.Match[str], kind: str = kind) -> None:
@@ -994,22 +1073,41 @@ _NOT_QUERY = frozenset(
 )
 
 
-def _decide(text: str, r: _Reading, shown_count: int) -> Intent:
-    """Pick the intent's kind from what was read, and build it."""
+def _decide(text: str, r: _Reading, shown_count: int, domain: Domain) -> Intent:
+    """Pick the intent's kind from what was read, and build it.
+
+    When nothing concrete was read (no genre, year, title, field value or reference), the
+    message's likeness to requests or to talk decides whether it asks for items at all.
+    """
     year_min, year_max, conflict = _year_bounds(r.periods)
     lower = text.lower()
-    asks = bool(
+    wants = bool(
         r.genres_in
         or r.genres_out
         or year_min
         or year_max
         or r.count
         or r.like_items
-        or r.query
-        or r.title_words
-        or r.entities
+        or r.predicates
         or _REQUEST.search(lower)
     )
+    concrete = wants or bool(
+        r.feedback
+        or r.reject_shown
+        or r.wants_explain
+        or r.refinements
+        or r.wants_other
+        or r.unresolved
+        or r.bad_refs
+        or r.problems
+        or conflict
+        or r.preferences
+    )
+    sense = "unsure" if concrete else turn_kind(text, domain)
+    # After a list, a remark that is not clearly a request is talk: the list stands.
+    if sense == "talk" or (sense == "unsure" and not concrete and shown_count):
+        return Intent(kind="chitchat")
+    asks = wants or sense == "request" or bool(r.query)
     # A lasting taste stated alongside a request shapes that request too.
     genres_out = list(dict.fromkeys(r.genres_out + (r.avoided_genres if asks else [])))
     wanted = r.genres_in + (r.liked_genres if asks else [])
@@ -1022,8 +1120,7 @@ def _decide(text: str, r: _Reading, shown_count: int) -> Intent:
             year_min=year_min,
             year_max=year_max,
             count=r.count,
-            title_words=list(dict.fromkeys(r.title_words)),
-            entities=list(dict.fromkeys(r.entities)),
+            predicates=list(dict.fromkeys(r.predicates)),
         ),
         query=" ".join(dict.fromkeys(r.query[:MAX_QUERY_WORDS]))[:MAX_QUERY_CHARS],
         year_near=r.year_near if not conflict else None,
@@ -1035,6 +1132,8 @@ def _decide(text: str, r: _Reading, shown_count: int) -> Intent:
         refinements=list(dict.fromkeys(r.refinements)),
         preferences=list(r.preferences.values()),
         unsupported=list(dict.fromkeys(r.unsupported)),
+        problems=list(dict.fromkeys(r.problems)),
+        notes=list(dict.fromkeys(r.notes)),
     )
 
     def answer(kind: str, question: str = "") -> Intent:
@@ -1074,14 +1173,13 @@ def _decide(text: str, r: _Reading, shown_count: int) -> Intent:
         return answer("refine" if shown_count else "recommend")
     if intent.preferences and not asks:
         return intent.model_copy(update={"kind": "edit_profile", "constraints": Constraints()})
-    if asks:
-        if intent.unresolved_titles and not (
-            intent.like_items or r.query or genres_in or genres_out or year_min or year_max
-        ):
-            return answer("clarify", _missing(intent))
+    if asks or r.wish_unresolved:  # asked for items: never an empty list, whatever we lack
         return answer("refine" if follow_up else "recommend")
     if intent.unresolved_titles:
         return answer("clarify", _missing(intent))
+    if intent.problems:
+        said = "; ".join(intent.problems)
+        return answer("clarify", f"{said[0].upper()}{said[1:]}. {GO_ON_QUESTION}")
     if intent.unsupported:
         said = cannot_use(intent.unsupported)
         return answer("clarify", f"{said[0].upper()}{said[1:]}. {GO_ON_QUESTION}")
@@ -1111,7 +1209,7 @@ def _year_bounds(
 def _missing(intent: Intent) -> str:
     names = ", ".join(f'"{t}"' for t in intent.unresolved_titles[:3])
     return (
-        f"I couldn't find {names} in the catalog. Is there another movie you liked, "
+        f"I couldn't find {names} in the catalog. Is there another {{noun}} you liked, "
         "or a genre or mood you're after?"
     )
 
@@ -1119,4 +1217,4 @@ def _missing(intent: Intent) -> str:
 def _which(shown_count: int) -> str:
     if not shown_count:
         return NOTHING_SHOWN
-    return f"I showed {shown_count} movies; which one do you mean (1 to {shown_count})?"
+    return f"I showed {shown_count} {{plural}}; which one do you mean (1 to {shown_count})?"

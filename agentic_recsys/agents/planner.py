@@ -9,11 +9,13 @@ choice of tools, validated.
 
 from __future__ import annotations
 
+import numpy as np
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
 
 from agentic_recsys.agents.lexicon import mood_leans
 from agentic_recsys.agents.prompts import PLANNER_SYSTEM, PLANNER_USER
+from agentic_recsys.agents.retrieval import known_to_user
 from agentic_recsys.app import App
 from agentic_recsys.graphs.context import Context
 from agentic_recsys.graphs.resources import app_of, context_of, role_model
@@ -21,6 +23,7 @@ from agentic_recsys.graphs.schema import Constraints, Intent
 from agentic_recsys.graphs.state import Plan, Request, State, Taste, ToolCall
 from agentic_recsys.llm import ask_json
 from agentic_recsys.tools.retrieval import TOOL_DESCRIPTIONS
+from agentic_recsys.understanding.predicates import Predicate, describe, mask
 
 DARK = ("Crime", "Thriller", "Film-Noir", "Drama", "War", "Mystery")
 LIGHT = ("Comedy", "Romance", "Children's", "Animation", "Musical", "Adventure")
@@ -51,6 +54,7 @@ def planner_agent(state: State, runtime: Runtime[Context]) -> dict[str, object]:
         request = next_request(request, intent, app, state.get("shown", []))
     constraints, notes = effective_constraints(request.constraints, state.get("taste") or Taste())
     constraints, relaxed = relax(constraints, state.get("revisions", 0))
+    constraints, unmet = drop_unmeetable(constraints, app, known_to_user(state, app))
     count = intent.constraints.count or request.constraints.count or ctx.default_count
     has_history = bool(
         state["user_id"] in app.dataset.interactions.user_index
@@ -87,6 +91,7 @@ def planner_agent(state: State, runtime: Runtime[Context]) -> dict[str, object]:
         boost_genres=request.boost_genres,
         popularity=request.popularity,
         year_near=request.year_near,
+        unmet=unmet,
     )
     return {"plan": plan, "request": request, "models": [*state.get("models", []), use]}
 
@@ -113,8 +118,7 @@ def next_request(prev: Request, intent: Intent, app: App, shown: list[str]) -> R
     c.year_min = new.year_min if new.year_min is not None else c.year_min
     c.year_max = new.year_max if new.year_max is not None else c.year_max
     c.count = new.count or c.count
-    c.title_words = list(dict.fromkeys(c.title_words + new.title_words))
-    c.entities = list(dict.fromkeys(c.entities + new.entities))
+    c.predicates = merge_predicates(c.predicates, new.predicates)
     leans = [*mood_leans(intent.query, items), *earlier, *prev.boost_genres]
     request = Request(
         constraints=c,
@@ -129,6 +133,22 @@ def next_request(prev: Request, intent: Intent, app: App, shown: list[str]) -> R
     if intent.kind == "feedback" and any(f.verdict == "liked" for f in intent.feedback):
         request.like_items = [f.item for f in intent.feedback if f.verdict == "liked"]
     return apply_refinements(request, intent, app, shown)
+
+
+def merge_predicates(old: list[Predicate], new: list[Predicate]) -> list[Predicate]:
+    """A refinement's predicates join the request's; a new wish on a field replaces the old one.
+
+    "Also on Netflix" adds a predicate; "under 90 minutes" after "under 120" replaces it;
+    exclusions pile up ("not on Hulu" then "not on Max" keeps both out).
+    """
+
+    def same_wish(a: Predicate, b: Predicate) -> bool:
+        if a.field != b.field or a.negative or b.negative:
+            return False
+        return a.op == b.op or "between" in (a.op, b.op) or a.op not in ("<=", ">=")
+
+    kept = [p for p in old if not any(same_wish(p, n) for n in new)]
+    return list(dict.fromkeys([*kept, *new]))
 
 
 def apply_refinements(request: Request, intent: Intent, app: App, shown: list[str]) -> Request:
@@ -172,6 +192,46 @@ def effective_constraints(c: Constraints, taste: Taste) -> tuple[Constraints, li
     return out, notes
 
 
+def drop_unmeetable(c: Constraints, app: App, known: set[str]) -> tuple[Constraints, list[str]]:
+    """When no new item meets every hard constraint, drop the fewest that make it possible.
+
+    What is dropped is returned in words, so the reply says the list does not meet it
+    (never a relaxed list presented as the request). Exclusions are dropped last.
+    """
+    dataset = app.dataset
+    fresh = np.ones(len(dataset.items), dtype=bool)
+    fresh[[dataset.items.index[i] for i in known if i in dataset.items.index]] = False
+    predicates = c.all_predicates()
+    if not predicates or (mask(predicates, dataset) & fresh).any():
+        return c, []
+    dropped: list[Predicate] = []
+    left = list(predicates)
+    while left and not (mask(left, dataset) & fresh).any():
+        # drop the one whose loss leaves the most items; wishes before exclusions
+        best = max(
+            left, key=lambda p: (not p.negative, (mask(_without(left, p), dataset) & fresh).sum())
+        )
+        dropped.append(best)
+        left = _without(left, best)
+    return _constraints_of(c, left), [describe(p, dataset.schema) for p in dropped]
+
+
+def _without(predicates: list[Predicate], p: Predicate) -> list[Predicate]:
+    return [q for q in predicates if q != p]
+
+
+def _constraints_of(c: Constraints, kept: list[Predicate]) -> Constraints:
+    """`c` with only the predicates in `kept` (genre and year ones map back to their fields)."""
+    out = c.model_copy(deep=True)
+    fields = {(p.field, p.negative) for p in kept}
+    out.genres_in = c.genres_in if ("genres", False) in fields else []
+    out.genres_out = c.genres_out if ("genres", True) in fields else []
+    if ("year", False) not in fields:
+        out.year_min = out.year_max = None
+    out.predicates = [p for p in c.predicates if p in kept]
+    return out
+
+
 def relax(c: Constraints, revision: int) -> tuple[Constraints, list[str]]:
     """Loosen soft constraints by revision: widen the years, then drop the genre wish."""
     if revision == 0:
@@ -183,7 +243,7 @@ def relax(c: Constraints, revision: int) -> tuple[Constraints, list[str]]:
         notes.append(f"widened the years to {_years(out)}")
     elif revision >= 2:
         if c.genres_in:
-            notes.append(f"included movies outside {', '.join(c.genres_in)}")
+            notes.append(f"included picks outside {', '.join(c.genres_in)}")
         if c.year_min is not None or c.year_max is not None:
             notes.append("dropped the year range")
         out.genres_in, out.year_min, out.year_max = [], None, None

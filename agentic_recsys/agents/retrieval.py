@@ -13,11 +13,11 @@ import numpy as np
 from langgraph.runtime import Runtime
 
 from agentic_recsys.app import App
-from agentic_recsys.engines.filters import ItemFilter
 from agentic_recsys.graphs.context import Context
 from agentic_recsys.graphs.resources import app_of
 from agentic_recsys.graphs.state import BusItem, Plan, State, Taste
 from agentic_recsys.tools.retrieval import TOOLS, ToolScope
+from agentic_recsys.understanding.predicates import mask
 
 RRF_K = 20.0
 # How much a first place in each tool's list counts. A title the user named is the most
@@ -73,17 +73,23 @@ def retrieval_agent(state: State, runtime: Runtime[Context]) -> dict[str, object
     return {"candidates": fuse(ranked_lists, app, plan)}
 
 
+def known_to_user(state: State, app: App) -> set[str]:
+    """Items the user knows already (shown, rejected, liked, seen): never shown as new."""
+    taste = state.get("taste") or Taste()
+    return {
+        *state.get("shown_before", []),
+        *state.get("rejected", []),
+        *state.get("liked", []),
+        *taste.liked,
+        *taste.disliked,
+        *taste.seen,
+        *app.seen(state["user_id"]),
+    }
+
+
 def constraint_mask(app: App, plan: Plan) -> np.ndarray:
     """Catalog rows that meet every hard constraint of the plan."""
-    c = plan.constraints
-    return ItemFilter(
-        genres_in=c.genres_in,
-        genres_out=c.genres_out,
-        year_min=c.year_min,
-        year_max=c.year_max,
-        title_words=c.title_words,
-        entities=c.entities,
-    ).mask(app.dataset)
+    return mask(plan.constraints.all_predicates(), app.dataset)
 
 
 def fuse(ranked_lists: list[tuple[float, list[BusItem]]], app: App, plan: Plan) -> list[BusItem]:

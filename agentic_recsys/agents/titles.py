@@ -95,6 +95,11 @@ CUES: tuple[tuple[Cue, re.Pattern[str]], ...] = (
         ),
     ),
 )
+YEAR_IN_PARENS = re.compile(r"\((18[89]\d|19\d\d|20[0-3]\d)\)")
+# Small words a title may hold in lowercase ("Man on Wire", "Lord of the Rings").
+CONNECTORS = frozenset(
+    {"of", "the", "a", "an", "and", "in", "on", "to", "for", "at", "with", "from"}
+)
 LIST_JOINER = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|\s(?:and|or|&|\+)\s+)(?:also\s+)?")
 BARE_PREFIX = re.compile(r"^(?:what|how)\s+about\s+|^(?:and|maybe)\s+", re.IGNORECASE)
 # Words that end the text of a title that could not be resolved.
@@ -211,7 +216,7 @@ class TitleIndex:
     def find_in(self, message: str) -> list[TitleMention]:
         """Titles the message names after a cue, in quotes, or as the whole message."""
         message = message[:MAX_MESSAGE_CHARS]  # offsets stay valid: a prefix
-        mentions: list[TitleMention] = []
+        mentions: list[TitleMention] = self._yeared_mentions(message)
         spans = _candidate_spans(message)[:MAX_CANDIDATES]  # "like like like ...": bounded
         while spans and len(mentions) < MAX_MENTIONS:
             start, end, cue, quoted = spans.pop(0)
@@ -225,6 +230,48 @@ class TitleIndex:
             if mention.match is not None and more:  # "like Heat and Fargo": same cue, next title
                 spans.insert(0, (more.end(), min(len(message), more.end() + 120), cue, False))
         return sorted(mentions, key=lambda m: m.start)
+
+    def _yeared_mentions(self, message: str) -> list[TitleMention]:
+        """'Gladiator (2000)', 'the Usual Suspects (1995)': a title with its year is one mention.
+
+        The year belongs to the title (it is never a wish for that year); the longest run of
+        title-like words before it that names a catalog item wins, else the run is reported
+        as a title the catalog lacks.
+        """
+        mentions = []
+        for m in YEAR_IN_PARENS.finditer(message):
+            words = _words(message[max(0, m.start() - 120) : m.start()], max(0, m.start() - 120))
+            run: list[_Word] = []
+            for w in reversed(words[-MAX_SPAN_TOKENS:]):
+                joined = message[w.end : (run[0].start if run else m.start())].strip(" '-:&,.!")
+                if joined or not (w.raw[:1].isupper() or w.raw.isdigit() or w.key in CONNECTORS):
+                    break
+                run.insert(0, w)
+            while run and run[0].key in CONNECTORS and not run[0].raw[:1].isupper():
+                run.pop(0)
+            if not run:
+                continue
+            year, match, start = m.group(1), None, run[0].start
+            for i in range(len(run)):
+                key = title_key_of_words([w.key for w in run[i:]])
+                rows = self._rows.get(f"{key} {year}")
+                if rows:
+                    match, start = self._match(rows[0], 100.0), run[i].start
+                    break
+            if match is None:
+                fuzzy = self._fuzzy(f"{title_key_of_words([w.key for w in run])} {year}")
+                match = fuzzy if fuzzy is not None and fuzzy.score >= 90 else None
+            cue = _cue_before(message, start)
+            mentions.append(
+                TitleMention(
+                    message[start : m.end()],
+                    "similar" if cue == "quoted" else cue,
+                    start,
+                    m.end(),
+                    match,
+                )
+            )
+        return mentions
 
     def _mention_at(
         self, message: str, start: int, end: int, cue: Cue, quoted: bool
@@ -426,7 +473,7 @@ def _unresolved_span(words: list[_Word], message: str) -> list[_Word]:
         if span and message[span[-1].end : w.start].strip(" '\u2019-:&"):
             break  # punctuation between words ends the title
         span.append(w)
-    while span and span[-1].key in STOPWORDS:
+    while span and span[-1].key in STOPWORDS and not span[-1].raw[:1].isupper():
         span.pop()
     if not span or all(is_common_word(w.key) for w in span) or _shouting(message):
         return []

@@ -28,6 +28,7 @@ def turn_record(app: App, message: str, result: TurnResult) -> dict[str, Any]:
         "reply": result.text,
         "items": item_facts(app.dataset.items, result.items, result.explanations),
         "question": result.question,
+        "unmet": result.unmet,
         "models": [use.model_dump() for use in result.models],
         "llm_calls": result.llm_calls,
         "seconds": round(result.seconds, 3),

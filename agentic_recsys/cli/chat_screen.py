@@ -118,15 +118,7 @@ class ChatScreen:
         show_reply(
             self.console,
             self.app.dataset.items,
-            TurnResult(
-                text=values["reply"],
-                items=list(values.get("items", [])),
-                explanations=dict(values.get("explanations", {})),
-                question=values.get("question", ""),
-                models=list(values.get("models", [])),
-                thread_id=self.session.thread_id,
-                seconds=0.0,
-            ),
+            TurnResult.of_state(values, self.session.thread_id, 0.0),
             paced=False,
         )
 

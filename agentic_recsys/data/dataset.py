@@ -17,12 +17,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from scipy import sparse
 
+from agentic_recsys.data.fields import CatalogSchema, profile_catalog
 from agentic_recsys.errors import DataError
 
 FORMAT_VERSION = 1
@@ -151,6 +153,9 @@ class Dataset:
     relations: Relations
     fingerprint: str
     relations_trusted: bool = True  # False: rank with them, never state them as facts
+    schema: CatalogSchema = field(default_factory=CatalogSchema)  # what each field holds
+    # columns parsed for filtering (numbers, value sets), built on first use per field
+    parsed: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def index_dir(self) -> Path:
@@ -190,7 +195,12 @@ class Dataset:
         # Folders written before the flag existed got their relations only from the MovieLens
         # preparer, whose links are unverified: read them as such.
         trusted = bool(meta.get("relations_trusted", False))
-        return cls(path, name, items, interactions, relations, fingerprint, trusted)
+        schema = (
+            CatalogSchema.model_validate(meta["schema"])
+            if isinstance(meta.get("schema"), dict)
+            else profile_items(items, relations)  # a folder written before schemas
+        )
+        return cls(path, name, items, interactions, relations, fingerprint, trusted, schema)
 
     def summary(self) -> dict[str, object]:
         """Count users, items and events, and list the top genres, for `ars data info`."""
@@ -212,6 +222,13 @@ class Dataset:
             "sparsity": round(1.0 - density, 6),
             "top_genres": dict(top),
         }
+
+
+def profile_items(items: Items, relations: Relations, domain: str = "") -> CatalogSchema:
+    """Profile the catalog's fields (see `data.fields`)."""
+    return profile_catalog(
+        items.titles, items.years, items.genres, items.extra, relations.relations, domain
+    )
 
 
 def _fingerprint(path: Path) -> str:
@@ -289,11 +306,13 @@ def write_dataset(
     interactions: Sequence[InteractionRecord],
     relations: Sequence[tuple[str, str, str]] = (),
     relations_trusted: bool = True,
+    domain: str = "",
 ) -> Path:
     """Write a dataset folder atomically: `out` is either the complete new dataset or untouched.
 
     Conversations and memory (the `state/` sub-folder) of a dataset being replaced are kept.
-    `relations_trusted=False` marks item relations that may rank but must not be cited.
+    `relations_trusted=False` marks item relations that may rank but must not be cited;
+    `domain` ("movie", "book", ...) sets the words replies use (guessed from the fields if "").
     """
     out = Path(out)
     extra_keys = sorted({k for it in items for k in it.extra})
@@ -327,7 +346,20 @@ def write_dataset(
         pq.write_table(items_table, tmp / ITEMS_FILE)
         pq.write_table(inter_table, tmp / INTERACTIONS_FILE)
         pq.write_table(rel_table, tmp / RELATIONS_FILE)
-        meta = {"format": FORMAT_VERSION, "name": name, "relations_trusted": relations_trusted}
+        schema = profile_catalog(
+            [it.title for it in items],
+            np.asarray([it.year or 0 for it in items], dtype=np.int32),
+            [tuple(it.genres) for it in items],
+            {k: [it.extra.get(k, "") for it in items] for k in extra_keys},
+            [r[1] for r in relations],
+            domain,
+        )
+        meta = {
+            "format": FORMAT_VERSION,
+            "name": name,
+            "relations_trusted": relations_trusted,
+            "schema": schema.model_dump(exclude_defaults=True),
+        }
         (tmp / META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
     return out
 

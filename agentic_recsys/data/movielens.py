@@ -42,7 +42,13 @@ def convert_atomic(raw: Path, out: Path) -> Path:
     # The relations may still rank (validation weighs them); the explainer never cites them.
     relations = _relations(raw)
     return write_dataset(
-        out, "MovieLens-100K", items, interactions, relations, relations_trusted=False
+        out,
+        "MovieLens-100K",
+        items,
+        interactions,
+        relations,
+        relations_trusted=False,
+        domain="movie",
     )
 
 

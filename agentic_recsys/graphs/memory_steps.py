@@ -49,6 +49,7 @@ def recall_memories(state: State, runtime: Runtime[Context]) -> dict[str, object
         "items": [],
         "explanations": {},
         "question": "",
+        "unmet": [],
         "models": [],
     }
 

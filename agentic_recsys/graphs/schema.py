@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from agentic_recsys.understanding.predicates import Predicate
+
 IntentKind = Literal[
     "recommend",  # a new request ("a funny 90s movie")
     "refine",  # change the last request ("darker", "older", "more like the second one")
@@ -33,10 +35,30 @@ class Constraints(BaseModel):
     year_min: int | None = None
     year_max: int | None = None
     count: int | None = Field(default=None, ge=1, le=50, description="how many items to show")
-    title_words: list[str] = Field(default_factory=list, description="words the title contains")
-    entities: list[str] = Field(
-        default_factory=list, description="knowledge-graph entities (people...) every item has"
+    predicates: list[Predicate] = Field(
+        default_factory=list,
+        description="any other field of the catalog: runtime, rating class, services, "
+        "title words, people and other relations",
     )
+
+    def all_predicates(self) -> list[Predicate]:
+        """Every hard constraint as a predicate, genres and years included."""
+        out = list(self.predicates)
+        if self.genres_in:
+            out.append(Predicate(field="genres", op="contains any", value=tuple(self.genres_in)))
+        if self.genres_out:
+            out.append(Predicate(field="genres", op="not contains", value=tuple(self.genres_out)))
+        if self.year_min is not None and self.year_max is not None:
+            out.append(
+                Predicate(
+                    field="year", op="between", value=(float(self.year_min), float(self.year_max))
+                )
+            )
+        elif self.year_min is not None:
+            out.append(Predicate(field="year", op=">=", value=self.year_min))
+        elif self.year_max is not None:
+            out.append(Predicate(field="year", op="<=", value=self.year_max))
+        return out
 
 
 class Feedback(BaseModel):
@@ -70,3 +92,7 @@ class Intent(BaseModel):
     preferences: list[Preference] = Field(default_factory=list)
     question: str = ""  # for clarify: what to ask
     unsupported: list[str] = Field(default_factory=list, description="wishes with no data")
+    problems: list[str] = Field(
+        default_factory=list, description="what was asked but cannot be served, and why"
+    )
+    notes: list[str] = Field(default_factory=list, description="how a loose word was read")

@@ -33,6 +33,7 @@ class Plan(BaseModel):
     boost_genres: list[str] = Field(default_factory=list)  # soft preferences ("darker")
     popularity: float = 0.0  # soft lean to popular (>0) or lesser-known (<0) items
     year_near: int | None = None  # soft lean to years near this one ("around 1993")
+    unmet: list[str] = Field(default_factory=list)  # constraints nothing meets, said as such
 
 
 class EvidenceNote(BaseModel):
@@ -114,6 +115,7 @@ class OutputState(TypedDict):
     items: list[str]
     explanations: dict[str, str]
     question: str
+    unmet: list[str]  # what was asked that no item shown meets (nothing in the catalog does)
     models: list[ModelUse]
 
 

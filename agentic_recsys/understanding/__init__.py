@@ -1,0 +1,1 @@
+"""Understanding a message over the catalog's own schema: predicates, readers, grounding."""
