@@ -354,6 +354,11 @@ def cases(films: list[Film]) -> list[Case]:
         ),
         Case("a kids movie rated R", lambda f: "Family" in f.genres and f.content_rating == "R"),
         Case(
+            "a PG-13 animated movie",
+            lambda f: "Animation" in f.genres and f.content_rating == "PG-13",
+        ),
+        Case("anything with a rating of 9.5 or more", lambda f: f.imdb_rating >= 9.5),
+        Case(
             "an action movie over 170 minutes rated 8.5 or more",
             lambda f: "Action" in f.genres and f.runtime >= 170 and f.imdb_rating >= 8.5,
         ),

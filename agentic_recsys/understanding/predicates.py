@@ -177,6 +177,8 @@ def describe(p: Predicate, schema: CatalogSchema) -> str:
         low, high = p.bounds
         return f"{label} {describe_bounds(f, low, high)}"
     values = " or ".join(p.values) if p.op != "contains" else " and ".join(p.values)
+    if f is not None and f.kind == "text" and not p.negative:  # "'Alone' in the title"
+        return f"{' and '.join(repr(v) for v in p.values)} in the {label}"
     if p.negative:
         return f"no {values}" if f is None or f.kind == "list" else f"{label} not {values}"
     return f"{label} {values}"
