@@ -8,6 +8,7 @@ import os
 import pickle
 import re
 import shutil
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -151,6 +152,10 @@ def damage_manifest(index: Path) -> None:
     (index / "manifest.json").write_text("{not json")
 
 
+def damage_remove_manifest(index: Path) -> None:
+    (index / "manifest.json").unlink()
+
+
 def damage_object_array_behind_forged_manifest(index: Path) -> None:
     buffer = io.BytesIO()
     marker = index.parent.parent / "ran"  # the dataset folder, which a rebuild keeps
@@ -166,6 +171,14 @@ def damage_wrong_arrays_behind_forged_manifest(index: Path) -> None:
     forge_manifest(index.parent.parent)
 
 
+def damage_bytes_behind_forged_manifest(index: Path) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as npz:
+        npz.writestr("users_per_item", b"not an array")
+    (index / "popularity.npz").write_bytes(buffer.getvalue())
+    forge_manifest(index.parent.parent)
+
+
 @pytest.mark.parametrize(
     "damage",
     [
@@ -174,8 +187,10 @@ def damage_wrong_arrays_behind_forged_manifest(index: Path) -> None:
         damage_delete,
         damage_add_a_file,
         damage_manifest,
+        damage_remove_manifest,
         damage_object_array_behind_forged_manifest,
         damage_wrong_arrays_behind_forged_manifest,
+        damage_bytes_behind_forged_manifest,
     ],
 )
 def test_a_damaged_index_is_rebuilt_with_one_line_saying_why(folder, builds, caplog, damage):

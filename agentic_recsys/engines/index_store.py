@@ -12,6 +12,7 @@ temporary folder and swapped in, so a crash leaves the old index, none, or the n
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -72,6 +73,8 @@ def load(dataset: Dataset, key: str) -> StoredIndex | None:
         log.info("index in %s is stale (%s); rebuilding", folder, e)
     except Unusable as e:
         log.warning("index in %s is not used (%s); rebuilding it", folder, e)
+    except OSError as e:  # a file gone (another process swapping its build in), or unreadable
+        log.warning("index in %s is unreadable (%s); rebuilding it", folder, e)
     return None
 
 
@@ -103,9 +106,7 @@ def save(dataset: Dataset, key: str, index: StoredIndex) -> None:
 def _read(folder: Path, expected: dict[str, Any]) -> StoredIndex:
     try:
         manifest = json.loads((folder / MANIFEST).read_text())
-    except FileNotFoundError:
-        raise Unusable("it has no manifest") from None
-    except (OSError, ValueError) as e:
+    except ValueError as e:
         raise Unusable(f"its manifest is unreadable: {e}") from None
     if not isinstance(manifest, dict):
         raise Unusable("its manifest is not a JSON object")
@@ -140,15 +141,18 @@ def _read_arrays(path: Path, entry: object) -> State:
         arrays = np.load(io.BytesIO(data), allow_pickle=False)
         if not isinstance(arrays, np.lib.npyio.NpzFile):
             raise ValueError("a single array, not a set")
-        return {name: arrays[name] for name in arrays.files}
+        state = {name: arrays[name] for name in arrays.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
         raise Unusable(f"{path.name} is not a plain array file ({e})") from None
+    if not all(isinstance(a, np.ndarray) for a in state.values()):  # a zip member not .npy
+        raise Unusable(f"{path.name} holds more than arrays")
+    return state
 
 
 def _swap_in(new: Path, folder: Path) -> None:
     """Replace `folder` by `new`; if another process swapped its build in first, keep that."""
     old = Path(f"{new}-old")
-    if folder.exists():
+    with contextlib.suppress(FileNotFoundError):  # none yet, or another process moved it
         os.replace(folder, old)
     try:
         os.replace(new, folder)
