@@ -1,5 +1,7 @@
 """The conformance suite every engine passes, on a synthetic dataset with known structure."""
 
+import io
+
 import numpy as np
 import pytest
 
@@ -49,6 +51,23 @@ def test_fitting_twice_gives_the_same_scores(name, fitted, synthetic):
     again = make_engine(name, EngineConfigs()).fit(synthetic, everything)
     profile = stranger(synthetic, "i10", "i11")
     np.testing.assert_allclose(again.score(profile), fitted[name].score(profile), rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", ENGINE_NAMES)
+def test_state_is_plain_arrays_and_restores_the_same_answers(name, fitted, synthetic):
+    buffer = io.BytesIO()
+    np.savez(buffer, allow_pickle=False, **fitted[name].state())  # refuses object arrays
+    with np.load(io.BytesIO(buffer.getvalue()), allow_pickle=False) as saved:
+        state = {key: saved[key] for key in saved.files}
+    restored = make_engine(name, EngineConfigs()).load_state(state)
+    for profile in (
+        Profile(),
+        stranger(synthetic, "i10", "i11", "i14"),
+        Profile(user=2, history=(5, 6, 7, 8), time=1_200_000.0),
+    ):
+        np.testing.assert_array_equal(restored.score(profile), fitted[name].score(profile))
+        for item in range(len(synthetic.items)):
+            assert restored.explain(profile, item) == fitted[name].explain(profile, item)
 
 
 @pytest.mark.parametrize("name", HISTORY_ENGINES)

@@ -15,6 +15,7 @@ from threadpoolctl import threadpool_limits
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.engines.base import Evidence, Profile
 from agentic_recsys.engines.history import recency_weights
+from agentic_recsys.engines.state import State
 
 
 class ALSConfig(BaseModel):
@@ -54,8 +55,19 @@ class ALS:
                 random_state=c.seed,
             )
             model.fit(users_items, show_progress=False)
-        self.item_factors = np.ascontiguousarray(model.item_factors, dtype=np.float32)
-        self.gram = self.item_factors.T @ self.item_factors
+        return self._use(np.ascontiguousarray(model.item_factors, dtype=np.float32))
+
+    def state(self) -> State:
+        """The item factors (the fold-in needs nothing else)."""
+        return {"item_factors": self.item_factors}
+
+    def load_state(self, state: State) -> ALS:
+        """Take back the item factors."""
+        return self._use(state["item_factors"])
+
+    def _use(self, item_factors: np.ndarray) -> ALS:
+        self.item_factors = item_factors
+        self.gram = item_factors.T @ item_factors
         return self
 
     def score(self, profile: Profile) -> np.ndarray:

@@ -13,6 +13,7 @@ from typing import Protocol
 import numpy as np
 
 from agentic_recsys.data.dataset import Dataset
+from agentic_recsys.engines.state import State
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,11 @@ class Candidate:
 
 
 class Engine(Protocol):
-    """A recommendation engine: fitted once per dataset, then scores all items for a profile."""
+    """A recommendation engine: fitted once per dataset, then scores all items for a profile.
+
+    Its fitted state leaves and re-enters it only as plain arrays (`state`, `load_state`),
+    which is all the dataset's index holds.
+    """
 
     name: str
 
@@ -62,4 +67,12 @@ class Engine(Protocol):
 
     def explain(self, profile: Profile, item: int) -> Evidence | None:
         """Why `item` scores well for this profile, or None if this engine has no reason."""
+        ...
+
+    def state(self) -> State:
+        """The fitted state as named numeric or text arrays (see engines/state.py)."""
+        ...
+
+    def load_state(self, state: State) -> Engine:
+        """Take back what `state` returned (same config); KeyError or ValueError if unfit."""
         ...

@@ -1,39 +1,59 @@
-"""The fitted engines and tuned weights of one dataset folder, saved under its index dir.
+"""The fitted engines and fusion of one dataset folder, saved under its index dir as data.
 
-Keyed by the dataset's fingerprint and the config: a changed catalog or config is never
-served from an old index. Files are written to a temporary name and renamed, so a crash
-leaves either the old index or the new one. The pickle is only ever one this package
-wrote into the dataset's own folder.
+An index is a folder of `.npz` files (one per part: an engine's state, the learned
+ranker) and a manifest.json holding the catalog's fingerprint, the config key, small
+JSON facts (the fusion weights) and each file's size and sha256. Loading reads numbers,
+text and JSON only (`allow_pickle=False`), so a file planted in a dataset folder can
+make the index be rebuilt, never run. Whatever the manifest does not vouch for (a
+missing, truncated, changed or extra file, an older format such as format 1's pickled
+engines.pkl) means a rebuild, with one log line saying why. A new index is written to a
+temporary folder and swapped in, so a crash leaves the old index, none, or the new one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import logging
 import os
-import pickle
+import shutil
+import uuid
+import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from agentic_recsys.data.dataset import Dataset
-from agentic_recsys.engines.base import Engine
+from agentic_recsys.engines.state import State
 
-FORMAT = 1
+FORMAT = 2
 FOLDER = "recommender"
 MANIFEST = "manifest.json"
-ENGINES = "engines.pkl"
+ARRAYS = ".npz"
+FORMAT_1_FUSION = "fusion"  # format 1 kept the fusion choice beside the index, now in the manifest
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(frozen=True)
 class StoredIndex:
-    """What a build produces and a later open reuses."""
+    """What a build produces and a later open reuses: named sets of arrays, and JSON facts."""
 
-    engines: dict[str, Engine]
-    weights: dict[str, float]
+    parts: dict[str, State]  # part name (a file name without .npz) -> its arrays
+    facts: dict[str, Any]  # JSON-ready
+
+
+class Unusable(Exception):
+    """Why a stored index is not used."""
+
+
+class Stale(Unusable):
+    """The index was built from another catalog, config or format: routine, not damage."""
 
 
 def config_key(config_json: str) -> str:
@@ -42,39 +62,100 @@ def config_key(config_json: str) -> str:
 
 
 def load(dataset: Dataset, key: str) -> StoredIndex | None:
-    """Return the stored index if built from this catalog with this config, else None."""
+    """Return the index if built from this catalog with this config and intact, else None."""
     folder = dataset.index_dir / FOLDER
+    if not folder.exists():
+        return None
+    expected = {"format": FORMAT, "fingerprint": dataset.fingerprint, "config": key}
     try:
-        manifest = json.loads((folder / MANIFEST).read_text())
-    except (OSError, ValueError):
-        return None
-    current = {"format": FORMAT, "fingerprint": dataset.fingerprint, "config": key}
-    stale = {k: v for k, v in current.items() if manifest.get(k) != v}
-    if stale:
-        log.info("index in %s is stale (%s changed); rebuilding", folder, ", ".join(stale))
-        return None
-    with (folder / ENGINES).open("rb") as f:
-        engines = pickle.load(f)
-    return StoredIndex(engines, {k: float(v) for k, v in manifest["weights"].items()})
+        return _read(folder, expected)
+    except Stale as e:
+        log.info("index in %s is stale (%s); rebuilding", folder, e)
+    except Unusable as e:
+        log.warning("index in %s is not used (%s); rebuilding it", folder, e)
+    except OSError as e:  # a file gone (another process swapping its build in), or unreadable
+        log.warning("index in %s is unreadable (%s); rebuilding it", folder, e)
+    return None
 
 
 def save(dataset: Dataset, key: str, index: StoredIndex) -> None:
-    """Write the index atomically: engines first, then the manifest that vouches for them."""
-    folder = dataset.index_dir / FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write every part and the manifest that vouches for them, then swap the folder in."""
+    dataset.index_dir.mkdir(parents=True, exist_ok=True)
+    new = dataset.index_dir / f".{FOLDER}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    new.mkdir()
+    files = {}
+    for name, state in index.parts.items():
+        buffer = io.BytesIO()
+        np.savez(buffer, allow_pickle=False, **state)
+        data = buffer.getvalue()
+        (new / f"{name}{ARRAYS}").write_bytes(data)
+        files[f"{name}{ARRAYS}"] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
     manifest = {
         "format": FORMAT,
         "fingerprint": dataset.fingerprint,
         "config": key,
-        "weights": index.weights,
         "built": datetime.now(UTC).isoformat(timespec="seconds"),
+        "facts": index.facts,
+        "files": files,
     }
-    (folder / MANIFEST).unlink(missing_ok=True)  # a crash from here on leaves no valid index
-    _write_atomic(folder / ENGINES, pickle.dumps(index.engines, protocol=pickle.HIGHEST_PROTOCOL))
-    _write_atomic(folder / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode())
+    (new / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    _swap_in(new, dataset.index_dir / FOLDER)
+    shutil.rmtree(dataset.index_dir / FORMAT_1_FUSION, ignore_errors=True)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+def _read(folder: Path, expected: dict[str, Any]) -> StoredIndex:
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+    except ValueError as e:
+        raise Unusable(f"its manifest is unreadable: {e}") from None
+    if not isinstance(manifest, dict):
+        raise Unusable("its manifest is not a JSON object")
+    changed = [k for k, v in expected.items() if manifest.get(k) != v]
+    if changed:
+        raise Stale(", ".join(changed) + " changed")
+    files, facts = manifest.get("files"), manifest.get("facts")
+    if not isinstance(files, dict) or not isinstance(facts, dict):
+        raise Unusable("its manifest lacks the file list or the facts")
+    present = {p.name for p in folder.iterdir()} - {MANIFEST}
+    if extra := sorted(present - set(files)):
+        raise Unusable(f"unexpected file(s) {', '.join(extra)}")
+    if missing := sorted(set(files) - present):
+        raise Unusable(f"missing file(s) {', '.join(missing)}")
+    parts = {
+        name.removesuffix(ARRAYS): _read_arrays(folder / name, entry)
+        for name, entry in files.items()
+    }
+    return StoredIndex(parts, facts)
+
+
+def _read_arrays(path: Path, entry: object) -> State:
+    """The arrays of one file, only if its size and hash are the manifest's."""
+    if not path.name.endswith(ARRAYS) or not isinstance(entry, dict):
+        raise Unusable(f"{path.name} is not an array file")
+    data = path.read_bytes()
+    if len(data) != entry.get("bytes"):
+        raise Unusable(f"{path.name} is {len(data)} bytes, not {entry.get('bytes')}")
+    if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+        raise Unusable(f"{path.name} changed since it was written")
+    try:
+        arrays = np.load(io.BytesIO(data), allow_pickle=False)
+        if not isinstance(arrays, np.lib.npyio.NpzFile):
+            raise ValueError("a single array, not a set")
+        state = {name: arrays[name] for name in arrays.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+        raise Unusable(f"{path.name} is not a plain array file ({e})") from None
+    if not all(isinstance(a, np.ndarray) for a in state.values()):  # a zip member not .npy
+        raise Unusable(f"{path.name} holds more than arrays")
+    return state
+
+
+def _swap_in(new: Path, folder: Path) -> None:
+    """Replace `folder` by `new`; if another process swapped its build in first, keep that."""
+    old = Path(f"{new}-old")
+    with contextlib.suppress(FileNotFoundError):  # none yet, or another process moved it
+        os.replace(folder, old)
+    try:
+        os.replace(new, folder)
+    except OSError:
+        shutil.rmtree(new, ignore_errors=True)
+    shutil.rmtree(old, ignore_errors=True)

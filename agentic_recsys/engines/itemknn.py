@@ -9,6 +9,7 @@ from scipy import sparse
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.engines.base import Evidence, Profile
 from agentic_recsys.engines.history import history_vector, recency_weights
+from agentic_recsys.engines.state import State, sparse_from_state, sparse_state
 
 
 class ItemKNNConfig(BaseModel):
@@ -45,6 +46,16 @@ class ItemKNN:
         # stored by candidate: row j lists the history items i with j among i's neighbours
         self.similar_to = _transposed(_masked(sim, keep))
         self.co_users = _transposed(_masked(co, keep))
+        return self
+
+    def state(self) -> State:
+        """The kept similarities and co-occurrence counts."""
+        return sparse_state("similar_to", self.similar_to) | sparse_state("co_users", self.co_users)
+
+    def load_state(self, state: State) -> ItemKNN:
+        """Take back the kept similarities and co-occurrence counts."""
+        self.similar_to = sparse_from_state(state, "similar_to")
+        self.co_users = sparse_from_state(state, "co_users")
         return self
 
     def score(self, profile: Profile) -> np.ndarray:

@@ -16,6 +16,7 @@ from scipy import sparse
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.engines.base import Evidence, Profile
 from agentic_recsys.engines.history import history_vector, recency_weights
+from agentic_recsys.engines.state import State, sparse_from_state, sparse_state
 
 RELATION_WEIGHTS = {  # by the last part of a relation's name ("film.film.directed_by")
     "sequel": 1.5,
@@ -105,6 +106,29 @@ class KnowledgeGraph:
             for i, c, r, w in zip(rel.items, columns, rel.relations, edge_weight, strict=True)
             if new_column[c] >= 0 and w > 0
         }
+        return self
+
+    def state(self) -> State:
+        """The IDF-weighted links, the entity names and each link's relation (as codes)."""
+        pairs = np.array(list(self.relation_of), dtype=np.int64).reshape(-1, 2)
+        names, codes = np.unique(
+            np.asarray(list(self.relation_of.values()), dtype=np.str_), return_inverse=True
+        )
+        return sparse_state("item_entities", self.item_entities) | {
+            "entities": np.asarray(self.entities, dtype=np.str_),
+            "relation.pairs": pairs,
+            "relation.names": names,
+            "relation.codes": codes.astype(np.int64),
+        }
+
+    def load_state(self, state: State) -> KnowledgeGraph:
+        """Take back the links, the entity names and each link's relation."""
+        self.item_entities = sparse_from_state(state, "item_entities")
+        self.entities = state["entities"].tolist()
+        names = state["relation.names"].tolist()
+        items, columns = state["relation.pairs"].T.tolist()
+        codes = state["relation.codes"].tolist()
+        self.relation_of = {(i, c): names[r] for i, c, r in zip(items, columns, codes, strict=True)}
         return self
 
     def score(self, profile: Profile) -> np.ndarray:

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict
 
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.engines.base import Evidence, Profile
+from agentic_recsys.engines.state import State
 
 
 class PopularityConfig(BaseModel):
@@ -28,6 +29,15 @@ class Popularity:
         """Count distinct users per item in the training events."""
         matrix = dataset.interactions.subset(train).matrix(len(dataset.items))
         self.users_per_item = np.asarray(matrix.getnnz(axis=0), dtype=np.int64)
+        return self
+
+    def state(self) -> State:
+        """The per-item counts."""
+        return {"users_per_item": self.users_per_item}
+
+    def load_state(self, state: State) -> Popularity:
+        """Take back the per-item counts."""
+        self.users_per_item = state["users_per_item"]
         return self
 
     def score(self, profile: Profile) -> np.ndarray:

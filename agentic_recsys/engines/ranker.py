@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from scipy.optimize import minimize
 
 from agentic_recsys.engines.fusion import CUTOFF, standardise
+from agentic_recsys.engines.state import State
 from agentic_recsys.evaluation.metrics import ndcg
 
 FEATURES_PER_ENGINE = 2  # z-score, log(1 + rank)
@@ -80,14 +81,18 @@ class LearnedRanker:
         return np.where(allowed, ranked, -np.inf).astype(np.float32)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready form, saved beside the index."""
+        """A JSON-ready form, for reports."""
         return {"names": list(self.names), "coef": [float(c) for c in self.coef]}
 
+    def state(self) -> State:
+        """The engine names and coefficients as arrays, saved in the index."""
+        return {"names": np.asarray(self.names, dtype=np.str_), "coef": self.coef}
+
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> LearnedRanker:
-        """Rebuild a ranker saved with `to_dict`."""
-        names, coef = tuple(data["names"]), np.asarray(data["coef"], dtype=np.float32)
-        if len(coef) != FEATURES_PER_ENGINE * len(names):
+    def from_state(cls, state: Mapping[str, np.ndarray]) -> LearnedRanker:
+        """Rebuild a ranker saved with `state`."""
+        names, coef = tuple(state["names"].tolist()), state["coef"]
+        if coef.shape != (FEATURES_PER_ENGINE * len(names),):
             raise ValueError("a saved ranker needs two coefficients per engine")
         return cls(names, coef)
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.engines.base import Evidence, Profile
+from agentic_recsys.engines.state import State
 
 SECONDS_PER_DAY = 86_400.0
 
@@ -43,6 +44,16 @@ class RecentPopularity:
         self.times = events.timestamps[order]
         self.items = events.items[order].astype(np.int64)
         self.n_items = len(dataset.items)
+        return self
+
+    def state(self) -> State:
+        """The time-sorted events and the catalog size."""
+        return {"times": self.times, "items": self.items, "n_items": np.asarray(self.n_items)}
+
+    def load_state(self, state: State) -> RecentPopularity:
+        """Take back the time-sorted events and the catalog size."""
+        self.times, self.items = state["times"], state["items"]
+        self.n_items = int(state["n_items"])
         return self
 
     def score(self, profile: Profile) -> np.ndarray:

@@ -3,17 +3,15 @@
 `load_or_build` reuses the index saved in the dataset folder or builds it: the engines are
 fitted on all but each user's last event; on those last events the linear blend's weights
 are tuned and the learned ranker is trained and cross-validated; the better of the two
-fuses the engines, which are then refitted on everything and saved with both.
+fuses the engines, which are then refitted on everything and saved with both, as arrays
+and JSON (engines/index_store.py).
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -44,7 +42,7 @@ from agentic_recsys.evaluation.split import Case, cases, leave_one_out
 
 Progress = Callable[[str, float], None]
 COLD_START = {"popularity": 1.0}
-FUSION_FOLDER = "fusion"  # beside the engines' index: the fusion choice and the learned ranker
+RANKER_PART = "learned-ranker"  # not an identifier, so never an engine's name
 
 log = logging.getLogger(__name__)
 
@@ -136,14 +134,12 @@ class Recommender:
         config = config or RecommenderConfig()
         key = index_store.config_key(config.model_dump_json())
         stored = index_store.load(dataset, key)
-        saved = _load_fusion(dataset, key) if stored is not None else None
-        if stored is None or saved is None:
-            stored, fusion = build_index(dataset, config, progress or _silent)
-            _save_fusion(dataset, key, fusion)  # before the manifest that vouches for the build
-            index_store.save(dataset, key, stored)
-            saved = fusion.chosen_ranker
-        ranker = saved if isinstance(saved, LearnedRanker) else None
-        return cls(dataset, stored.engines, stored.weights, config, ranker)
+        if stored is not None and (restored := _restore(stored, config.engines)) is not None:
+            engines, weights, ranker = restored
+            return cls(dataset, engines, weights, config, ranker)
+        engines, fusion = build_index(dataset, config, progress or _silent)
+        index_store.save(dataset, key, _to_store(engines, fusion))
+        return cls(dataset, engines, fusion.weights, config, fusion.chosen_ranker)
 
     def profile(
         self,
@@ -278,7 +274,7 @@ def build_index(
     dataset: Dataset,
     config: RecommenderConfig,
     progress: Progress,
-) -> tuple[index_store.StoredIndex, TunedFusion]:
+) -> tuple[dict[str, Engine], TunedFusion]:
     """Fit on all but each user's last event, tune the fusion on those, refit on everything."""
     progress("embedding items", 0.0)
     item_vectors(dataset, lambda f: progress("embedding items", 0.3 * f))
@@ -300,7 +296,7 @@ def build_index(
         lambda name, f: progress(f"fitting {name}", 0.7 + 0.3 * f),
     )
     progress("done", 1.0)
-    return index_store.StoredIndex(engines, fusion.weights), fusion
+    return engines, fusion
 
 
 def fit_engines(
@@ -364,35 +360,35 @@ def _is_personal(profile: Profile) -> bool:
     return bool(profile.history or profile.query)
 
 
-def _fusion_path(dataset: Dataset, key: str) -> Path:
-    return dataset.index_dir / FUSION_FOLDER / f"{key}.json"
-
-
-def _save_fusion(dataset: Dataset, key: str, fusion: TunedFusion) -> None:
-    """Record which fusion validation chose (and the ranker) for this catalog and config."""
-    path = _fusion_path(dataset, key)
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _to_store(engines: Mapping[str, Engine], fusion: TunedFusion) -> index_store.StoredIndex:
+    """The engines' states and the fusion validation chose (with both scores), as data."""
+    parts = {name: engine.state() for name, engine in engines.items()}
     ranker = fusion.chosen_ranker
-    record = {
-        "fingerprint": dataset.fingerprint,
+    if ranker is not None:
+        parts[RANKER_PART] = ranker.state()
+    facts = {
+        "weights": fusion.weights,
         "fusion": "learned" if ranker else "linear",
         "validation_ndcg": {"linear": fusion.linear_ndcg, "learned": fusion.learned_ndcg},
-        "ranker": ranker.to_dict() if ranker else None,
     }
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(record, indent=2) + "\n")
-    os.replace(tmp, path)
+    return index_store.StoredIndex(parts, facts)
 
 
-def _load_fusion(dataset: Dataset, key: str) -> LearnedRanker | bool | None:
-    """The saved ranker, False if the linear blend was chosen, None if nothing valid is saved."""
+def _restore(
+    stored: index_store.StoredIndex, configs: EngineConfigs
+) -> tuple[dict[str, Engine], dict[str, float], LearnedRanker | None] | None:
+    """Engines, weights and ranker from a stored index, or None (logged) if they do not fit."""
     try:
-        record = json.loads(_fusion_path(dataset, key).read_text())
-        if record["fingerprint"] != dataset.fingerprint:
-            return None
-        return LearnedRanker.from_dict(record["ranker"]) if record["ranker"] else False
-    except (OSError, ValueError, KeyError, TypeError):
+        engines = {
+            name: make_engine(name, configs).load_state(stored.parts[name]) for name in ENGINE_NAMES
+        }
+        weights = {name: float(w) for name, w in stored.facts["weights"].items()}
+        saved = stored.parts.get(RANKER_PART)
+        ranker = LearnedRanker.from_state(saved) if saved is not None else None
+    except (KeyError, ValueError, TypeError, AttributeError) as e:
+        log.warning("the saved index does not fit these engines (%r); rebuilding it", e)
         return None
+    return engines, weights, ranker
 
 
 def _silent(step: str, fraction: float) -> None:

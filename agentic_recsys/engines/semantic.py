@@ -20,6 +20,7 @@ from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.embeddings import DIM, MiniLMEmbeddingFunction, embedder
 from agentic_recsys.engines.base import Evidence, Profile
 from agentic_recsys.engines.history import recency_weights
+from agentic_recsys.engines.state import State
 
 CHROMA_DIR = "chroma"
 COLLECTION_PREFIX = "items-"
@@ -46,6 +47,15 @@ class Semantic:
     def fit(self, dataset: Dataset, train: np.ndarray) -> Semantic:
         """Read the item vectors from the dataset's Chroma index, embedding what is missing."""
         self.vectors = item_vectors(dataset)
+        return self
+
+    def state(self) -> State:
+        """The item vectors, so a reopen needs neither Chroma nor the embedding model."""
+        return {"vectors": self.vectors}
+
+    def load_state(self, state: State) -> Semantic:
+        """Take back the item vectors."""
+        self.vectors = state["vectors"]
         return self
 
     def score(self, profile: Profile) -> np.ndarray:

@@ -14,6 +14,7 @@ from scipy import sparse
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.engines.base import Evidence, Profile
 from agentic_recsys.engines.history import UserHistories, recency_weights
+from agentic_recsys.engines.state import State, sparse_from_state, sparse_state
 
 
 class SequentialConfig(BaseModel):
@@ -64,6 +65,16 @@ class Sequential:
         self.follows, self.counts = weighted.astype(np.float32), counts.astype(np.float32)
         self.follows.sort_indices()
         self.counts.sort_indices()
+        return self
+
+    def state(self) -> State:
+        """The transition probabilities and raw counts."""
+        return sparse_state("follows", self.follows) | sparse_state("counts", self.counts)
+
+    def load_state(self, state: State) -> Sequential:
+        """Take back the transition probabilities and raw counts."""
+        self.follows = sparse_from_state(state, "follows")
+        self.counts = sparse_from_state(state, "counts")
         return self
 
     def score(self, profile: Profile) -> np.ndarray:
