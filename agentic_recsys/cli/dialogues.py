@@ -47,6 +47,9 @@ def dialogues(
     model: Annotated[
         str, typer.Option(help="provider:model for the system's agents; none: rules only.")
     ] = "none",
+    count: Annotated[
+        int, typer.Option(min=1, help="Items asked for per turn (Hit@k above it cannot rise).")
+    ] = max(KS),
     show: Annotated[
         int, typer.Option(min=0, help="List this many of the system's missed targets.")
     ] = 0,
@@ -54,16 +57,17 @@ def dialogues(
         bool, typer.Option("--json", help="Print the results as one JSON object.")
     ] = False,
 ) -> None:
-    """Replay dialogues: is each liked suggestion of the human recommender in our list.
+    """Replay dialogues: count how often a suggestion the seeker liked is in our latest list.
 
-    Each dialogue is a new user. The seeker's turns go through the session API, each @id
-    written as the movie's name; the baselines hear the same turns. A target is a movie
-    the recommender suggested and the seeker liked, in the catalog, not mentioned before.
+    Each dialogue is a new user; seeker turns go through the session API, @ids as names.
+
+    A target: suggested by the recommender, liked by the seeker, in the catalog, new.
+
     Exit status: 0 done; 2 bad input (the message names the file and line).
     """
     items = Dataset.open(data).items
     log_to_file(Path(data) / STATE_DIR / LOG_FILE)
-    config = DialoguesConfig(limit=limit, model=model)
+    config = DialoguesConfig(limit=limit, model=model, count=count)
     with progress_bar("dialogues") as progress:
         report = run_dialogues(file, data, config, progress)
     missed = misses(report)[:show]
