@@ -13,8 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
+from rich.table import Table
 
 from agentic_recsys.cli.main import run
+from agentic_recsys.cli.output import print_table
 from agentic_recsys.data.dataset import Dataset, InteractionRecord, ItemRecord, write_dataset
 from agentic_recsys.evaluation.converse import SYSTEM
 from agentic_recsys.evaluation.dialogues import (
@@ -358,3 +361,14 @@ def test_an_unknown_dataset_is_one_line_and_exit_2(
 def test_read_dialogues_limit(tmp_path: Path) -> None:
     file = write_jsonl(tmp_path / "d.jsonl", CRIME, HORROR, CHAT)
     assert [d.conversationId for d in read_dialogues(file, limit=2)] == ["c1", "c2"]
+
+
+def test_a_piped_table_keeps_its_cells(tmp_path: Path) -> None:
+    table = Table(title="wide")
+    for n in range(14):
+        table.add_column(f"column {n}", justify="right")
+    table.add_row(*(f"{n}.123456" for n in range(14)))
+    with (tmp_path / "out.txt").open("w") as f:
+        print_table(Console(file=f), table)
+    text = (tmp_path / "out.txt").read_text()
+    assert "…" not in text and "13.123456" in text and "column 13" in text
