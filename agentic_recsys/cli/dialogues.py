@@ -91,7 +91,7 @@ def results_table(report: DialoguesReport) -> Table:
         title=f"{report.dataset}: {report.replayed} of {report.dialogues} dialogues with "
         f"a target, {n} targets, up to {report.count} items asked per turn",
         caption="empty: replies with no items; asked: turns the human recommender answered "
-        "with a suggestion",
+        "with a suggestion; the baselines also get the catalog titles the seeker named",
     )
     table.add_column("system", no_wrap=True)
     for header in (*(f"Hit@{k}" for k in KS), "turns", "empty", "empty (asked)", "p50 s", "p95 s"):

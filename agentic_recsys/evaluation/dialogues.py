@@ -208,12 +208,12 @@ def summarize(system: str, logs: Sequence[DialogueLog]) -> DialogueMetrics:
     return DialogueMetrics(
         system=system,
         targets=len(targets),
-        hit_at={k: _share([t.hit(k) for t in targets]) for k in KS},
+        hit_at={k: _mean([t.hit(k) for t in targets]) for k in KS},
         turns=len(turns),
-        empty=_share([not t.items for t in turns]),
+        empty=_mean([not t.items for t in turns]),
         asking_turns=len(asked),
-        empty_when_asked=_share([not t.items for t in asked]),
-        llm_calls_per_turn=_share([t.llm_calls for t in turns]),
+        empty_when_asked=_mean([not t.items for t in asked]),
+        llm_calls_per_turn=_mean([t.llm_calls for t in turns]),
         latency_p50=float(np.percentile(seconds, 50)) if len(seconds) else 0.0,
         latency_p95=float(np.percentile(seconds, 95)) if len(seconds) else 0.0,
     )
@@ -246,5 +246,5 @@ def _baseline(baseline: KeywordBaseline) -> StartDialogue:
     return start
 
 
-def _share(values: Sequence[bool | int]) -> float:
+def _mean(values: Sequence[bool | int]) -> float:
     return float(np.mean(values)) if len(values) else 0.0
