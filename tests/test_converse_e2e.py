@@ -66,3 +66,15 @@ def test_the_system_never_sees_the_test_events(ml100k: Dataset) -> None:
         for u, i in zip(train.interactions.users, train.interactions.items, strict=True)
     }
     assert not held_out & kept
+
+
+def test_json_is_one_object_and_a_piped_table_is_whole(ml100k_dir: Path, tmp_path: Path) -> None:
+    args = ["eval", "converse", str(ml100k_dir), "--users", "1", "--out", str(tmp_path / "t")]
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert [m["system"] for m in report["metrics"]] == [SYSTEM, POPULARITY_BASELINE, ALS_BASELINE]
+    assert set(report["success_ratio"]) == {POPULARITY_BASELINE, ALS_BASELINE}
+    table = CliRunner().invoke(app, args).stdout  # not a terminal: Rich would give 80 columns
+    assert "…" not in table and "LLM/turn" in table
+    assert max(len(line) for line in table.splitlines()) > 80

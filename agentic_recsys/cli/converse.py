@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
 from rich.table import Table
 
+from agentic_recsys.cli.output import print_table, progress_bar
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.evaluation.converse import (
     ConverseConfig,
@@ -51,22 +53,34 @@ def converse(
         Path | None,
         typer.Option(help="Transcripts as JSONL (default: converse-DATASET-seedS.jsonl)."),
     ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the results as one JSON object.")
+    ] = False,
 ) -> None:
     """Simulated users each want their held-out movie; count who finds it within 5 turns."""
     config = ConverseConfig(
         users=users, seed=seed, simulator=simulator.value, model=model, system_model=system_model
     )
     dataset = Dataset.open(path)
-    with Progress(console=console, transient=True) as bar:
-        task = bar.add_task("conversations", total=users)
-        report = run_converse(
-            path, config, lambda done, total: bar.update(task, completed=done, total=total)
-        )
+    with progress_bar("conversations") as progress:
+        report = run_converse(path, config, progress)
     target = out or Path(f"converse-{dataset.name}-seed{seed}.jsonl")
     write_transcripts(report.episodes, target)
+    if as_json:
+        summary = {
+            "dataset": report.dataset,
+            "seed": report.seed,
+            "simulator": report.simulator,
+            "metrics": [dataclasses.asdict(m) for m in report.metrics],
+            "success_ratio": ratios(report.metrics),
+            "seconds": report.seconds,
+            "transcripts": str(target),
+        }
+        print(json.dumps(summary, indent=2))
+        return
     for episode in [e for e in report.episodes if e.system == report.metrics[0].system][:show]:
         print_episode(episode, dataset)
-    console.print(results_table(report))
+    print_table(console, results_table(report))
     console.print(
         "success ratio: "
         + ", ".join(f"{r:.2f}x {name}" for name, r in ratios(report.metrics).items())

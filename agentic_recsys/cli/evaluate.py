@@ -12,6 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from agentic_recsys.cli.converse import converse
+from agentic_recsys.cli.dialogues import dialogues
+from agentic_recsys.cli.output import print_table
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.evaluation.offline import (
     FUSIONS,
@@ -22,10 +24,11 @@ from agentic_recsys.evaluation.offline import (
 )
 
 app = typer.Typer(
-    help="Measure recommendations: offline ranking, and simulated conversations.",
+    help="Measure recommendations: offline ranking, simulated and real conversations.",
     no_args_is_help=True,
 )
 app.command("converse")(converse)
+app.command("dialogues")(dialogues)
 console = Console()
 
 
@@ -44,7 +47,7 @@ def offline(
         return
     with console.status("evaluating...") as status:
         report = evaluate_offline(dataset, config, lambda step: status.update(f"{step}..."))
-    console.print(results_table(report))
+    print_table(console, results_table(report))
     best = max((r for r in report.rows if r.name not in FUSIONS), key=lambda r: r.ndcg)
     for fused in (r for r in report.rows if r.name in FUSIONS):
         ratio = fused.ndcg / best.ndcg if best.ndcg else float("inf")

@@ -13,7 +13,8 @@ import json
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
@@ -118,9 +119,7 @@ def run_converse(
     dataset = Dataset.open(path)
     test = leave_one_out(dataset.interactions, config.seed).test
     cached = train_only(dataset, test, config.seed)
-    with tempfile.TemporaryDirectory(prefix="ars-converse-") as tmp:
-        work = Path(tmp) / cached.name
-        shutil.copytree(cached, work, ignore=shutil.ignore_patterns(STATE_DIR))
+    with stateless_copy(cached) as work:
         app = open_app(work)
         baselines = fitted_baselines(
             app.dataset, [(POPULARITY_BASELINE, Popularity()), (ALS_BASELINE, ALS())], config.seed
@@ -150,6 +149,18 @@ def run_converse(
     return ConverseReport(
         dataset.name, config.seed, config.simulator, metrics, episodes, time.perf_counter() - start
     )
+
+
+@contextmanager
+def stateless_copy(folder: Path) -> Iterator[Path]:
+    """A temporary copy of a dataset folder (index included) without its threads and memory.
+
+    An evaluation's users then start from nothing, and none of them is left in the folder.
+    """
+    with tempfile.TemporaryDirectory(prefix="ars-eval-") as tmp:
+        work = Path(tmp) / folder.name
+        shutil.copytree(folder, work, ignore=shutil.ignore_patterns(STATE_DIR))
+        yield work
 
 
 def run_episode(

@@ -4,11 +4,15 @@ They hear the same messages as the system, pick out genres (the intent lexicon's
 lists, a negation just before a genre word rules it out) and years (a regex for decades,
 "before"/"after" and bare years), keep them for the rest of the conversation, and show
 the engine's best items under those filters, never one shown before. When the filters
-leave too few items they are relaxed, so a baseline always answers.
+leave too few items they are relaxed, so a baseline always answers. Titles the user named
+(when the evaluation knows them, e.g. a dialogue's movie mentions) join the engine's
+profile and are never shown; ties, such as every item for an engine that knows nothing of
+a stranger yet, go to the more popular item.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Sequence
@@ -111,11 +115,16 @@ class KeywordConversation:
         self.profile = Profile(user=user, history=tuple(history.tolist()))
         self.shown: set[int] = set(history.tolist())
 
-    def send(self, message: str) -> KeywordTurn:
-        """Update the filters from the message and show the best unseen items under them."""
+    def send(self, message: str, named: Sequence[int] = ()) -> KeywordTurn:
+        """Update the filters (and the profile with the `named` item rows); show the best unseen."""
         start = time.perf_counter()
         dataset = self.baseline.dataset
+        count = self.baseline.count
         self.filters.hear(message, dataset)
+        new = [row for row in named if row not in self.profile.history]
+        if new:
+            self.profile = dataclasses.replace(self.profile, history=(*self.profile.history, *new))
+            self.shown.update(new)
         scores = self.baseline.engine.score(self.profile)
         unseen = np.ones(len(dataset.items), dtype=bool)
         unseen[list(self.shown)] = False
@@ -123,11 +132,13 @@ class KeywordConversation:
             (
                 m & unseen
                 for m in self.filters.masks(dataset)
-                if np.count_nonzero(m & unseen) >= TOP_K
+                if np.count_nonzero(m & unseen) >= count
             ),
             unseen,
         )
-        ranked = np.flatnonzero(allowed)[np.argsort(-scores[allowed], kind="stable")[:TOP_K]]
+        rows = np.flatnonzero(allowed)
+        order = np.lexsort((-self.baseline.popularity[rows], -scores[rows]))  # score, then count
+        ranked = rows[order[:count]]
         self.shown.update(ranked.tolist())
         ids = [dataset.items.ids[i] for i in ranked]
         text = "\n".join(dataset.items.label(i) for i in ranked)
@@ -138,12 +149,19 @@ class KeywordBaseline:
     """A named baseline: one fitted engine ranks what the keyword filters allow."""
 
     def __init__(
-        self, name: str, dataset: Dataset, engine: Engine, histories: UserHistories
+        self,
+        name: str,
+        dataset: Dataset,
+        engine: Engine,
+        histories: UserHistories,
+        count: int = TOP_K,
     ) -> None:
         self.name = name
         self.dataset = dataset
         self.engine = engine
         self.histories = histories
+        self.count = count  # items per answer
+        self.popularity = np.bincount(dataset.interactions.items, minlength=len(dataset.items))
 
     def start(self, user_id: str) -> KeywordConversation:
         """Start a conversation with a user (their history shapes ALS, and is never shown)."""
@@ -151,12 +169,12 @@ class KeywordBaseline:
 
 
 def fitted_baselines(
-    dataset: Dataset, engines: Sequence[tuple[str, Engine]], seed: int
+    dataset: Dataset, engines: Sequence[tuple[str, Engine]], seed: int, count: int = TOP_K
 ) -> list[KeywordBaseline]:
     """Fit each engine on the whole (training) dataset and wrap it as a keyword baseline."""
     everything = np.ones(len(dataset.interactions), dtype=bool)
     histories = UserHistories.build(dataset.interactions, everything, seed)
     return [
-        KeywordBaseline(name, dataset, engine.fit(dataset, everything), histories)
+        KeywordBaseline(name, dataset, engine.fit(dataset, everything), histories, count)
         for name, engine in engines
     ]
