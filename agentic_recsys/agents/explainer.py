@@ -51,7 +51,6 @@ SOURCE_ONLY = {
 POPULAR_SAYING = 0.75  # "one of the most watched" only for the top quarter by interactions
 THANKS = re.compile(r"\b(?:thanks?|thx|ty|cheers|thank\s+you)\b")
 BYE = re.compile(r"\b(?:bye|goodbye|see\s+you|good\s+night)\b")
-MIN_TEXT_MATCH = 0.3  # cosine below which a description match is not worth saying
 GREETING = (
     "Tell me what you are in the mood for (a genre, an era, a {noun} you liked) and "
     "I will find something."
@@ -193,8 +192,9 @@ def _evidence_text(app: App, e: EvidenceNote, item: str | None = None) -> str:
         name = RELATION_NAMES.get(relation, relation.replace("_", " "))
         return f"shares {'an' if name[0] in 'aeiou' else 'a'} {name} with {liked}"
     if e.source == "semantic":
-        if e.score < MIN_TEXT_MATCH:
-            return ""
+        semantic = app.recommender.engines["semantic"]
+        if e.score < (semantic.close_neighbour if liked else semantic.chance_match):
+            return ""  # no closer than is usual on this catalog: not worth saying
         return f"close in description to {liked}" if liked else "matches what you described"
     verb = app.dataset.schema.domain.verb
     if liked:

@@ -1147,7 +1147,8 @@ def _decide(text: str, r: _Reading, shown_count: int, domain: Domain) -> Intent:
             or r.wants_other
             or r.like_from_shown
             or _REFINE_LEAD.search(lower)
-            or (asks and not _FRESH_REQUEST.search(lower))
+            # a message that names no genre of its own adds to the request being served
+            or (asks and not (genres_in or r.genres_out) or not _FRESH_REQUEST.search(lower))
         )
     )
     if conflict:

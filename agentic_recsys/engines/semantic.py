@@ -8,7 +8,7 @@ exact top-10 in our measurements (ARCHITECTURE.md), and filters are masks, never
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import chromadb
@@ -25,6 +25,21 @@ from agentic_recsys.engines.state import State
 CHROMA_DIR = "chroma"
 COLLECTION_PREFIX = "items-"
 EMBED_BATCH = 512  # texts embedded and stored per step (a progress tick)
+# Phrases that ask for nothing: how close they come to some item's text is how close any
+# query comes by chance on this catalog (measured per catalog, never a fixed cosine).
+NULL_QUERIES = (
+    "of course",
+    "I think so too",
+    "sounds good to me",
+    "I heard good things about it",
+    "we can talk about it",
+    "yes please",
+    "that is interesting",
+    "I believe so",
+    "my friend told me",
+    "thank you",
+)
+NEIGHBOUR_SAMPLE = 500  # items sampled to measure how alike neighbours usually are
 
 
 class SemanticConfig(BaseModel):
@@ -48,6 +63,35 @@ class Semantic:
         """Read the item vectors from the dataset's Chroma index, embedding what is missing."""
         self.vectors = item_vectors(dataset)
         return self
+
+    @cached_property
+    def chance_match(self) -> float:
+        """The best cosine a query that asks for nothing reaches here: below it, no match."""
+        if not len(self.vectors):
+            return 1.0
+        null = embedder().embed(list(NULL_QUERIES))
+        return float((self.vectors @ null.T).max())
+
+    @cached_property
+    def close_neighbour(self) -> float:
+        """Item-to-item cosine above which two descriptions are close for this catalog.
+
+        The median of each sampled item's nearest neighbour: half of all items have a
+        neighbour this close, so "close in description" is said of the better half only.
+        """
+        n = len(self.vectors)
+        if n < 2:
+            return 1.0
+        rows = np.random.default_rng(0).choice(n, size=min(n, NEIGHBOUR_SAMPLE), replace=False)
+        sims = self.vectors[rows] @ self.vectors.T
+        sims[np.arange(len(rows)), rows] = -1.0
+        return float(np.median(sims.max(axis=1)))
+
+    def matches(self, query: str) -> np.ndarray:
+        """Items whose text is closer to the query than chance (see `chance_match`)."""
+        if not query.strip() or not len(self.vectors):
+            return np.zeros(len(self.vectors), dtype=bool)
+        return self.vectors @ embedder().embed([query])[0] > self.chance_match
 
     def state(self) -> State:
         """The item vectors, so a reopen needs neither Chroma nor the embedding model."""

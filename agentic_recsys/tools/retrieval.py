@@ -8,7 +8,7 @@ tool returns a short text for an LLM and, as its artifact, the candidates for th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated
 
 import numpy as np
@@ -53,8 +53,10 @@ def personalized(scope: Scope) -> tuple[str, list[BusItem]]:
 
 
 def search_catalog(query: str, scope: Scope) -> tuple[str, list[BusItem]]:
-    """Items whose description matches a mood or theme."""
-    return _run(scope, {"semantic": 1.0}, query=query, with_user=False)
+    """Items whose description matches a mood or theme (closer than chance on this catalog)."""
+    matching = scope.app.recommender.engines["semantic"].matches(query)
+    narrowed = replace(scope, mask=scope.mask & matching)
+    return _run(narrowed, {"semantic": 1.0}, query=query, with_user=False)
 
 
 def similar_items(titles: list[str], scope: Scope) -> tuple[str, list[BusItem]]:
