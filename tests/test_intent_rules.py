@@ -187,17 +187,17 @@ def test_new_requests(
         ),
         ("I hate westerns", dict(kind="edit_profile", preferences={"genre:Western": "avoid"})),
         ("I'm not into sci-fi", dict(kind="edit_profile", preferences={"genre:Sci-Fi": "avoid"})),
-        (
+        (  # a taste said to a recommender asks for some too, and is remembered
             "I love comedies",
-            dict(kind="edit_profile", genres_in=[], preferences={"genre:Comedy": "like"}),
+            dict(kind="recommend", genres_in=["Comedy"], preferences={"genre:Comedy": "like"}),
         ),
         (
             "I'm a big fan of noir",
-            dict(kind="edit_profile", preferences={"genre:Film-Noir": "like"}),
+            dict(kind="recommend", preferences={"genre:Film-Noir": "like"}),
         ),
         (
             "actually I do like horror now",
-            dict(kind="edit_profile", preferences={"genre:Horror": "like"}),
+            dict(kind="recommend", preferences={"genre:Horror": "like"}),
         ),
         (
             "I hate westerns, recommend a comedy",

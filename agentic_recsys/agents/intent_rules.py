@@ -1107,7 +1107,8 @@ def _decide(text: str, r: _Reading, shown_count: int, domain: Domain) -> Intent:
     # After a list, a remark that is not clearly a request is talk: the list stands.
     if sense == "talk" or (sense == "unsure" and not concrete and shown_count):
         return Intent(kind="chitchat")
-    asks = wants or sense == "request" or bool(r.query)
+    # "I like comedies" in a recommender's chat asks for some, and is remembered too
+    asks = wants or sense == "request" or bool(r.query or r.liked_genres)
     # A lasting taste stated alongside a request shapes that request too.
     genres_out = list(dict.fromkeys(r.genres_out + (r.avoided_genres if asks else [])))
     wanted = r.genres_in + (r.liked_genres if asks else [])
