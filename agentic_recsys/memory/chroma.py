@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -112,6 +112,16 @@ class ChromaSpace:
                 metadata=COLLECTION_METADATA,
                 embedding_function=MiniLMEmbeddingFunction(),  # type: ignore[arg-type]
             )
+
+    def rename(self, old: str, new: str) -> Collection | None:
+        """Give the collection `old` the name `new` (a move, vectors kept); None if no `old`."""
+        collection = self.find(old)
+        if collection is None:
+            return None
+        # another process may have moved it first: then `new` is there already
+        with self.errors(), suppress(NotFoundError, ValueError, ChromaError):
+            collection.modify(name=new)
+        return self.find(new)
 
     def drop(self, name: str) -> None:
         """Delete the collection and everything in it."""
