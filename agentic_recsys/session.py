@@ -24,7 +24,7 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import StreamMode
 
-from agentic_recsys.errors import NotYourThreadError, require_user_id
+from agentic_recsys.errors import ArsError, NotYourThreadError, require_user_id
 from agentic_recsys.graphs import schema, state
 from agentic_recsys.graphs.context import Context
 from agentic_recsys.graphs.graph import build_graph
@@ -100,11 +100,22 @@ class ThreadInfo:
 
 def open_checkpointer(path: Path) -> SqliteSaver:
     """A SQLite checkpointer usable from several threads of this process."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), check_same_thread=False)
-    serde = JsonPlusSerializer(allowed_msgpack_modules=STATE_TYPES)
-    saver = SqliteSaver(conn, serde=serde)
-    saver.setup()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), check_same_thread=False)
+        saver = SqliteSaver(conn, serde=JsonPlusSerializer(allowed_msgpack_modules=STATE_TYPES))
+        saver.setup()
+        conn.execute("SELECT count(*) FROM checkpoints").fetchone()  # reads a page: damage shows
+    except (OSError, sqlite3.Error) as e:
+        damaged = isinstance(e, sqlite3.DatabaseError) and not isinstance(
+            e, sqlite3.OperationalError  # locked, read-only, cannot open: the file may be fine
+        )
+        todo = (
+            "is damaged ({e}); move it aside to go on without the saved conversations"
+            if damaged
+            else "cannot be used ({e}); check that its folder is writable"
+        )
+        raise ArsError(f"the conversations file {path} {todo.format(e=e)}") from None
     return saver
 
 

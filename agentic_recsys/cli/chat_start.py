@@ -44,7 +44,7 @@ def start_chat(
     log_to_file(app.dataset.state_dir / LOG_FILE)
     session = open_session(app, user, thread, context)
     if json_mode:
-        run_json(app, session, sys.stdin, sys.stdout)
+        run_json(app, session, sys.stdin.buffer, sys.stdout)  # bytes: bad UTF-8 is one line
     else:
         run_screen(console, app, session)
 

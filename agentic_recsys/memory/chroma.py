@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import chromadb
+import httpx
 from chromadb.api import ClientAPI
 from chromadb.api.collection_configuration import CreateCollectionConfiguration
 from chromadb.api.models.Collection import Collection
@@ -80,6 +81,11 @@ class ChromaSpace:
             raise
         except ChromaError as e:
             raise ArsError(self.damage_message(e)) from e
+        except httpx.TransportError as e:  # the server went away mid-session
+            raise ArsError(
+                f"the Chroma server at {self.location} is not answering ({_one_line(e)}); "
+                "start it again, then go on"
+            ) from e
 
     def damage_message(self, error: Exception) -> str:
         """Say on one line what went wrong with this store, and what to do."""
