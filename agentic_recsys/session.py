@@ -108,7 +108,8 @@ def open_checkpointer(path: Path) -> SqliteSaver:
         conn.execute("SELECT count(*) FROM checkpoints").fetchone()  # reads a page: damage shows
     except (OSError, sqlite3.Error) as e:
         damaged = isinstance(e, sqlite3.DatabaseError) and not isinstance(
-            e, sqlite3.OperationalError  # locked, read-only, cannot open: the file may be fine
+            e,
+            sqlite3.OperationalError,  # locked, read-only, cannot open: the file may be fine
         )
         todo = (
             "is damaged ({e}); move it aside to go on without the saved conversations"
