@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from agentic_recsys.agents.titles import TitleIndex
-from agentic_recsys.data.dataset import META_FILE, Dataset
+from agentic_recsys.data.dataset import META_FILE, Dataset, assign_uid
 from agentic_recsys.engines.recommender import Recommender
 from agentic_recsys.memory import MemoryStore
 from agentic_recsys.understanding.entities import EntityIndex
@@ -127,6 +127,8 @@ def open(path: Path | str, progress: Callable[[str, float], None] | None = None)
     """
     folder = Path(path).resolve()
     meta = folder / META_FILE
+    if meta.is_file():
+        assign_uid(folder)  # first, as it rewrites the file whose time keys the App
     key = (folder, meta.stat().st_mtime_ns if meta.is_file() else 0)
     with _apps_lock:
         if key not in _apps:

@@ -9,6 +9,24 @@ class ArsError(Exception):
     """An error a user can act on; the CLI prints it as one line, never a traceback."""
 
 
+class NotYourThreadError(ArsError):
+    """A conversation thread opened or sent to by someone other than the user who started it."""
+
+
+class UserIdError(ArsError, ValueError):
+    """A missing, empty or spoofed user id (a ValueError too, so the LangGraph server shows why)."""
+
+
+def require_user_id(user_id: object) -> str:
+    """The user id a conversation or memory belongs to; an ArsError if missing or empty.
+
+    There is no shared default user: two people without an id must never share one.
+    """
+    if not isinstance(user_id, str) or not user_id.strip():
+        raise UserIdError("a user id is needed (and must not be empty): pass --user ID or user_id=")
+    return user_id
+
+
 class DataError(ArsError):
     """Bad input data, reported as one line a user can act on."""
 

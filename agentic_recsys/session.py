@@ -2,6 +2,8 @@
 
 Each session is one thread of the graph, persisted by a SQLite checkpointer in the
 dataset's state folder, so a conversation survives a restart and can be resumed by id.
+A thread belongs to the user who started it: its checkpoints carry that user's id, and
+opening it as anyone else is refused (a thread id is not a key to someone's conversation).
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ from typing import Any
 
 from langchain_core.messages import AIMessageChunk
 from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import StreamMode
 
+from agentic_recsys.errors import ArsError, NotYourThreadError, require_user_id
 from agentic_recsys.graphs import schema, state
 from agentic_recsys.graphs.context import Context
 from agentic_recsys.graphs.graph import build_graph
@@ -96,11 +100,23 @@ class ThreadInfo:
 
 def open_checkpointer(path: Path) -> SqliteSaver:
     """A SQLite checkpointer usable from several threads of this process."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), check_same_thread=False)
-    serde = JsonPlusSerializer(allowed_msgpack_modules=STATE_TYPES)
-    saver = SqliteSaver(conn, serde=serde)
-    saver.setup()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), check_same_thread=False)
+        saver = SqliteSaver(conn, serde=JsonPlusSerializer(allowed_msgpack_modules=STATE_TYPES))
+        saver.setup()
+        conn.execute("SELECT count(*) FROM checkpoints").fetchone()  # reads a page: damage shows
+    except (OSError, sqlite3.Error) as e:
+        damaged = isinstance(e, sqlite3.DatabaseError) and not isinstance(
+            e,
+            sqlite3.OperationalError,  # locked, read-only, cannot open: the file may be fine
+        )
+        todo = (
+            "is damaged ({e}); move it aside to go on without the saved conversations"
+            if damaged
+            else "cannot be used ({e}); check that its folder is writable"
+        )
+        raise ArsError(f"the conversations file {path} {todo.format(e=e)}") from None
     return saver
 
 
@@ -117,6 +133,17 @@ class Session:
     context: Context
     user_id: str
     thread_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+
+    def __post_init__(self) -> None:
+        require_user_id(self.user_id)
+        saver = self.graph.checkpointer
+        if isinstance(saver, BaseCheckpointSaver):
+            owner = thread_owner(saver, self.thread_id)
+            if owner is not None and owner != self.user_id:
+                raise NotYourThreadError(
+                    f"conversation {self.thread_id} belongs to another user; "
+                    "start a new one, or list yours with /threads"
+                )
 
     def send(self, message: str) -> TurnResult:
         """Run one turn and return its result."""
@@ -161,6 +188,19 @@ class Session:
             "configurable": {"thread_id": self.thread_id},
             "metadata": {"user_id": self.user_id},
         }
+
+
+def thread_owner(checkpointer: BaseCheckpointSaver[Any], thread_id: str) -> str | None:
+    """Who started the thread (None for a thread nobody has written yet).
+
+    Every run writes the user's id into its checkpoints' metadata; a thread of a version
+    that did not has it in its state.
+    """
+    latest = checkpointer.get_tuple({"configurable": {"thread_id": thread_id}})
+    if latest is None:
+        return None
+    owner = latest.metadata.get("user_id") or latest.checkpoint["channel_values"].get("user_id")
+    return str(owner) if owner else ""
 
 
 def list_threads(checkpointer: SqliteSaver, user_id: str) -> list[ThreadInfo]:

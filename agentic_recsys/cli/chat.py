@@ -22,11 +22,14 @@ def chat(
         ),
     ] = Path("data/ml-100k"),
     user: Annotated[
-        str,
+        str | None,
         typer.Option(
-            envvar="ARS_USER", help="Who is talking: memory and conversations are kept per user."
+            envvar="ARS_USER",
+            help="Who is talking: memory and conversations are kept per user "
+            "(default: your login name).",
+            show_default=False,
         ),
-    ] = "me",
+    ] = None,
     thread: Annotated[
         str | None,
         typer.Option(

@@ -1,11 +1,13 @@
 """Reading the user's lines: prompt_toolkit on a terminal, plain `input()` otherwise.
 
-On a terminal there is line editing, a history kept across sessions, and completion of
-the slash commands. Piped input (scripts, tests) is read as is.
+On a terminal there is line editing, a history kept across sessions (one file per user:
+Up must never bring back what someone else typed), and completion of the slash commands.
+Piped input (scripts, tests) is read as is.
 """
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from pathlib import Path
 from typing import Protocol
@@ -18,6 +20,7 @@ from prompt_toolkit.history import FileHistory
 from agentic_recsys.cli.chat_commands import HELP
 
 PROMPT = "you › "
+HISTORY_DIR = "chat_histories"  # in the dataset's state folder; one file per user
 
 
 class LineReader(Protocol):
@@ -54,6 +57,12 @@ class PlainReader:
     def read(self) -> str:
         """Read the next line of stdin."""
         return input(self._prompt)
+
+
+def user_history(state_dir: Path, user_id: str) -> Path:
+    """The user's input history, named from a hash of the id (no id can name another's file)."""
+    digest = hashlib.sha256(user_id.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return state_dir / HISTORY_DIR / f"{digest}.txt"
 
 
 def line_reader(history_file: Path) -> LineReader:

@@ -36,13 +36,20 @@ def turn_record(app: App, message: str, result: TurnResult) -> dict[str, Any]:
     }
 
 
-def run_json(app: App, session: Session, lines: Iterable[str], out: IO[str]) -> None:
-    """Answer every line of `lines` with one JSON object on `out`, until /quit or the end."""
-    for line in lines:
+def run_json(app: App, session: Session, lines: Iterable[str | bytes], out: IO[str]) -> None:
+    """Answer every line of `lines` with one JSON object on `out`, until /quit or the end.
+
+    Lines may come as bytes (stdin): one that is not UTF-8 gets an error object, and the
+    lines after it are answered as usual.
+    """
+    for raw in lines:
+        line, utf8 = _decoded(raw)
         if not line.strip():
             continue
         record: dict[str, Any]
         try:
+            if not utf8:
+                raise ArsError("this line is not valid UTF-8; nothing was sent")
             command = parse_line(line)
             if isinstance(command, Local):
                 if command.name == "quit":
@@ -57,3 +64,13 @@ def run_json(app: App, session: Session, lines: Iterable[str], out: IO[str]) -> 
             record = {"message": line.strip(), "error": str(e), "thread_id": session.thread_id}
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
         out.flush()
+
+
+def _decoded(raw: str | bytes) -> tuple[str, bool]:
+    """The line as text, and whether it was valid UTF-8 (else shown with replacement marks)."""
+    if isinstance(raw, str):
+        return raw, True
+    try:
+        return raw.decode("utf-8"), True
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "replace"), False

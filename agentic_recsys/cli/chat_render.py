@@ -1,7 +1,8 @@
 """What `ars chat` shows: the banner, a turn as it runs, the reply, the items as a table.
 
 Rendering only: nothing here runs a turn. The same facts feed the terminal view and the
-`--json` objects, so both say the same thing.
+`--json` objects, so both say the same thing. Every text from the catalog, the user or a
+model is put on screen through `screen_text.shown`: literally, never as markup or control.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from agentic_recsys.cli.chat_commands import HELP
+from agentic_recsys.cli.screen_text import shown
 from agentic_recsys.data.dataset import Dataset, Items
 from agentic_recsys.graphs.context import Context
 from agentic_recsys.graphs.state import ModelUse
@@ -53,16 +55,29 @@ def _model_name(spec: str) -> str:
 def banner(dataset: Dataset, context: Context, user_id: str, thread: str, resumed: bool) -> Panel:
     """Build the opening panel: the dataset, the model of each role, who and which conversation."""
     s = dataset.summary()
-    models = " · ".join(f"{role} [bold]{name}[/]" for role, name in role_models(context).items())
-    lines = [
-        f"[bold]{s['name']}[/]  {s['items']:,} items · {s['users']:,} users · "
-        f"{s['interactions']:,} interactions",
-        f"models: {models}",
-        f"user [bold]{user_id}[/] · conversation [bold]{thread}[/] "
-        f"{'(resumed)' if resumed else '(new)'}",
-        f"[dim]{PROMPT_HINT}[/]",
-    ]
-    return Panel("\n".join(lines), title="agentic-recsys", title_align="left", expand=False)
+    models = Text(" · ").join(
+        Text.assemble(f"{role} ", shown(name, "bold"))
+        for role, name in role_models(context).items()
+    )
+    lines = Text("\n").join(
+        [
+            Text.assemble(
+                shown(s["name"], "bold"),
+                f"  {s['items']:,} items · {s['users']:,} users · "
+                f"{s['interactions']:,} interactions",
+            ),
+            Text.assemble("models: ", models),
+            Text.assemble(
+                "user ",
+                shown(user_id, "bold"),
+                " · conversation ",
+                shown(thread, "bold"),
+                " (resumed)" if resumed else " (new)",
+            ),
+            Text(PROMPT_HINT, style="dim"),
+        ]
+    )
+    return Panel(lines, title="agentic-recsys", title_align="left", expand=False)
 
 
 class ItemFact(TypedDict):
@@ -87,10 +102,10 @@ def items_table(items: Items, item_ids: list[str], explanations: dict[str, str])
     for rank, fact in enumerate(item_facts(items, item_ids, explanations), 1):
         table.add_row(
             str(rank),
-            fact["title"],
+            shown(fact["title"]),
             str(fact["year"] or ""),
-            ", ".join(fact["genres"]),
-            fact["why"],
+            shown(", ".join(fact["genres"])),
+            shown(fact["why"]),
         )
     return table
 
@@ -135,7 +150,7 @@ def models_line(models: Iterable[ModelUse], seconds: float | None = None) -> Tex
     parts.append(f"{total} LLM call{'s' if total != 1 else ''}")
     if seconds is not None:
         parts.append(f"{seconds:.1f} s")
-    return Text(" · ".join(parts), style="dim")
+    return shown(" · ".join(parts), style="dim")
 
 
 def help_table() -> Table:
@@ -156,7 +171,7 @@ def threads_table(threads: list[ThreadInfo], current: str) -> Table:
     table.add_column("last message")
     for t in threads:
         mark = " (current)" if t.thread_id == current else ""
-        table.add_row(t.thread_id + mark, str(t.turns), t.last_message)
+        table.add_row(shown(t.thread_id + mark), str(t.turns), shown(t.last_message))
     return table
 
 
@@ -200,16 +215,16 @@ class TurnView:
         prose = self.streamed.lstrip()
         if self.chunks < 2 or prose.startswith(("{", "[", "```")):
             return spinner
-        return Group(Text(prose), spinner)
+        return Group(shown(prose), spinner)
 
 
 def show_reply(console: Console, items: Items, result: TurnResult, paced: bool) -> None:
     """Print the reply (line by line when `paced`), the items table, then any question."""
     for line in reply_prose(result):
-        console.print(Text(line))
+        console.print(shown(line))
         if paced:
             time.sleep(LINE_DELAY_S)
     if result.items:
         console.print(items_table(items, result.items, result.explanations))
     if result.question and (result.items or result.question.strip() not in result.text):
-        console.print(Text(result.question, style="bold"))
+        console.print(shown(result.question, style="bold"))

@@ -7,7 +7,6 @@ import logging
 from collections.abc import Callable
 
 from rich.console import Console
-from rich.markup import escape
 from rich.prompt import Confirm
 from rich.table import Table
 from rich.text import Text
@@ -24,6 +23,7 @@ from agentic_recsys.cli.chat_render import (
     threads_table,
 )
 from agentic_recsys.cli.chat_turns import TurnWorker, load_models, open_session
+from agentic_recsys.cli.screen_text import shown
 from agentic_recsys.errors import ArsError
 from agentic_recsys.llm import parse_spec
 from agentic_recsys.session import Session, TurnResult
@@ -72,15 +72,21 @@ class ChatScreen:
                 elif command.message:
                     self.turn(command.message)
             except ArsError as e:
-                self.console.print(f"[bold red]error:[/] {escape(str(e))}")
+                self.console.print(Text.assemble(("error: ", "bold red"), shown(e)))
             except Exception as e:  # a bug must not end the chat; the thread is saved anyway
                 log.exception("turn failed")
                 self.console.print(
-                    f"[bold red]unexpected error:[/] {escape(repr(e))} "
-                    "(details in the chat log); the conversation is saved"
+                    Text.assemble(
+                        ("unexpected error: ", "bold red"),
+                        shown(repr(e)),
+                        " (details in the chat log); the conversation is saved",
+                    )
                 )
         self.console.print(
-            f"Bye. To go on later: [bold]ars chat --thread {self.session.thread_id}[/]",
+            Text.assemble(
+                "Bye. To go on later: ",
+                shown(f"ars chat --thread {self.session.thread_id}", "bold"),
+            ),
             highlight=False,
         )
 
@@ -114,7 +120,7 @@ class ChatScreen:
         values = self.session.values()
         if not values.get("reply"):
             return
-        self.console.print(Text(f"you › {values.get('message', '')}", style="dim"))
+        self.console.print(shown(f"you › {values.get('message', '')}", style="dim"))
         show_reply(
             self.console,
             self.app.dataset.items,
@@ -132,22 +138,24 @@ class ChatScreen:
     def _memory(self, _: str) -> bool:
         user = self.session.user_id
         memory = self.app.memory
-        self.console.print(Text(memory.summary(user), style="bold"))
+        self.console.print(shown(memory.summary(user), style="bold"))
         remembered = memory.show(user)
         episodes = [m for m in remembered if m.kind == "episode"]
-        shown = [m for m in remembered if m.kind not in ("profile", "episode")]
-        shown += episodes[-MEMORY_EPISODES_SHOWN:]
-        if shown:
+        listed = [m for m in remembered if m.kind not in ("profile", "episode")]
+        listed += episodes[-MEMORY_EPISODES_SHOWN:]
+        if listed:
             table = Table(show_header=False, show_edge=False, box=None, padding=(0, 2, 0, 0))
             table.add_column(style="cyan")
             table.add_column()
-            for m in shown:
-                table.add_row(m.kind, m.text)
+            for m in listed:
+                table.add_row(m.kind, shown(m.text))
             self.console.print(table)
         hidden = len(episodes) - MEMORY_EPISODES_SHOWN
         if hidden > 0:
             self.console.print(
-                f"[dim]… and {hidden} earlier episodes (all of it: ars memory export {user})[/]",
+                shown(
+                    f"… and {hidden} earlier episodes (all: ars memory export --user {user})", "dim"
+                ),
                 highlight=False,
             )
         return True
@@ -156,7 +164,7 @@ class ChatScreen:
         user = self.session.user_id
         try:
             sure = Confirm.ask(
-                f"Delete everything remembered about [bold]{user}[/]?",
+                Text.assemble("Delete everything remembered about ", shown(user, "bold"), "?"),
                 default=False,
                 console=self.console,
             )
@@ -171,7 +179,10 @@ class ChatScreen:
 
     def _new(self, _: str) -> bool:
         self.session = open_session(self.app, self.session.user_id, None, self.session.context)
-        self.console.print(f"New conversation [bold]{self.session.thread_id}[/].", highlight=False)
+        self.console.print(
+            Text.assemble("New conversation ", shown(self.session.thread_id, "bold"), "."),
+            highlight=False,
+        )
         return True
 
     def _threads(self, _: str) -> bool:
@@ -189,7 +200,9 @@ class ChatScreen:
                 f"no conversation {thread_id} for {self.session.user_id}; /threads lists yours"
             )
         self.session = open_session(self.app, self.session.user_id, thread_id, self.session.context)
-        self.console.print(f"Back in conversation [bold]{thread_id}[/].", highlight=False)
+        self.console.print(
+            Text.assemble("Back in conversation ", shown(thread_id, "bold"), "."), highlight=False
+        )
         self.show_last_reply()
         return True
 
@@ -208,6 +221,6 @@ class ChatScreen:
             self.session.context = context
         table = Table(show_header=False, show_edge=False, box=None, padding=(0, 2, 0, 0))
         for role, name in role_models(context).items():
-            table.add_row(role, f"[bold]{name}[/]")
+            table.add_row(role, shown(name, "bold"))
         self.console.print(table)
         return True

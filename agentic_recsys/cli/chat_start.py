@@ -6,6 +6,7 @@ long step shows a progress bar or a spinner.
 
 from __future__ import annotations
 
+import getpass
 import logging
 import sys
 from pathlib import Path
@@ -15,25 +16,25 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from agentic_recsys import app as apps
 from agentic_recsys.app import App
-from agentic_recsys.cli.chat_input import line_reader
+from agentic_recsys.cli.chat_input import line_reader, user_history
 from agentic_recsys.cli.chat_json import run_json
 from agentic_recsys.cli.chat_render import banner
 from agentic_recsys.cli.chat_screen import ChatScreen
 from agentic_recsys.cli.chat_turns import load_models, open_session
 from agentic_recsys.data.dataset import META_FILE
-from agentic_recsys.errors import ArsError
+from agentic_recsys.errors import ArsError, UserIdError, require_user_id
 from agentic_recsys.graphs.context import Context
 from agentic_recsys.llm import parse_spec
 from agentic_recsys.session import Session
 
-HISTORY_FILE = "chat_history"
 LOG_FILE = "chat.log"
 
 
 def start_chat(
-    data: Path, user: str, thread: str | None, model: str | None, json_mode: bool
+    data: Path, user: str | None, thread: str | None, model: str | None, json_mode: bool
 ) -> None:
     """Open everything the chat needs, then chat (or answer JSON lines) until the end."""
+    user = require_user_id(login_name() if user is None else user)
     console = Console(stderr=json_mode, highlight=False, no_color=json_mode)
     context = Context(data_dir=str(data))
     if model:
@@ -43,9 +44,17 @@ def start_chat(
     log_to_file(app.dataset.state_dir / LOG_FILE)
     session = open_session(app, user, thread, context)
     if json_mode:
-        run_json(app, session, sys.stdin, sys.stdout)
+        run_json(app, session, sys.stdin.buffer, sys.stdout)  # bytes: bad UTF-8 is one line
     else:
         run_screen(console, app, session)
+
+
+def login_name() -> str:
+    """Who is logged in, the chat's user unless --user says otherwise (never a shared default)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in a bare container
+        raise UserIdError("cannot tell who you are: pass --user ID") from None
 
 
 def open_app(data: Path, console: Console) -> App:
@@ -89,7 +98,9 @@ def run_screen(console: Console, app: App, session: Session) -> None:
     """Run the interactive chat: the banner, the last reply of a resumed conversation, the loop."""
     resumed = bool(session.values().get("reply"))
     console.print(banner(app.dataset, session.context, session.user_id, session.thread_id, resumed))
-    screen = ChatScreen(console, app, session, line_reader(app.dataset.state_dir / HISTORY_FILE))
+    screen = ChatScreen(
+        console, app, session, line_reader(user_history(app.dataset.state_dir, session.user_id))
+    )
     if resumed:
         screen.show_last_reply()
     screen.run()

@@ -11,8 +11,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from agentic_recsys.cli.output import print_table, progress_bar
+from agentic_recsys.cli.screen_text import shown
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.evaluation.converse import (
     ConverseConfig,
@@ -85,15 +87,17 @@ def converse(
         "success ratio: "
         + ", ".join(f"{r:.2f}x {name}" for name, r in ratios(report.metrics).items())
     )
-    console.print(f"{report.seconds:.0f} s; transcripts: {target}")
+    console.print(shown(f"{report.seconds:.0f} s; transcripts: {target}"))
 
 
 def results_table(report: ConverseReport) -> Table:
     """One row per system: success, average turns, the success curve, LLM calls, latency."""
     n = report.metrics[0].episodes if report.metrics else 0
     table = Table(
-        title=f"{report.dataset}: {n} simulated users ({report.simulator}), "
-        f"seed {report.seed}, Hit@{TOP_K} within {MAX_TURNS} turns",
+        title=shown(
+            f"{report.dataset}: {n} simulated users ({report.simulator}), "
+            f"seed {report.seed}, Hit@{TOP_K} within {MAX_TURNS} turns"
+        ),
         caption="turns: average, a failure counts 6; t1..t5: found by that turn",
     )
     table.add_column("system", no_wrap=True)
@@ -124,19 +128,27 @@ def print_episode(episode: Episode, dataset: Dataset) -> None:
     """Print a conversation as it would read in a chat, the target marked where shown."""
     items = dataset.items
     verdict = f"found at turn {episode.turns_taken}" if episode.success else "not found"
-    console.rule(f"user {episode.user_id} wants {episode.target_label}: {verdict}", style="dim")
+    console.rule(
+        shown(f"user {episode.user_id} wants {episode.target_label}: {verdict}"), style="dim"
+    )
     for turn in episode.turns:
         console.print(
-            f"[bold]user:[/] {turn.user}  [dim]({', '.join(turn.facts)})[/]", highlight=False
+            Text.assemble(
+                ("user: ", "bold"),
+                shown(turn.user),
+                "  ",
+                shown(f"({', '.join(turn.facts)})", "dim"),
+            ),
+            highlight=False,
         )
         opening = _first_line(turn.reply) if turn.items else turn.question or "(no text)"
-        console.print(f"[bold]system:[/] {opening}", highlight=False)
+        console.print(Text.assemble(("system: ", "bold"), shown(opening)), highlight=False)
         for rank, item in enumerate(turn.items[:TOP_K], 1):
             label = items.label(items.index[item]) if item in items.index else item
-            mark = "  [green]<- the target[/]" if item == episode.target else ""
-            console.print(f"  {rank}. {label}{mark}", highlight=False)
+            mark = ("  <- the target", "green") if item == episode.target else ""
+            console.print(Text.assemble(f"  {rank}. ", shown(label), mark), highlight=False)
         if turn.items and turn.question:
-            console.print(f"  [bold]{turn.question}[/]", highlight=False)
+            console.print(Text.assemble("  ", shown(turn.question, "bold")), highlight=False)
 
 
 def _first_line(text: str) -> str:

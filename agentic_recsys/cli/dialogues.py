@@ -9,11 +9,12 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from agentic_recsys.cli.chat_start import log_to_file
 from agentic_recsys.cli.output import print_table, progress_bar
+from agentic_recsys.cli.screen_text import shown
 from agentic_recsys.data.dataset import STATE_DIR, Dataset, Items
 from agentic_recsys.evaluation.dialogues import (
     HEADLINE_K,
@@ -88,8 +89,10 @@ def results_table(report: DialoguesReport) -> Table:
     """One row per system: Hit@k, empty replies (all, and to turns that asked), latency."""
     n = report.metrics[0].targets if report.metrics else 0
     table = Table(
-        title=f"{report.dataset}: {report.replayed} of {report.dialogues} dialogues with "
-        f"a target, {n} targets, up to {report.count} items asked per turn",
+        title=shown(
+            f"{report.dataset}: {report.replayed} of {report.dialogues} dialogues with "
+            f"a target, {n} targets, up to {report.count} items asked per turn"
+        ),
         caption="empty: replies with no items; asked: turns the human recommender answered "
         "with a suggestion; the baselines also get the catalog titles the seeker named",
     )
@@ -140,21 +143,23 @@ def print_miss(log: DialogueLog, target: TargetLog, items: Items) -> None:
     """The seeker's turns up to a missed target, each with the start of the system's answer."""
     where = f"rank {target.rank}" if target.rank else "not in the list"
     console.rule(
-        f"dialogue {log.dialogue_id}: {escape(target.label)} after turn {target.after_turn} "
-        f"({where})",
+        shown(
+            f"dialogue {log.dialogue_id}: {target.label} after turn {target.after_turn} ({where})"
+        ),
         style="dim",
     )
     for n, turn in enumerate(log.turns[: target.after_turn], 1):
-        asked = " [dim](asked)[/]" if turn.asks else ""
-        text = escape(turn.text.replace("\n", " / "))
-        console.print(f"[bold]{n}>[/] {text}{asked}", soft_wrap=True)
+        asked = (" (asked)", "dim") if turn.asks else ""
+        text = shown(turn.text.replace("\n", " / "))
+        console.print(Text.assemble((f"{n}>", "bold"), " ", text, asked), soft_wrap=True)
         if turn.items:
-            shown = escape(", ".join(_labels(turn.items[:SHOWN_ITEMS], items)))
+            labels = ", ".join(_labels(turn.items[:SHOWN_ITEMS], items))
             more = f" (+{len(turn.items) - SHOWN_ITEMS})" if len(turn.items) > SHOWN_ITEMS else ""
-            console.print(f"   {shown}{more}", soft_wrap=True)
+            console.print(Text.assemble("   ", shown(labels + more)), soft_wrap=True)
         else:
             console.print(
-                f"   [dim](no items)[/] {escape(_first_line(turn.reply))}", soft_wrap=True
+                Text.assemble("   ", ("(no items)", "dim"), " ", shown(_first_line(turn.reply))),
+                soft_wrap=True,
             )
 
 

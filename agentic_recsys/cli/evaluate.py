@@ -14,6 +14,7 @@ from rich.table import Table
 from agentic_recsys.cli.converse import converse
 from agentic_recsys.cli.dialogues import dialogues
 from agentic_recsys.cli.output import print_table
+from agentic_recsys.cli.screen_text import shown
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.evaluation.offline import (
     FUSIONS,
@@ -65,7 +66,7 @@ def results_table(report: OfflineReport) -> Table:
     """One row per engine and per fusion: full ranking, sampled protocol, fit time."""
     k = report.k
     table = Table(
-        title=f"{report.dataset}: leave-one-out, {report.users} users, {report.items} items"
+        title=shown(f"{report.dataset}: leave-one-out, {report.users} users, {report.items} items")
     )
     table.add_column("engine")
     for header in (

@@ -6,10 +6,11 @@ import sys
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
 from agentic_recsys.cli import data, evaluate, memory
 from agentic_recsys.cli.chat import chat
+from agentic_recsys.cli.screen_text import shown
 from agentic_recsys.errors import ArsError
 
 app = typer.Typer(
@@ -34,7 +35,7 @@ def run() -> None:
     try:
         app()
     except ArsError as e:
-        err.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
+        err.print(Text.assemble(("error: ", "bold red"), shown(e)), highlight=False, soft_wrap=True)
         sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
         err.print("interrupted")

@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
+from agentic_recsys.cli.screen_text import clean, shown
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.memory import MemoryStore
 from agentic_recsys.memory.store import URL_ENV
@@ -33,11 +33,11 @@ DEFAULT_DATA = Path("data/ml-100k")
 def show(user: User, data: DataDir = DEFAULT_DATA, chroma_url: ChromaUrl = None) -> None:
     """Show everything remembered about a user, as a table."""
     memories = _store(data, chroma_url).show(user)
-    table = Table(title=f"memory of {user!r}: {len(memories)} records")
+    table = Table(title=shown(f"memory of {user!r}: {len(memories)} records"))
     for column in ("kind", "key", "text", "updated"):
         table.add_column(column)
-    for m in memories:  # Text(): a memory is data, never markup
-        table.add_row(m.kind, Text(m.key), Text(m.text), m.updated.strftime("%Y-%m-%d %H:%M"))
+    for m in memories:  # a memory is data, never markup or terminal control
+        table.add_row(m.kind, shown(m.key), shown(m.text), m.updated.strftime("%Y-%m-%d %H:%M"))
     console.print(table)
 
 
@@ -55,7 +55,7 @@ def export(
         typer.echo(text)
         return
     out.write_text(text + "\n", encoding="utf-8")
-    console.print(f"exported {len(records)} memories to {out}", highlight=False)
+    console.print(shown(f"exported {len(records)} memories to {out}"), highlight=False)
 
 
 @app.command("delete")
@@ -68,8 +68,8 @@ def delete(
     """Forget everything remembered about a user (other users are untouched)."""
     store = _store(data, chroma_url)
     if not yes:
-        typer.confirm(f"Forget everything remembered about user {user!r}?", abort=True)
-    console.print(f"deleted {store.delete(user)} memories of user {user!r}", highlight=False)
+        typer.confirm(clean(f"Forget everything remembered about user {user!r}?"), abort=True)
+    console.print(shown(f"deleted {store.delete(user)} memories of user {user!r}"), highlight=False)
 
 
 def _store(data: Path, chroma_url: str | None) -> MemoryStore:

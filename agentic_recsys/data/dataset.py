@@ -3,16 +3,21 @@
 One folder per dataset, opened by path. It is written once, atomically (a temporary
 folder renamed into place), and read many times; everything derived from it (indexes,
 conversations, memory) lives in sub-folders and is keyed by the dataset's fingerprint.
+Its identity, a UUID in `dataset.json`, keys what lives outside the folder (memory on a
+shared Chroma server): two catalogs never share it, whatever their names, and a
+re-import into the same folder keeps it, as it keeps the folder's conversations and memory.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -156,6 +161,7 @@ class Dataset:
     schema: CatalogSchema = field(default_factory=CatalogSchema)  # what each field holds
     # columns parsed for filtering (numbers, value sets), built on first use per field
     parsed: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    uid: str = ""  # the dataset's identity (a UUID), what memory outside the folder is keyed by
 
     @property
     def index_dir(self) -> Path:
@@ -178,14 +184,18 @@ class Dataset:
                 "or `ars data import --items F --interactions F --out DIR`",
                 path=path,
             )
+        uid = assign_uid(path)
         try:
-            meta = json.loads((path / META_FILE).read_text())
-            if meta.get("format") != FORMAT_VERSION:
-                raise DataError(f"dataset format {meta.get('format')} is not supported", path=path)
+            meta = read_meta(path)
             items = _read_items(path / ITEMS_FILE)
             interactions = _read_interactions(path / INTERACTIONS_FILE, items.index)
             relations = _read_relations(path / RELATIONS_FILE, items.index)
-            name, fingerprint = meta["name"], _fingerprint(path)
+            fingerprint = _fingerprint(path)
+            schema = (
+                CatalogSchema.model_validate(meta["schema"])
+                if "schema" in meta
+                else profile_items(items, relations)  # a folder written before schemas
+            )
         except DataError:
             raise
         except Exception as e:  # a file edited or deleted by hand; pyarrow and json vary
@@ -194,13 +204,11 @@ class Dataset:
             ) from None
         # Folders written before the flag existed got their relations only from the MovieLens
         # preparer, whose links are unverified: read them as such.
-        trusted = bool(meta.get("relations_trusted", False))
-        schema = (
-            CatalogSchema.model_validate(meta["schema"])
-            if isinstance(meta.get("schema"), dict)
-            else profile_items(items, relations)  # a folder written before schemas
+        trusted = meta.get("relations_trusted", False) is True  # checked to be a boolean
+        name = str(meta["name"])
+        return cls(
+            path, name, items, interactions, relations, fingerprint, trusted, schema, uid=uid
         )
-        return cls(path, name, items, interactions, relations, fingerprint, trusted, schema)
 
     def summary(self) -> dict[str, object]:
         """Count users, items and events, and list the top genres, for `ars data info`."""
@@ -229,6 +237,91 @@ def profile_items(items: Items, relations: Relations, domain: str = "") -> Catal
     return profile_catalog(
         items.titles, items.years, items.genres, items.extra, relations.relations, domain
     )
+
+
+# dataset.json: each key's JSON type, and whether a folder may lack it
+META_KEYS: dict[str, tuple[type, bool]] = {
+    "format": (int, True),
+    "name": (str, True),
+    "relations_trusted": (bool, False),
+    "id": (str, False),
+    "schema": (dict, False),
+}
+
+
+def read_meta(path: Path) -> dict[str, object]:
+    """Read `dataset.json` strictly: a wrong type is a DataError naming the key, never a guess.
+
+    (`"relations_trusted": "false"` once read as true.)
+    """
+    meta_file = path / META_FILE
+    try:
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise DataError(f"cannot be read ({type(e).__name__}: {e})", path=meta_file) from None
+    if not isinstance(meta, dict):
+        raise DataError("must be a JSON object", path=meta_file)
+    for key, (kind, required) in META_KEYS.items():
+        if key not in meta:
+            if required:
+                raise DataError(f"'{key}' is missing; prepare the dataset again", path=meta_file)
+            continue
+        value = meta[key]
+        # bool is an int in Python: "format": true is as wrong as "relations_trusted": 1
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise DataError(
+                f"'{key}' must be a JSON {_JSON_TYPES[kind]}, not {json.dumps(value)[:40]}",
+                path=meta_file,
+            )
+    if meta["format"] != FORMAT_VERSION:
+        raise DataError(f"dataset format {meta['format']} is not supported", path=meta_file)
+    if "id" in meta and not _is_uuid(meta["id"]):
+        raise DataError(f"'id' must be a UUID, not {json.dumps(meta['id'])[:40]}", path=meta_file)
+    return meta
+
+
+_JSON_TYPES = {int: "integer", str: "string", bool: "boolean (true or false)", dict: "object"}
+
+
+def _is_uuid(value: object) -> bool:
+    try:
+        return isinstance(value, str) and str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
+
+
+def assign_uid(path: Path) -> str:
+    """The dataset's identity; a folder from before identities gets one now, once.
+
+    Processes opening the folder at the same time agree: the first writes the UUID (under
+    a lock on the folder, the file replaced atomically), the others read it.
+    """
+    meta = read_meta(path)
+    if "id" in meta:
+        return str(meta["id"])
+    try:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            meta = read_meta(path)
+            if "id" not in meta:
+                meta["id"] = str(uuid.uuid4())
+                _write_meta(path, meta)
+        finally:
+            os.close(fd)  # releases the lock
+    except OSError as e:
+        raise DataError(
+            f"has no dataset id yet and cannot be given one ({e.strerror}); open it once "
+            "with write access to the folder",
+            path=path,
+        ) from None
+    return str(meta["id"])
+
+
+def _write_meta(folder: Path, meta: Mapping[str, object]) -> None:
+    tmp = folder / f".{META_FILE}.tmp-{os.getpid()}"
+    tmp.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, folder / META_FILE)
 
 
 def _fingerprint(path: Path) -> str:
@@ -359,9 +452,20 @@ def write_dataset(
             "name": name,
             "relations_trusted": relations_trusted,
             "schema": schema.model_dump(exclude_defaults=True),
+            "id": _kept_uid(out) or str(uuid.uuid4()),
         }
-        (tmp / META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
+        _write_meta(tmp, meta)
     return out
+
+
+def _kept_uid(out: Path) -> str | None:
+    """The identity of the dataset a re-import replaces: its conversations and memory stay."""
+    try:
+        meta = json.loads((out / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    uid = meta.get("id") if isinstance(meta, dict) else None
+    return uid if _is_uuid(uid) else None
 
 
 @contextmanager

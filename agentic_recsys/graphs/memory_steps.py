@@ -7,10 +7,11 @@ text reaches an LLM as quoted data, never as instructions.
 
 from __future__ import annotations
 
+from langgraph.config import get_config
 from langgraph.runtime import Runtime
 
 from agentic_recsys.graphs.context import Context
-from agentic_recsys.graphs.resources import app_of
+from agentic_recsys.graphs.resources import app_of, turn_user
 from agentic_recsys.graphs.state import State, Taste
 from agentic_recsys.memory import Episode
 
@@ -18,9 +19,9 @@ RECALL_K = 6
 
 
 def recall_memories(state: State, runtime: Runtime[Context]) -> dict[str, object]:
-    """Start the turn: recall what long-term memory holds for this user and message."""
+    """Start the turn: settle whose it is, recall what memory holds for them and this message."""
+    user = turn_user(state, get_config())
     app = app_of(runtime)
-    user = state.get("user_id") or "default"
     recall = app.memory.recall(user, state.get("message", "")[:500], k=RECALL_K)
     feedback = recall.feedback
     taste = Taste(

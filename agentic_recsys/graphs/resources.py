@@ -1,16 +1,19 @@
-"""How a node reaches what is too heavy for the state: the opened dataset and engines, the models.
+"""How a node reaches what is not in its state: the dataset and engines, the models, the user.
 
-Both are cached per process, so a turn never reloads an index or a model.
+Dataset and models are cached per process, so a turn never reloads an index or a model.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from langchain_core.language_models import BaseChatModel
+from langchain_core.runnables import RunnableConfig
 from langgraph.runtime import Runtime
 
 from agentic_recsys.app import App, app_for_dir
+from agentic_recsys.errors import require_user_id
 from agentic_recsys.graphs.context import Context
 from agentic_recsys.graphs.state import ModelUse
 from agentic_recsys.llm import Capability, capability, load_chat_model
@@ -49,3 +52,13 @@ def context_of(runtime: Runtime[Context]) -> Context:
     if isinstance(ctx, Context):
         return ctx
     return Context(**ctx) if isinstance(ctx, dict) else Context()
+
+
+def turn_user(state: Mapping[str, object], config: RunnableConfig) -> str:
+    """Whose turn this is: the authenticated user on the LangGraph server, else the input's.
+
+    On the server the input is the client's to write (and a thread's state keeps it), so
+    a `user_id` there is ignored: naming someone else reaches nothing of theirs.
+    """
+    authenticated = config.get("configurable", {}).get("langgraph_auth_user_id")
+    return require_user_id(state.get("user_id") if authenticated is None else authenticated)

@@ -6,7 +6,7 @@ make refinement work across turns of one thread; per-turn fields are reset by `r
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NotRequired
 
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
@@ -102,10 +102,10 @@ class ModelUse(BaseModel):
 
 
 class InputState(TypedDict):
-    """What a caller sends: a message, and whose it is."""
+    """What a caller sends: a message, and whose it is (on the server: who authenticated)."""
 
     message: str
-    user_id: str
+    user_id: NotRequired[str]
 
 
 class OutputState(TypedDict):

@@ -12,11 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import urlparse
 
 import chromadb
+import httpx
 from chromadb.api import ClientAPI
 from chromadb.api.collection_configuration import CreateCollectionConfiguration
 from chromadb.api.models.Collection import Collection
@@ -80,6 +81,11 @@ class ChromaSpace:
             raise
         except ChromaError as e:
             raise ArsError(self.damage_message(e)) from e
+        except httpx.TransportError as e:  # the server went away mid-session
+            raise ArsError(
+                f"the Chroma server at {self.location} is not answering ({_one_line(e)}); "
+                "start it again, then go on"
+            ) from e
 
     def damage_message(self, error: Exception) -> str:
         """Say on one line what went wrong with this store, and what to do."""
@@ -112,6 +118,16 @@ class ChromaSpace:
                 metadata=COLLECTION_METADATA,
                 embedding_function=MiniLMEmbeddingFunction(),  # type: ignore[arg-type]
             )
+
+    def rename(self, old: str, new: str) -> Collection | None:
+        """Give the collection `old` the name `new` (a move, vectors kept); None if no `old`."""
+        collection = self.find(old)
+        if collection is None:
+            return None
+        # another process may have moved it first: then `new` is there already
+        with self.errors(), suppress(NotFoundError, ValueError, ChromaError):
+            collection.modify(name=new)
+        return self.find(new)
 
     def drop(self, name: str) -> None:
         """Delete the collection and everything in it."""

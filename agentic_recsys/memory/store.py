@@ -54,11 +54,16 @@ class MemoryStore:
     """A user's long-term memory: see, write, recall, export and delete it; thread-safe."""
 
     def __init__(
-        self, space: ChromaSpace, config: MemoryConfig | None = None, namespace: str = ""
+        self,
+        space: ChromaSpace,
+        config: MemoryConfig | None = None,
+        namespace: str = "",
+        former_namespace: str | None = None,
     ) -> None:
         self.space = space
         self.config = config or MemoryConfig()
         self.namespace = namespace  # the catalog whose item ids the memories name
+        self.former_namespace = former_namespace  # where this catalog's users were kept before
         self._users: dict[str, Collection] = {}  # by collection name
         # by collection name: the profile as last read or written, its stamp, its summary
         self._profiles: dict[str, tuple[float, Profile, str]] = {}
@@ -73,17 +78,25 @@ class MemoryStore:
         url: str | None = None,
         config: MemoryConfig | None = None,
         namespace: str = "",
+        former_namespace: str | None = None,
     ) -> MemoryStore:
         """Open an embedded store in `path`, or a Chroma server at `url` (or $ARS_CHROMA_URL)."""
-        return cls(ChromaSpace.open(path, url or os.environ.get(URL_ENV)), config, namespace)
+        space = ChromaSpace.open(path, url or os.environ.get(URL_ENV))
+        return cls(space, config, namespace, former_namespace)
 
     @classmethod
     def for_dataset(cls, dataset: Dataset, url: str | None = None) -> MemoryStore:
         """Open a dataset's memory: beside it (its state folder), or on a Chroma server.
 
-        On a shared server, the dataset's name keeps its users apart from other catalogs'.
+        On a shared server, the dataset's identity keeps its users apart from other
+        catalogs'. Memory kept by the dataset's name (before identities) moves on first use.
         """
-        return cls.open(dataset.state_dir / MEMORY_DIR, url, namespace=dataset.name)
+        return cls.open(
+            dataset.state_dir / MEMORY_DIR,
+            url,
+            namespace=dataset.uid,
+            former_namespace=dataset.name,
+        )
 
     def remember_turn(
         self,
@@ -252,7 +265,11 @@ class MemoryStore:
             return cached
         found = self.space.find(name)
         if found is None and name not in self._legacy_checked:  # once, not on every recall
-            found = upgrade(self.space, user_id, name, STATE_VECTOR, STATE_KIND)
+            if self.former_namespace is not None:
+                former = collection_name(user_id, self.former_namespace)
+                found = self.space.rename(former, name)
+            if found is None:
+                found = upgrade(self.space, user_id, name, STATE_VECTOR, STATE_KIND)
             with self._guard:
                 self._legacy_checked.add(name)
         return None if found is None else self._cache(name, found)
