@@ -192,7 +192,7 @@ def _evidence_text(app: App, e: EvidenceNote, item: str | None = None) -> str:
         name = RELATION_NAMES.get(relation, relation.replace("_", " "))
         return f"shares {'an' if name[0] in 'aeiou' else 'a'} {name} with {liked}"
     if e.source == "semantic":
-        semantic = app.recommender.engines["semantic"]
+        semantic = app.recommender.semantic
         if e.score < (semantic.close_neighbour if liked else semantic.chance_match):
             return ""  # no closer than is usual on this catalog: not worth saying
         return f"close in description to {liked}" if liked else "matches what you described"

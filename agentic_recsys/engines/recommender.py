@@ -36,7 +36,7 @@ from agentic_recsys.engines.ranker import (
     train_ranker,
 )
 from agentic_recsys.engines.registry import ENGINE_NAMES, EngineConfigs, make_engine
-from agentic_recsys.engines.semantic import item_vectors
+from agentic_recsys.engines.semantic import Semantic, item_vectors
 from agentic_recsys.errors import ArsError
 from agentic_recsys.evaluation.split import Case, cases, leave_one_out
 
@@ -122,6 +122,13 @@ class Recommender:
         self.config = config
         everything = np.ones(len(dataset.interactions), dtype=bool)
         self.histories = UserHistories.build(dataset.interactions, everything, config.seed)
+
+    @property
+    def semantic(self) -> Semantic:
+        """The text engine, whose thresholds are measured on this catalog's own texts."""
+        engine = self.engines["semantic"]
+        assert isinstance(engine, Semantic), "every index has the semantic engine"
+        return engine
 
     @classmethod
     def load_or_build(

@@ -54,7 +54,7 @@ def personalized(scope: Scope) -> tuple[str, list[BusItem]]:
 
 def search_catalog(query: str, scope: Scope) -> tuple[str, list[BusItem]]:
     """Items whose description matches a mood or theme (closer than chance on this catalog)."""
-    matching = scope.app.recommender.engines["semantic"].matches(query)
+    matching = scope.app.recommender.semantic.matches(query)
     narrowed = replace(scope, mask=scope.mask & matching)
     return _run(narrowed, {"semantic": 1.0}, query=query, with_user=False)
 
