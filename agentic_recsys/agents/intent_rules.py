@@ -41,7 +41,6 @@ from agentic_recsys.graphs.schema import (
     Refinement,
     Verdict,
 )
-from agentic_recsys.understanding.english import is_english
 from agentic_recsys.understanding.entities import EntityIndex
 from agentic_recsys.understanding.kinds import turn_kind
 from agentic_recsys.understanding.predicates import Predicate
@@ -368,7 +367,7 @@ def _read(
         r.unsupported.extend(fields.unsupported)
         r.notes.extend(fields.notes)
     vocabulary = typo_vocabulary(items)
-    work = re.sub(r"[a-z][a-z'-]{3,}", lambda m: _fix_typo(m.group(), vocabulary), work)
+    work = re.sub(r"[a-z][a-z'-]{3,}", lambda m: correct_typo(m.group(), vocabulary), work)
     work = _read_unsupported(work, r, dataset.schema if dataset is not None else None)
     for read in (
         _read_rejection,
@@ -624,11 +623,6 @@ def _position(ref: str) -> int:
         if word in NUMBER_WORDS and word not in ("one",) or word == "one" and "number" in ref:
             return NUMBER_WORDS[word]
     return int(digits.group()) if digits else 0
-
-
-def _fix_typo(word: str, vocabulary: Sequence[str]) -> str:
-    """Only a word that is neither English nor the catalog's may be a typo ("never" stays)."""
-    return word if is_english(word) else correct_typo(word, vocabulary)
 
 
 def _read_unsupported(work: str, r: _Reading, schema: CatalogSchema | None) -> str:

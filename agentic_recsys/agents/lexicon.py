@@ -17,6 +17,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from agentic_recsys.data.dataset import Items
+from agentic_recsys.understanding.english import is_english
 
 # Family -> phrases that name it (the first is how MovieLens spells it). Order is irrelevant.
 GENRE_FAMILIES: dict[str, tuple[str, ...]] = {
@@ -482,56 +483,9 @@ UNSUPPORTED: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
 )
 
-# Typo correction: only onto words long enough to tell apart, never from these real words.
+# Typo correction: only onto words long enough to tell apart, only from words that are not
+# English (see `understanding.english`).
 TYPO_MIN_LEN = 5
-NOT_TYPOS = frozenset(
-    {
-        "dream",
-        "dreams",
-        "comes",
-        "eastern",
-        "mastery",
-        "horse",
-        "horses",
-        "scarf",
-        "drams",
-        "actin",
-        "actor",
-        "actors",
-        "watch",
-        "water",
-        "wares",
-        "comic",
-        "comics",
-        "crimea",
-        "music",
-        "spice",
-        "pace",
-        "space",
-        "darker",
-        "later",
-        "older",
-        "newer",
-        "lighter",
-        "musician",
-        "romans",
-        "roman",
-        "worse",
-        "world",
-        "words",
-        "works",
-        "start",
-        "story",
-        "stories",
-        "scare",
-        "share",
-        "shore",
-        "score",
-        "scored",
-        "famous",
-        "frantic",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -622,10 +576,10 @@ def typo_vocabulary(items: Items) -> tuple[str, ...]:
 def correct_typo(word: str, vocabulary: Sequence[str]) -> str:
     """Map a misspelt word onto the vocabulary (same first letter, 1-2 edits), else keep it.
 
-    Words that are already known, short or listed as real words are never changed, which is
-    what keeps "horse" from becoming "horror".
+    Short words and English words are never changed, which is what keeps "horse" from
+    becoming "horror" and "never" from becoming "newer".
     """
-    if len(word) < TYPO_MIN_LEN or word in STOPWORDS or word in NOT_TYPOS:
+    if len(word) < TYPO_MIN_LEN or word in STOPWORDS or is_english(word):
         return word
     max_edits = 1 if len(word) < 8 else 2
     best = process.extractOne(
