@@ -246,3 +246,41 @@ def test_books_speak_of_reading_and_respect_the_author(books: App) -> None:
     more = s.send("more please")
     assert "Le Guin" in more.text  # every book by her was shown: said, not hidden
     assert "watch" not in s.send("hello").text
+
+
+def test_an_item_request_naming_an_unknown_title_still_gets_picks(films: App) -> None:
+    r = films.session(user_id="unknown-title").send("something like The Matrix")
+    assert r.items and 'could not find "The Matrix"' in r.text
+
+
+def test_the_parser_does_not_special_case_simulator_sentences() -> None:
+    """No run of five words of a simulator template is written into the parser's sources."""
+    import re as regex
+    from pathlib import Path as P
+
+    import agentic_recsys
+    from agentic_recsys.evaluation import simulator_phrases
+
+    root = P(agentic_recsys.__file__).parent
+    parser = " ".join(
+        (root / name).read_text().casefold()
+        for name in ("agents/intent_rules.py", "agents/lexicon.py", "understanding/readers.py")
+    )
+    parser = " ".join(regex.findall(r"[a-z']+", parser))
+    templates = [
+        t
+        for name in dir(simulator_phrases)
+        if name.isupper()
+        for t in getattr(simulator_phrases, name)
+        if isinstance(t, str)
+    ]
+    assert templates
+    copied = []
+    for template in templates:
+        for part in regex.split(r"\{\w+\}", template.casefold()):  # slots end a run
+            words = regex.findall(r"[a-z']+", part)
+            for i in range(len(words) - 4):
+                run = " ".join(words[i : i + 5])
+                if f" {run} " in f" {parser} ":
+                    copied.append(run)
+    assert not copied, copied

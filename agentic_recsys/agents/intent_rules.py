@@ -50,6 +50,7 @@ MAX_CHARS = 1000  # a 100 kB paste is read as its first 1000 characters
 MAX_QUERY_WORDS = 20
 MAX_QUERY_CHARS = 200
 MAX_COUNT = 50
+MAX_REJECT_WORDS = 8  # a longer sentence says more than "not those": other readers read it
 OLD_BEFORE = 1980  # "old movies", "classics": released before this year
 RECENT_YEARS = 5  # "recent": the catalog's last five years
 AROUND_YEARS = 2  # "around 1993": two years either side
@@ -150,12 +151,7 @@ _REJECT = re.compile(
     r"\b(?:none\s+of\s+(?:those|these|them|that|the\s+above)|not\s+(?:those|these|them)\b|"
     r"(?:i\s+)?don'?t\s+(?:like|want)\s+(?:any\s+of\s+)?(?:those|these|them)\b|"
     r"nothing\s+(?:there|here)|no\s+thanks|not\s+interested|nah|nope|meh|"
-    r"neither(?:\s+of\s+them)?|not\s+quite|"
-    # "those aren't it", "none of these are right", "not what I had in mind"
-    r"(?:those|these|they)(?:\s+are\s+not|\s+aren'?t|'re\s+not|\s+were\s+not|\s+weren'?t)"
-    r"\s+(?:it|right|the\s+ones?|what\s+i\s+(?:want(?:ed)?|meant))|"
-    r"not\s+what\s+i\s+(?:had\s+in\s+mind|want(?:ed)?|meant|(?:was|am|'m)\s+looking\s+for))\b"
-    r"(?:\s+(?:are|is|were)\s+(?:it|right))?"
+    r"neither(?:\s+of\s+them)?|not\s+quite)\b"
 )
 # A bare "no" / "none" to a list, or one that opens the message ("No, something darker").
 _BARE_NO = re.compile(r"^\s*(?:no|none|nothing|not\s+really)\s*(?:[,.!;:]|$)", re.IGNORECASE)
@@ -369,8 +365,8 @@ def _read(
     vocabulary = typo_vocabulary(items)
     work = re.sub(r"[a-z][a-z'-]{3,}", lambda m: correct_typo(m.group(), vocabulary), work)
     work = _read_unsupported(work, r, dataset.schema if dataset is not None else None)
+    work = _read_rejection(work, r, list(shown), domain)
     for read in (
-        _read_rejection,
         _read_explain,
         _read_feedback,
         _read_similar_refs,
@@ -387,7 +383,7 @@ def _read(
 
 _WORD = r"(?P<w>'[^']{1,40}'|\"[^\"]{1,40}\"|[\w][\w'-]{0,39})"
 _TITLE_WORDS = (
-    # "the title has the word 'Alone' in it", "its name contains Love"
+    # "its name contains Love", "a title with 'Alone'"
     re.compile(
         rf"\b(?:title|name)\s+(?:has|had|contains?|contained|includes?|included|with)"
         rf"\s+(?:the\s+words?\s+|a\s+word\s+like\s+)?{_WORD}",
@@ -475,7 +471,7 @@ def _capitalized_name(
 
 
 def _read_title_words(work: str, r: _Reading) -> str:
-    """'The title has the word "Alone" in it': a word every result's title must contain."""
+    """'Its name contains "Love"': a word every result's title must contain."""
 
     def word(m: re.Match[str]) -> None:
         found = m.group("w").strip("'\"").strip()
@@ -646,13 +642,26 @@ def _read_unsupported(work: str, r: _Reading, schema: CatalogSchema | None) -> s
     return work
 
 
-def _read_rejection(work: str, r: _Reading, shown: list[str]) -> str:
-    """'none of those', 'something else': every shown item is rejected."""
+def _read_rejection(work: str, r: _Reading, shown: list[str], domain: Domain) -> str:
+    """'none of those', 'something else': every shown item is rejected.
+
+    Beyond a few plain words, a short sentence that names no shown item turns the list
+    down when it is most like the examples of a rejection (MiniLM, see
+    `understanding.kinds`), so rejections need no phrase of their own.
+    """
 
     def reject(m: re.Match[str]) -> None:
         r.reject_shown = bool(shown)
 
     work = _sub(_BARE_NO, _sub(_REJECT, work, reject), reject)
+    if shown and not r.reject_shown:
+        for m in re.finditer(r"[^.!?;,]+", work):
+            sentence = m.group()
+            short = 1 <= len(sentence.split()) <= MAX_REJECT_WORDS and "_" not in sentence
+            short = short and not re.search(_REF, sentence)  # "not the first one": one item
+            if short and turn_kind(sentence, domain) == "reject":
+                r.reject_shown = True
+                work = work[: m.start()] + " " * len(sentence) + work[m.end() :]
 
     def other(m: re.Match[str]) -> None:
         r.reject_shown = bool(shown)

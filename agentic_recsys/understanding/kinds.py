@@ -17,7 +17,7 @@ import numpy as np
 from agentic_recsys.data.fields import Domain
 from agentic_recsys.embeddings import embedder
 
-TurnKind = Literal["request", "talk", "unsure"]
+TurnKind = Literal["request", "talk", "reject", "unsure"]
 
 EXAMPLES: dict[str, tuple[str, ...]] = {
     "request": (
@@ -35,6 +35,14 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "what would you suggest for tonight",
         "I need something new",
         "help me pick one",
+    ),
+    "reject": (
+        "none of them appeal to me",
+        "no, I don't like any of these",
+        "these are not what I am looking for",
+        "that list is not for me",
+        "I'm not interested in those",
+        "no, wrong ones",
     ),
     "talk": (
         "hello, how are you",
@@ -67,14 +75,15 @@ def _example_vectors(domain: Domain) -> dict[str, np.ndarray]:
 
 
 def turn_kind(message: str, domain: Domain) -> TurnKind:
-    """'request' when the message asks for items, 'talk' when it does not, else 'unsure'."""
+    """The kind of turn: request (asks for items), reject (turns a list down), talk, unsure."""
     text = " ".join(message.split())[:300]
     if not text:
         return "unsure"
     vector = embedder().embed([text])[0]
     examples = _example_vectors(domain)
     best = {kind: float((vectors @ vector).max()) for kind, vectors in examples.items()}
-    request, talk = best["request"], best["talk"]
-    if max(request, talk) < MIN_SIMILARITY or abs(request - talk) < MARGIN:
+    ranked = sorted(best.items(), key=lambda kv: -kv[1])
+    (kind, top), (_, second) = ranked[0], ranked[1]
+    if top < MIN_SIMILARITY or top - second < MARGIN:
         return "unsure"
-    return "request" if request > talk else "talk"
+    return kind  # type: ignore[return-value]
