@@ -254,7 +254,8 @@ def policy_steps(request: Request, has_history: bool, widen: bool) -> list[ToolC
     """Tools for what the user gave: a title, a mood, a history; popular when nothing else.
 
     similar_items already ranks by the user's taste too, so with a title no separate
-    personalized list is merged in.
+    personalized list is merged in. A text search keeps only real matches, so a mood alone
+    (no title, no history) is backed by popular items rather than by loosening the request.
     """
     steps = []
     if request.like_items:
@@ -263,7 +264,8 @@ def policy_steps(request: Request, has_history: bool, widen: bool) -> list[ToolC
         steps.append(ToolCall(tool="search_catalog", args={"query": request.query}))
     if has_history and not request.like_items:
         steps.append(ToolCall(tool="personalized"))
-    if not steps or widen:
+    only_text = bool(request.query) and not request.like_items and not has_history
+    if not steps or widen or only_text:
         steps.append(ToolCall(tool="popular"))
     return steps
 
