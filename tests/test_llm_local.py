@@ -16,7 +16,7 @@ from servers import free_port, running
 
 from agentic_recsys.llm import ask_json, ask_text, load_chat_model
 from agentic_recsys.llm.llama_chat import LlamaCppChatModel
-from agentic_recsys.llm.weights import smollm2_gguf
+from agentic_recsys.llm.weights import local_gguf
 
 pytest.importorskip("llama_cpp")
 pytestmark = pytest.mark.local_llm
@@ -89,7 +89,7 @@ def smollm2_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "-m",
         "llama_cpp.server",
         "--model",
-        str(smollm2_gguf()),
+        str(local_gguf("smollm2")),
         "--host",
         "127.0.0.1",
         "--port",
