@@ -135,7 +135,9 @@ def test_whole_turns_through_the_openai_path(smollm2_server: str, ml100k_dir: Pa
     for r in (first, second):
         assert r.text
         assert all(i in app.dataset.items.index for i in r.items)
+        explainer = next(m for m in r.models if m.role == "explainer")
+        assert explainer.model == spec and explainer.calls >= 1
         intent = next(m for m in r.models if m.role == "intent")
-        assert intent.model == spec and intent.calls >= 1
+        assert intent.model == "rules"  # the parser read both messages surely: no LLM call
         assert 1 <= r.llm_calls <= 8  # at most one retry per role
     assert not set(first.items) & set(second.items)

@@ -51,9 +51,9 @@ def parser_is_sure(parsed: Intent, message: str, items: Items) -> bool:
     """Whether the parser's Intent has enough to act on, so an LLM reading adds nothing.
 
     Feedback, explanations, small talk and requests with a genre, year, title, person,
-    count, any other field or a refinement are sure; a vague "clarify", a request of free words only, and
-    a reading that missed a genre the message negates ("doesn't care for animated
-    films") are not.
+    count, any other field or a refinement are sure; a vague "clarify", a request of
+    free words only, and a reading that missed a genre the message negates ("doesn't
+    care for animated films") are not.
     """
     _, negated = _genres_named(_plain(message), items)
     if (
