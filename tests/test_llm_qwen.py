@@ -41,7 +41,7 @@ def test_the_intent_prompt_fits_its_budget_in_the_models_tokens(app: App) -> Non
         * 2,
         "memories": ["likes Comedy; avoids Horror; loved Toy Story (1995) " * 3] * 5,
     }
-    user = intent_user(state, app, "something like the third one but darker " * 5, shown)
+    user = intent_user(state, app, "something like the third one but darker and older", shown)
     text = f"{intent_system(app)}\n{user}"
     tokens = len(model._llama.tokenize(text.encode(), add_bos=False))  # type: ignore[union-attr]
     assert tokens <= MAX_INTENT_PROMPT_TOKENS, tokens

@@ -37,7 +37,7 @@ CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e]")
 ACTING_KINDS = {"recommend", "refine", "feedback"}
 INTENT_MAX_TOKENS = 120  # a full answer is ~40-70 tokens; the grammar bounds the rest
 MAX_MEMORIES = 3
-MAX_SHOWN_LINES = 8  # with 2 turns of history and 3 memories: under ~600 prompt tokens
+MAX_SHOWN_LINES = 6  # with 2 turns of history and 3 memories: under ~600 prompt tokens
 
 
 class PositionVerdict(BaseModel):
@@ -124,7 +124,7 @@ def intent_user(state: State, app: App, message: str, shown: list[str]) -> str:
     return INTENT_USER.format(
         history=_recent_turns(state),
         shown=_shown_lines(app, shown),
-        memories="\n".join(m[:200] for m in state.get("memories", [])[:MAX_MEMORIES]),
+        memories="\n".join(m[:100] for m in state.get("memories", [])[:MAX_MEMORIES]),
         message=message,
     )
 
@@ -214,7 +214,7 @@ def _recent_turns(state: State, turns: int = 2) -> str:
             if isinstance(m, AIMessage)
             else "other"
         )
-        lines.append(f"{who}: {str(m.content)[:150]}")
+        lines.append(f"{who}: {str(m.content)[:120]}")
     return "\n".join(lines)
 
 
