@@ -16,7 +16,7 @@ from pathlib import Path
 from agentic_recsys.graphs.schema import Intent
 from agentic_recsys.llm import ask_json, ask_text
 from agentic_recsys.llm.llama_chat import LlamaCppChatModel
-from agentic_recsys.llm.weights import smollm2_gguf
+from agentic_recsys.llm.weights import local_gguf
 
 EXPLAIN_SYSTEM = (
     "You explain a movie recommendation in one short sentence, using only the "
@@ -67,7 +67,7 @@ def main() -> None:
     args = parser.parse_args()
 
     start = time.perf_counter()
-    path = smollm2_gguf()
+    path = local_gguf("smollm2")
     print(
         f"gguf            {path.name}  {path.stat().st_size / 1e6:.0f} MB  "
         f"(fetch or cache hit: {time.perf_counter() - start:.2f} s)"

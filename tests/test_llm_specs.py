@@ -11,8 +11,8 @@ from pydantic import SecretStr
 from agentic_recsys.errors import ArsError
 from agentic_recsys.graphs.context import Context
 from agentic_recsys.llm import (
-    capability,
     clear_model_cache,
+    decisions,
     load_chat_model,
     parse_spec,
 )
@@ -65,18 +65,27 @@ def test_parse_spec_refuses_malformed(text: str) -> None:
         parse_spec(text)
 
 
+ALL = {"words", "intent", "feedback", "critique", "plan"}
+
+
 @pytest.mark.parametrize(
     ("spec", "expected"),
     [
-        ("none", "none"),
-        ("local:smollm2", "weak"),
-        ("local:/m/qwen2.5-7b.gguf", "capable"),
-        ("openai:gpt-4o-mini", "capable"),
-        ("openai:qwen2.5@http://127.0.0.1:8000/v1", "capable"),
+        ("none", set()),
+        ("local:smollm2", {"words"}),
+        ("LOCAL:SmolLM2", {"words"}),
+        ("local:/m/qwen2.5-7b.gguf", ALL),  # a file the user chose: not measured, trusted
+        ("openai:gpt-4o-mini", ALL),
+        ("openai:qwen2.5@http://127.0.0.1:8000/v1", ALL),
     ],
 )
-def test_capability(spec: str, expected: str) -> None:
-    assert capability(spec) == expected
+def test_decisions(spec: str, expected: set[str]) -> None:
+    assert decisions(spec) == expected
+
+
+def test_the_embedded_models_decide_what_they_were_measured_to_do() -> None:
+    assert decisions("local:qwen2.5-1.5b") == {"intent"}
+    assert decisions("local:qwen2.5-0.5b") == set()  # not benchmarked: decides nothing
 
 
 def test_one_model_for_every_role_with_a_per_role_override(
@@ -85,8 +94,8 @@ def test_one_model_for_every_role_with_a_per_role_override(
     context = Context(model="openai:gpt-4o-mini", explainer_model="local:smollm2")
     assert context.model_for("intent") == context.model_for("critic") == "openai:gpt-4o-mini"
     assert context.model_for("explainer") == "local:smollm2"
-    assert capability(context.model_for("planner")) == "capable"
-    assert capability(context.model_for("explainer")) == "weak"
+    assert decisions(context.model_for("planner")) == ALL
+    assert decisions(context.model_for("explainer")) == {"words"}
 
     monkeypatch.setenv("ARS_MODEL", "local:smollm2")
     assert Context().model_for("planner") == "local:smollm2"
@@ -96,7 +105,7 @@ def test_one_model_for_every_role_with_a_per_role_override(
 
 def test_a_spec_without_a_provider_is_refused() -> None:
     with pytest.raises(ArsError, match="provider:model"):
-        capability("gpt-4o-mini")
+        decisions("gpt-4o-mini")
 
 
 def test_openai_without_key_says_what_to_do() -> None:

@@ -69,7 +69,7 @@ def critic_agent(
     request = state.get("request")
     # Hard checks are code; an LLM is asked only to judge fit to a mood or theme.
     has_mood = request is not None and bool(request.query)
-    if role.capability == "capable" and role.model is not None and valid and has_mood:
+    if role.may("critique") and role.model is not None and valid and has_mood:
         shortlist = valid[:SHORTLIST]
         answer, calls = ask_json(
             role.model,
@@ -90,7 +90,7 @@ def critic_agent(
             if len(drop) <= len(shortlist) // 2:  # a critic that rejects everything is ignored
                 valid = [c for c in valid if c.item not in drop]
                 reasons += [f"{len(drop)} did not fit the request"] if drop else []
-        use = role.use(calls=len(calls), fell_back=answer is None)
+        use = role.use(calls)
     first = [c for c in valid if c.item in kept_ids]
     chosen = first + diversify(valid[len(first) :], plan.count - len(first), app)
     revisions = state.get("revisions", 0)

@@ -2,18 +2,20 @@
 
 Reasons are built only from an item's evidence and catalog facts (the constraint it
 meets, the liked item it resembles, the knowledge-graph entity it shares). An LLM, even
-the small embedded one, may word them; its wording is kept only if it states no year and
-names no other title than the facts do, else the template stands.
+the small embedded one, may word them; its wording is kept only if it
+claims nothing the facts do not hold (`agents.faithful`), else the template stands.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
 from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
 
+from agentic_recsys.agents.faithful import faithful
 from agentic_recsys.agents.intent_rules import cannot_use
 from agentic_recsys.agents.prompts import CHITCHAT_SYSTEM, EXPLAINER_SYSTEM, EXPLAINER_USER
 from agentic_recsys.app import App
@@ -51,6 +53,8 @@ SOURCE_ONLY = {
 POPULAR_SAYING = 0.75  # "one of the most watched" only for the top quarter by interactions
 THANKS = re.compile(r"\b(?:thanks?|thx|ty|cheers|thank\s+you)\b")
 BYE = re.compile(r"\b(?:bye|goodbye|see\s+you|good\s+night)\b")
+EXPLAINER_MAX_TOKENS = 200  # an opening and five short reasons
+DESCRIPTION_CHARS = 200
 GREETING = (
     "Tell me what you are in the mood for (a genre, an era, a {noun} you liked) and "
     "I will find something."
@@ -60,8 +64,8 @@ GREETING = (
 class LLMReply(BaseModel):
     """An LLM's wording of the reply: an opening and one reason per item, in order."""
 
-    opening: str = Field(max_length=300)
-    reasons: list[str] = Field(max_length=20)
+    opening: str = Field(max_length=160)
+    reasons: list[Annotated[str, Field(max_length=160)]] = Field(max_length=20)
 
 
 def explainer_agent(state: State, runtime: Runtime[Context]) -> dict[str, object]:
@@ -102,27 +106,34 @@ def _reply_with_items(
     reasons = {i: reason(app, bus[i], plan) for i in items}
     opening = " ".join(filter(None, [acknowledge(intent, app), heading(app, plan, len(items))]))
     use = role.use()
-    if role.model is not None and role.capability != "none":
-        facts = "\n".join(
-            f"{n}. {app.dataset.items.label(app.dataset.items.index[i])}: {reasons[i]}"
-            for n, i in enumerate(items, 1)
-        )
+    if role.may("words"):
+        facts = {i: item_facts(app, i, reasons[i]) for i in items}
         answer, calls = ask_json(
             role.model,
             LLMReply,
             EXPLAINER_SYSTEM,
-            EXPLAINER_USER.format(request=state["message"][:500], items=facts),
+            EXPLAINER_USER.format(
+                request=state["message"][:300],
+                items="\n".join(f"{n}. {facts[i]}" for n, i in enumerate(items, 1)),
+            ),
             role="explainer",
             timeout_s=context_of(runtime).llm_timeout_s,
+            max_tokens=EXPLAINER_MAX_TOKENS,
         )
-        worded = answer is not None and len(answer.reasons) == len(items)
-        if answer is not None and worded:
+        why = None
+        if answer is not None and len(answer.reasons) != len(items):
+            why = f"worded {len(answer.reasons)} of {len(items)} items"
+        elif answer is not None:
+            kept = 0
             for i, text in zip(items, answer.reasons, strict=True):
-                if faithful(text, reasons[i], app):
+                if faithful(text, facts[i], app, i):
                     reasons[i] = text.strip()
+                    kept += 1
             if faithful(answer.opening, opening, app):
                 opening = answer.opening.strip()
-        use = role.use(calls=len(calls), fell_back=not worded)
+            if kept < len(items):
+                why = f"{len(items) - kept} of {len(items)} reasons claimed unsupported facts"
+        use = role.use(calls, why=why)
     lines = [opening] + [
         f"{n}. {app.dataset.items.label(app.dataset.items.index[i])} - {reasons[i]}"
         for n, i in enumerate(items, 1)
@@ -155,6 +166,14 @@ def _reply(
         update["shown"] = items
         update["shown_before"] = list(dict.fromkeys([*state.get("shown_before", []), *items]))
     return update
+
+
+def item_facts(app: App, item: str, why: str) -> str:
+    """What the LLM is told about one item, and all its wording may claim."""
+    items = app.dataset.items
+    row = items.index[item]
+    about = " ".join(items.descriptions[row].split())[:DESCRIPTION_CHARS]
+    return f"{items.label(row)}: {why}" + (f". About: {about}" if about else "")
 
 
 def reason(app: App, item: BusItem, plan: Plan) -> str:
@@ -283,7 +302,7 @@ def explain(app: App, state: State, intent: Intent) -> str:
 def small_talk(state: State, runtime: Runtime[Context], role: RoleModel) -> tuple[str, ModelUse]:
     """Greetings and off-topic messages: a short answer steering back to recommendations."""
     noun = app_of(runtime).dataset.schema.domain.noun
-    if role.model is None:
+    if not role.may("words"):
         return small_talk_rules(state["message"], noun), role.use()
     text, calls = ask_text(
         role.model,
@@ -298,7 +317,8 @@ def small_talk(state: State, runtime: Runtime[Context], role: RoleModel) -> tupl
     echo = text is not None and " ".join(text.split()).casefold() == said
     ok = bool(text) and not echo and faithful(text or "", "", app_of(runtime))
     fallback = small_talk_rules(state["message"], noun)
-    return (text.strip() if ok and text else fallback), role.use(len(calls), not ok)
+    why = None if ok or text is None else "the reply echoed the message or claimed facts"
+    return (text.strip() if ok and text else fallback), role.use(calls, why=why)
 
 
 def small_talk_rules(message: str, noun: str) -> str:
@@ -308,21 +328,3 @@ def small_talk_rules(message: str, noun: str) -> str:
         return "Bye for now!"
     greeting = GREETING.format(noun=noun)
     return f"{'You are welcome!' if THANKS.search(lower) else 'Hi!'} {greeting}"
-
-
-YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-MIN_TITLE_CHARS = 8  # shorter titles ("Heat", "Big") are ordinary words in a sentence
-
-
-def faithful(text: str, facts: str, app: App) -> bool:
-    """No year and no catalog title in `text` that the facts do not contain."""
-    if not text.strip() or len(text) > 400:
-        return False
-    if any(y not in facts for y in YEAR.findall(text)):
-        return False
-    lowered, known = text.casefold(), facts.casefold()
-    return not any(
-        t.casefold() in lowered and t.casefold() not in known
-        for t in app.dataset.items.titles
-        if len(t) >= MIN_TITLE_CHARS
-    )

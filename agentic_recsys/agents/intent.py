@@ -26,50 +26,40 @@ from agentic_recsys.graphs.schema import (
     Feedback,
     Intent,
     IntentKind,
-    Preference,
-    Refinement,
     Verdict,
 )
 from agentic_recsys.graphs.state import State
 from agentic_recsys.llm import ask_json
+from agentic_recsys.understanding.merge import merge_intent, parser_is_sure
 
 MAX_MESSAGE_CHARS = 2000
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e]")
 ACTING_KINDS = {"recommend", "refine", "feedback"}
+INTENT_MAX_TOKENS = 120  # a full answer is ~40-70 tokens; the grammar bounds the rest
+MAX_MEMORIES = 3
+MAX_SHOWN_LINES = 6  # with 2 turns of history and 3 memories: under ~600 prompt tokens
 
 
 class PositionVerdict(BaseModel):
     """Feedback on the shown item at a 1-based position."""
 
-    position: int = Field(ge=1, le=50)
+    position: int = Field(ge=1, le=20)
     verdict: Verdict
 
 
-class GenrePreference(BaseModel):
-    """A lasting taste for or against a genre."""
-
-    genre: str = Field(max_length=40)
-    polarity: Literal["like", "avoid"]
-
-
 class LLMIntent(BaseModel):
-    """What an LLM may say about a message: no item ids, only titles and positions."""
+    """What an LLM may say about a message: no item ids, only titles and positions.
+
+    Small and bounded, as a 1.5B model must fill it under a grammar in a few seconds:
+    everything else (years, counts, people, refinements) only the parser reads.
+    """
 
     kind: IntentKind
-    genres_in: list[str] = Field(default_factory=list, max_length=6)
-    genres_out: list[str] = Field(default_factory=list, max_length=6)
-    year_min: int | None = Field(default=None, ge=1800, le=2100)
-    year_max: int | None = Field(default=None, ge=1800, le=2100)
-    count: int | None = Field(default=None, ge=1, le=20)
-    query: str = Field(default="", max_length=200)
+    moods: list[str] = Field(default_factory=list, max_length=4)
+    genres: list[str] = Field(default_factory=list, max_length=3)
+    exclude_genres: list[str] = Field(default_factory=list, max_length=3)
     like_titles: list[str] = Field(default_factory=list, max_length=3)
-    feedback: list[PositionVerdict] = Field(default_factory=list, max_length=10)
-    reject_shown: bool = False
-    explain_positions: list[int] = Field(default_factory=list, max_length=5)
-    explain_titles: list[str] = Field(default_factory=list, max_length=3)
-    refinements: list[Refinement] = Field(default_factory=list, max_length=4)
-    preferences: list[GenrePreference] = Field(default_factory=list, max_length=6)
-    question: str = Field(default="", max_length=300)
+    feedback: list[PositionVerdict] = Field(default_factory=list, max_length=3)
 
 
 def clean_message(text: str) -> str:
@@ -88,25 +78,27 @@ def intent_agent(
     intent = parse_intent(message, app.dataset.items, app.titles, shown, app.entities, app.dataset)
     role = role_model(runtime, "intent")
     use = role.use()
-    if role.capability == "capable" and role.model is not None and message:
-        prompt = INTENT_USER.format(
-            history=_recent_turns(state),
-            shown=_shown_lines(app, shown),
-            memories="\n".join(state.get("memories", [])),
-            message=message,
-        )
-        system = INTENT_SYSTEM.format(genres=", ".join(app.dataset.items.genre_vocab))
+    if role.may("intent") and message and not parser_is_sure(intent, message, app.dataset.items):
         answer, calls = ask_json(
             role.model,
             LLMIntent,
-            system,
-            prompt,
+            intent_system(app),
+            intent_user(state, app, message, shown),
             role="intent",
             timeout_s=context_of(runtime).llm_timeout_s,
+            max_tokens=INTENT_MAX_TOKENS,
         )
         if answer is not None:
-            intent = ground_intent(answer, app, shown, fallback=intent)
-        use = role.use(calls=len(calls), fell_back=answer is None)
+            proposed = proposal(answer, app, shown)
+            intent = merge_intent(
+                intent,
+                proposed,
+                message,
+                shown,
+                app.dataset.items,
+                feedback=role.may("feedback"),
+            )
+        use = role.use(calls)
     intent = own_copies(intent, app, state["user_id"], message, shown)
     if state.get("follow_up") and intent.kind == "recommend" and not starts_over(message):
         # "I'm in the mood for something funny" answers our question: it adds to the request
@@ -122,63 +114,46 @@ def intent_agent(
     )
 
 
-def ground_intent(answer: LLMIntent, app: App, shown: list[str], fallback: Intent) -> Intent:
-    """Turn an LLM's answer into an Intent whose every title, genre and position is real.
+def intent_system(app: App) -> str:
+    """The intent role's instructions, with the catalog's genres."""
+    return INTENT_SYSTEM.format(genres=", ".join(app.dataset.items.genre_vocab))
 
-    Genres outside the catalog are dropped; titles are resolved fuzzily (what does not
-    resolve is reported); positions outside the shown list are ignored.
+
+def intent_user(state: State, app: App, message: str, shown: list[str]) -> str:
+    """The message with its context: the last turns, the shown list, quoted memories."""
+    return INTENT_USER.format(
+        history=_recent_turns(state),
+        shown=_shown_lines(app, shown),
+        memories="\n".join(m[:100] for m in state.get("memories", [])[:MAX_MEMORIES]),
+        message=message,
+    )
+
+
+def proposal(answer: LLMIntent, app: App, shown: list[str]) -> Intent:
+    """An LLM's answer as an Intent, every title, genre and position resolved or dropped.
+
+    Whether the message supports it is `merge_intent`'s question; unresolved titles are
+    dropped, not reported (the model, not the user, named them).
     """
+    items = app.dataset.items
 
     def genres(names: list[str]) -> list[str]:
-        return [g for g in (canonical_genre(n, app.dataset.items) for n in names) if g]
+        return [g for g in (canonical_genre(n, items) for n in names) if g]
 
-    def at(position: int) -> str | None:
-        return shown[position - 1] if 1 <= position <= len(shown) else None
-
-    like, unresolved = [], []
-    for title in answer.like_titles:
-        match = app.titles.resolve(title)
-        (like.append(match.item_id) if match else unresolved.append(title))
-    explain = [i for i in (at(p) for p in answer.explain_positions) if i]
-    for title in answer.explain_titles:
-        match = app.titles.resolve(title)
-        if match:
-            explain.append(match.item_id)
+    like = [m.item_id for t in answer.like_titles if (m := app.titles.resolve(t))]
     feedback = [
-        Feedback(item=i, verdict=f.verdict) for f in answer.feedback if (i := at(f.position))
+        Feedback(item=shown[f.position - 1], verdict=f.verdict)
+        for f in answer.feedback
+        if f.position <= len(shown)
     ]
-    preferences = [
-        Preference(key=f"genre:{g}", polarity=p.polarity, text=f"{p.polarity} {g}")
-        for p in answer.preferences
-        if (g := canonical_genre(p.genre, app.dataset.items))
-    ]
-    year_min, year_max = answer.year_min, answer.year_max
-    near = fallback.year_near  # the parser's "around 1993", while the model's years hold it
-    if near is not None and not (year_min or near) <= near <= (year_max or near):
-        near = None
-    kind = answer.kind
-    if kind == "explain" and not explain:
-        kind = fallback.kind  # the LLM pointed at nothing real: trust the parser
     return Intent(
-        kind=kind,
+        kind=answer.kind,
         constraints=Constraints(
-            genres_in=genres(answer.genres_in),
-            genres_out=genres(answer.genres_out),
-            year_min=year_min,
-            year_max=year_max,
-            count=answer.count,
+            genres_in=genres(answer.genres), genres_out=genres(answer.exclude_genres)
         ),
-        query=answer.query,
+        query=" ".join(m.strip() for m in answer.moods if m.strip()),
         like_items=list(dict.fromkeys(like)),
-        unresolved_titles=unresolved + fallback.unresolved_titles,
         feedback=feedback,
-        reject_shown=answer.reject_shown,
-        explain_items=list(dict.fromkeys(explain)),
-        refinements=answer.refinements,
-        preferences=preferences,
-        question=answer.question or fallback.question,
-        year_near=near,
-        unsupported=fallback.unsupported,
     )
 
 
@@ -229,7 +204,7 @@ def _feedback_updates(state: State, intent: Intent) -> dict[str, list[str]]:
     return {"liked": list(dict.fromkeys(liked)), "rejected": list(dict.fromkeys(rejected))}
 
 
-def _recent_turns(state: State, turns: int = 4) -> str:
+def _recent_turns(state: State, turns: int = 2) -> str:
     lines = []
     for m in state.get("messages", [])[-2 * turns :]:
         who = (
@@ -239,12 +214,14 @@ def _recent_turns(state: State, turns: int = 4) -> str:
             if isinstance(m, AIMessage)
             else "other"
         )
-        lines.append(f"{who}: {str(m.content)[:300]}")
+        lines.append(f"{who}: {str(m.content)[:120]}")
     return "\n".join(lines)
 
 
 def _shown_lines(app: App, shown: list[str]) -> str:
     items = app.dataset.items
     return "\n".join(
-        f"{n}. {items.label(items.index[i])}" for n, i in enumerate(shown, 1) if i in items.index
+        f"{n}. {items.label(items.index[i])}"
+        for n, i in enumerate(shown[:MAX_SHOWN_LINES], 1)
+        if i in items.index
     )

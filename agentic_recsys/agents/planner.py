@@ -67,7 +67,7 @@ def planner_agent(state: State, runtime: Runtime[Context]) -> dict[str, object]:
     critique = state.get("critique")
     # The policy plans a first try well from the intent; an LLM earns its call re-planning
     # after a critique (keeps the usual turn at <= 3 LLM calls).
-    if role.capability == "capable" and role.model is not None and critique is not None:
+    if role.may("plan") and role.model is not None and critique is not None:
         answer, calls = ask_json(
             role.model,
             LLMPlan,
@@ -82,7 +82,7 @@ def planner_agent(state: State, runtime: Runtime[Context]) -> dict[str, object]:
         grounded = ground_steps(answer) if answer else []
         if grounded:
             steps = grounded
-        use = role.use(calls=len(calls), fell_back=not grounded)
+        use = role.use(calls, why=None if grounded or answer is None else "no valid step")
     plan = Plan(
         steps=steps,
         constraints=constraints,

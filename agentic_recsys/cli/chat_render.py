@@ -143,7 +143,8 @@ def models_line(models: Iterable[ModelUse], seconds: float | None = None) -> Tex
     roles: dict[str, list[str]] = {}
     for use in uses:
         calls = f" ×{use.calls}" if use.calls else ""
-        fell_back = " (fell back to rules)" if use.fell_back else ""
+        why = f": {use.why}" if use.why else ""
+        fell_back = f" (fell back to rules{why})" if use.fell_back else ""
         roles.setdefault(use.model, []).append(f"{use.role}{calls}{fell_back}")
     parts = [f"{', '.join(names)}: {model}" for model, names in roles.items()]
     total = sum(u.calls for u in uses)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from rich.console import Console
 
 from agentic_recsys.graphs.context import Context
-from agentic_recsys.llm import ROLES, capability, load_chat_model
+from agentic_recsys.llm import ROLES, decisions, load_chat_model
 
 if TYPE_CHECKING:
     from agentic_recsys.app import App
@@ -96,6 +96,6 @@ def load_models(context: Context, console: Console) -> None:
     """
     specs = dict.fromkeys(context.model_for(role) for role in ROLES)
     for spec in specs:
-        if capability(spec) != "none":
+        if decisions(spec):
             with console.status(f"loading model {spec}…"):
                 load_chat_model(spec)

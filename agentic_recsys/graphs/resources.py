@@ -5,7 +5,7 @@ Dataset and models are cached per process, so a turn never reloads an index or a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from langchain_core.language_models import BaseChatModel
@@ -16,22 +16,36 @@ from agentic_recsys.app import App, app_for_dir
 from agentic_recsys.errors import require_user_id
 from agentic_recsys.graphs.context import Context
 from agentic_recsys.graphs.state import ModelUse
-from agentic_recsys.llm import Capability, capability, load_chat_model
+from agentic_recsys.llm import Decision, LLMCall, decisions, load_chat_model
 
 
 @dataclass(frozen=True)
 class RoleModel:
-    """The model a role uses this turn, and how far it may be trusted."""
+    """The model a role uses this turn, and what it may decide."""
 
     role: str
     spec: str
-    capability: Capability
+    decisions: frozenset[Decision]
     model: BaseChatModel | None
 
-    def use(self, calls: int = 0, fell_back: bool = False) -> ModelUse:
-        """How this role ran, for the turn's result."""
+    def may(self, decision: Decision) -> bool:
+        """Whether this role's model exists and was measured fit to make `decision`."""
+        return self.model is not None and decision in self.decisions
+
+    def use(self, calls: Sequence[LLMCall] = (), why: str | None = None) -> ModelUse:
+        """How this role ran, for the turn's result.
+
+        It fell back when `why` says so, or, by default, when no call succeeded: then the
+        last call's error is why ("timeout", "schema: ...").
+        """
         name = self.spec if self.model is not None and calls else "rules"
-        return ModelUse(role=self.role, model=name, calls=calls, fell_back=fell_back)
+        if why is None and calls and not any(c.ok for c in calls):
+            last = calls[-1]
+            why = f"{last.error}: {last.detail}" if last.detail else str(last.error)
+        reason = " ".join((why or "").split())[:120]
+        return ModelUse(
+            role=self.role, model=name, calls=len(calls), fell_back=bool(reason), why=reason
+        )
 
 
 def app_of(runtime: Runtime[Context]) -> App:
@@ -42,8 +56,8 @@ def app_of(runtime: Runtime[Context]) -> App:
 def role_model(runtime: Runtime[Context], role: str) -> RoleModel:
     """The chat model configured for `role` (None for "none")."""
     spec = context_of(runtime).model_for(role)
-    level: Capability = capability(spec)
-    return RoleModel(role, spec, level, None if level == "none" else load_chat_model(spec))
+    may = decisions(spec)
+    return RoleModel(role, spec, may, load_chat_model(spec) if may else None)
 
 
 def context_of(runtime: Runtime[Context]) -> Context:

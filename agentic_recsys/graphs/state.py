@@ -99,6 +99,7 @@ class ModelUse(BaseModel):
     model: str
     calls: int = 0
     fell_back: bool = False
+    why: str = ""  # why it fell back, in a few words ("timeout: no reply within 30 s")
 
 
 class InputState(TypedDict):

@@ -8,17 +8,17 @@ from agentic_recsys.llm.factory import (
     register_chat_model,
 )
 from agentic_recsys.llm.roles import ROLES, Role
-from agentic_recsys.llm.specs import Capability, ModelSpec, capability, parse_spec
+from agentic_recsys.llm.specs import Decision, ModelSpec, decisions, parse_spec
 
 __all__ = [
     "ROLES",
-    "Capability",
+    "Decision",
     "LLMCall",
     "ModelSpec",
     "Role",
     "ask_json",
     "ask_text",
-    "capability",
+    "decisions",
     "clear_model_cache",
     "load_chat_model",
     "model_label",

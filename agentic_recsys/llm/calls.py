@@ -8,13 +8,13 @@ is recorded as an `LLMCall`, so a turn can show which model did what and how it 
 from __future__ import annotations
 
 import contextvars
-import json
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, Literal, TypeVar
 
+from langchain_core.exceptions import OutputParserException
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig
@@ -30,13 +30,6 @@ ROLE_METADATA_KEY = "ars_role"  # in the metadata of every model run (LangGraph 
 ErrorKind = Literal["timeout", "invalid_json", "schema", "empty", "error"]
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
-
-JSON_REPLY_FORMAT = """
-
-<reply_format>
-Reply with one JSON object and nothing else. It must match this JSON schema:
-{schema}
-</reply_format>"""
 
 
 class LLMCall(BaseModel):
@@ -64,28 +57,52 @@ def ask_json(
     *,
     role: str,
     timeout_s: float = 30,
+    max_tokens: int = 256,
 ) -> tuple[M | None, list[LLMCall]]:
     """Ask for an object of `schema`; None (and the failed calls) when both attempts fail.
 
-    The schema goes in the prompt and, where the provider can enforce it, into the decoder
-    (a llama.cpp grammar, OpenAI JSON mode, the schema for OpenAI-compatible servers).
+    The schema never goes into the prompt: the decoder is held to it instead (a bounded
+    llama.cpp grammar; OpenAI's structured output; the schema as `response_format` for
+    other OpenAI-compatible servers; `with_structured_output` for any other provider
+    that has it). A model with none of these (a scripted test model) is read as JSON.
     """
     if model is None:
         return None, []
-    json_schema = schema.model_json_schema()
-    messages = [
-        SystemMessage(system + JSON_REPLY_FORMAT.format(schema=json.dumps(json_schema))),
-        HumanMessage(user),
-    ]
-    options = {**_json_mode(model, json_schema), **_timeout_option(model, timeout_s)}
+    messages = [SystemMessage(system), HumanMessage(user)]
+    run = _structured_runner(model, schema, max_tokens, timeout_s)
 
     def attempt() -> M:
-        reply = _run_with_timeout(
-            lambda: model.invoke(messages, _role_config(role), **options).text, timeout_s
-        )
-        return schema.model_validate(extract_json_object(reply))
+        reply = _run_with_timeout(lambda: run(messages, _role_config(role)), timeout_s)
+        return schema.model_validate(reply)
 
     return _with_one_retry(attempt, role=role, model=model)
+
+
+def _structured_runner(
+    model: BaseChatModel, schema: type[BaseModel], max_tokens: int, timeout_s: float
+) -> Callable[[list[BaseMessage], RunnableConfig], object]:
+    """How to get one object of `schema` from this provider (see `ask_json`)."""
+    options: dict[str, Any] = {"max_tokens": max_tokens, "timeout": timeout_s}
+    if isinstance(model, LlamaCppChatModel):
+        options["json_schema"] = schema.model_json_schema()
+    elif isinstance(model, BaseChatOpenAI) and not is_openai_endpoint(model.openai_api_base):
+        # llama.cpp's server grammars follow "schema"; vLLM and Ollama accept and ignore it.
+        bounded = bounded_schema(schema.model_json_schema())
+        options["response_format"] = {"type": "json_object", "schema": bounded}
+    else:
+        if isinstance(model, BaseChatOpenAI):
+            structured = model.bind(**options).with_structured_output(schema, method="json_schema")
+        else:
+            try:
+                structured = model.with_structured_output(schema)
+            except NotImplementedError:
+                return lambda messages, config: extract_json_object(
+                    model.invoke(messages, config).text
+                )
+        return lambda messages, config: structured.invoke(messages, config)
+    return lambda messages, config: extract_json_object(
+        model.invoke(messages, config, **options).text
+    )
 
 
 def ask_text(
@@ -171,8 +188,8 @@ def _with_one_retry(
             error, detail = "timeout", str(exc)
         except InvalidJsonError as exc:
             error, detail = "invalid_json", str(exc)
-        except ValidationError as exc:
-            error, detail = "schema", str(exc).splitlines()[0]
+        except (ValidationError, OutputParserException) as exc:
+            error, detail = "schema", str(exc).splitlines()[0][:300]
         except EmptyReplyError as exc:
             error, detail = "empty", str(exc)
         except Exception as exc:  # any provider failure: the agent falls back, the turn answers
@@ -212,18 +229,6 @@ def _run_with_timeout(fn: Callable[[], T], timeout_s: float) -> T:
         return future.result(timeout=timeout_s)
     except TimeoutError:
         raise TimeoutError(f"no reply within {timeout_s:g} s") from None
-
-
-def _json_mode(model: BaseChatModel, json_schema: dict[str, Any]) -> dict[str, Any]:
-    """Pick provider options that hold the reply to JSON (only for providers known to take them)."""
-    if isinstance(model, LlamaCppChatModel):
-        return {"json_schema": json_schema}
-    if isinstance(model, BaseChatOpenAI):
-        if is_openai_endpoint(model.openai_api_base):
-            return {"response_format": {"type": "json_object"}}
-        # llama.cpp's server grammars follow "schema"; vLLM and Ollama accept and ignore it.
-        return {"response_format": {"type": "json_object", "schema": bounded_schema(json_schema)}}
-    return {}
 
 
 def _timeout_option(model: BaseChatModel, timeout_s: float) -> dict[str, Any]:

