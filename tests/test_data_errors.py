@@ -56,7 +56,7 @@ CASES = {
     ),
     "empty file": Case("i.csv", "", 1, None, "file is empty"),
     "blank file": Case("r.jsonl", "\n  \n", 1, None, "file is empty"),
-    "header only": Case("r.csv", "user,item,rating\n", 2, None, "header but no rows"),
+    "header only": Case("i.csv", "id,title,year\n", 2, None, "header but no rows"),
     "ragged row, too few": Case(
         "i.csv", "id,title,year\n1,Heat,1995\n2,Up\n", 3, "year", "2 values but the header has 3"
     ),
@@ -124,7 +124,7 @@ def test_bad_input_is_one_precise_line(name: str, tmp_path: Path) -> None:
     case = CASES[name]
     items, interactions, bad = files(tmp_path, case)
     with pytest.raises(DataError) as err:
-        import_dataset(items, interactions, tmp_path / "out")
+        import_dataset(items, interactions, tmp_path / "out", strict=True)
     e = err.value
     assert (e.path, e.line, e.field) == (bad, case.line, case.field)
     message = str(e)
@@ -156,6 +156,7 @@ def import_cli(
         str(interactions),
         "--out",
         str(out),
+        "--strict",
     )
 
 

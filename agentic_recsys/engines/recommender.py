@@ -122,6 +122,7 @@ class Recommender:
         self.config = config
         everything = np.ones(len(dataset.interactions), dtype=bool)
         self.histories = UserHistories.build(dataset.interactions, everything, config.seed)
+        self._new_users: set[str] = set()  # user ids already noted as new
 
     @property
     def semantic(self) -> Semantic:
@@ -157,15 +158,21 @@ class Recommender:
     ) -> tuple[Profile, list[str]]:
         """Build the profile for a user id plus conversation state; also return unknown item ids.
 
-        A known user's history is their events, oldest first, then the liked items; an
-        unknown user id is logged and treated as a stranger (popularity cold start).
+        A known user's history is the events they did not rate low (`rated_low`), oldest
+        first, then the liked items: an item they rated 1 of 5 neither steers the ranking
+        nor is named as the reason for a pick (it is still never recommended back). A user
+        id not in the interactions is a new user (popularity cold start), noted once.
         """
         liked_rows, unknown = self._rows(liked)
         exclude_rows, unknown_excluded = self._rows(exclude)
         user = None if user_id is None else self.dataset.interactions.user_index.get(user_id)
-        if user_id is not None and user is None:
-            log.warning("unknown user %r: recommending as for a new user (cold start)", user_id)
-        past = () if user is None else tuple(self.histories.items_of(user).tolist())
+        if user_id is not None and user is None and user_id not in self._new_users:
+            self._new_users.add(user_id)  # every chat turn asks again: say it once
+            log.info("user %r has no interactions: recommending as for a new user", user_id)
+        past: tuple[int, ...] = ()
+        if user is not None:
+            items, low = self.histories.items_of(user), self.histories.rated_low_of(user)
+            past = tuple(items[~low].tolist())
         profile = Profile(
             user=user,
             history=past + liked_rows,
@@ -257,12 +264,11 @@ class Recommender:
 
     def _allowed(self, profile: Profile, mask: np.ndarray | None) -> np.ndarray:
         n_items = len(self.dataset.items)
-        if mask is None:
-            allowed = np.ones(n_items, dtype=bool)
-        else:
-            if mask.shape != (n_items,) or mask.dtype != np.bool_:
-                raise ArsError(f"the filter mask must be {n_items} booleans, one per catalog item")
-            allowed = mask.copy()
+        if mask is not None and (mask.shape != (n_items,) or mask.dtype != np.bool_):
+            raise ArsError(f"the filter mask must be {n_items} booleans, one per catalog item")
+        allowed = self.dataset.items.usable.copy()  # never a placeholder row
+        if mask is not None:
+            allowed &= mask
         allowed[list(profile.history)] = False
         allowed[list(profile.exclude)] = False
         if profile.user is not None:
