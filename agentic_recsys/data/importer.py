@@ -11,22 +11,15 @@ aliases; the first alias present wins):
 items        id (item_id, itemid, movie_id)                  required, unique
              title (name, movie_title)                       required
              year (release_year)                             a whole number; empty or
-                                                             "unknown" for none; any
-                                                             other value that is not a
-                                                             year is imported as empty
-                                                             and counted (strict: an
-                                                             error)
+                                                             "unknown" for none (any
+                                                             other non-year: see below)
              genres (genre, class, categories)               a list, or one string split
                                                              on `|` or `;`
              description (overview, plot, summary)
              image (image_url, poster)                       a path or URL
              every other column is kept as text metadata; an unnamed column is ignored.
-interactions user (user_id, userid)                          required; the file is
-(optional)                                                   optional, and may be a
-                                                             header alone: a catalog
-                                                             with no interactions yet
-                                                             recommends from its text,
-                                                             fields and relations
+interactions user (user_id, userid)                          required
+(optional)
              item (item_id, itemid, movie_id)                required, must be in items
              rating (score)                                  a number; default 1
              timestamp (time, date)                          seconds, or an ISO-8601 date
@@ -40,7 +33,10 @@ relations    item (item_id, itemid, movie_id)                required, must be i
                                                              item is linked to
 
 The whole import is validated before anything is written; the first bad value stops
-it with a DataError naming file, line and field.
+it with a DataError naming file, line and field. Two things are not errors: a value in
+the year column that is not a year is imported as empty and counted in the report
+(with `strict` it stops the import); no interactions file, or one with a header alone,
+is a catalog nobody has used yet, recommended from its text, fields and relations.
 """
 
 from __future__ import annotations
