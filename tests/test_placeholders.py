@@ -27,9 +27,12 @@ def test_a_placeholder_row_has_nothing_else_known() -> None:
     years = np.array([0, 2011, 0, 1995, 0], dtype=np.int32)
     genres = [("unknown",), ("Thriller",), (), ("Crime",), ()]
     descriptions = ["", "", "", "", "A pilot who forgets his own name"]
-    usable = usable_rows(titles, years, genres, descriptions)
+    usable = usable_rows(titles, years, genres, descriptions, {})
     # the real film titled "Unknown" keeps its year; a described row keeps its description
     assert usable.tolist() == [False, True, False, True, True]
+    prices = {"price": ["n/a", "", "9.99", "", ""]}
+    priced = usable_rows(titles, years, genres, descriptions, prices)
+    assert priced.tolist() == [False, True, True, True, True]  # a price is something known
 
 
 def test_no_engine_and_no_fusion_ever_recommends_a_placeholder(tmp_path: Path) -> None:

@@ -65,7 +65,7 @@ class Items:
     @cached_property
     def usable(self) -> np.ndarray:
         """Rows that may be recommended: all but placeholders (see `data.placeholders`)."""
-        return usable_rows(self.titles, self.years, self.genres, self.descriptions)
+        return usable_rows(self.titles, self.years, self.genres, self.descriptions, self.extra)
 
     @cached_property
     def genre_vocab(self) -> list[str]:

@@ -7,7 +7,7 @@ never recommended, because nothing about them can be shown or checked.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from rapidfuzz.distance import OSA
@@ -33,24 +33,24 @@ def usable_rows(
     years: np.ndarray,
     genres: Sequence[Sequence[str]],
     descriptions: Sequence[str],
+    extra: Mapping[str, Sequence[str]],
 ) -> np.ndarray:
     """Rows that can be recommended: not a placeholder title with nothing else known.
 
-    Nothing else: no year, no description, no genre but placeholders. A real work titled
-    "Unknown" has a year or genres, so it stays.
+    Nothing else: no year, and no description, genre or other field but placeholders. A
+    real work titled "Unknown" has a year or genres, so it stays.
     """
+    columns = list(extra.values())
+
+    def placeholder(row: int) -> bool:
+        return (
+            is_placeholder(titles[row])
+            and not years[row]
+            and is_placeholder(descriptions[row])
+            and all(is_placeholder(g) for g in genres[row])
+            and all(is_placeholder(values[row]) for values in columns)
+        )
+
     return np.fromiter(
-        (
-            not (
-                is_placeholder(title)
-                and not year
-                and not description.strip()
-                and all(is_placeholder(g) for g in gs)
-            )
-            for title, year, gs, description in zip(
-                titles, years.tolist(), genres, descriptions, strict=True
-            )
-        ),
-        dtype=bool,
-        count=len(titles),
+        (not placeholder(row) for row in range(len(titles))), dtype=bool, count=len(titles)
     )
