@@ -1,5 +1,5 @@
-"""Ratings are used where given: an item a user rated low neither steers their ranking nor
-is named as the reason for a pick ("people who watched X also watched it")."""
+"""Ratings are used where given: an item a user rated low is never named as the reason for
+a pick ("people who watched X also watched it"), and never shown back."""
 
 from __future__ import annotations
 
@@ -14,6 +14,13 @@ from agentic_recsys.engines.base import Profile
 from agentic_recsys.engines.history import rated_low
 
 USERS = ["1", "13", "405", "896"]  # each rated dozens of movies 1 or 2 stars
+
+
+def test_an_item_liked_in_the_conversation_is_not_low_any_more(app: App) -> None:
+    low = sorted(low_rated(app, USERS[0]))
+    liked = app.dataset.items.ids[low[0]]
+    profile, _ = app.recommender.profile(USERS[0], liked=[liked])
+    assert low[0] not in profile.rated_low and low[0] in profile.citable().history
 
 
 def test_low_means_below_the_middle_of_the_datasets_scale() -> None:
@@ -37,18 +44,19 @@ def low_rated(app: App, user_id: str) -> set[int]:
     return set(h.items_of(user)[h.rated_low_of(user)].tolist())
 
 
-def test_a_low_rated_item_never_steers_nor_explains_a_pick(app: App) -> None:
+def test_a_low_rated_item_never_explains_a_pick(app: App) -> None:
     rec, h = app.recommender, app.recommender.histories
     cited_when_kept = 0
     for user_id in USERS:
         low = low_rated(app, user_id)
         user = app.dataset.interactions.user_index[user_id]
         profile, _ = rec.profile(user_id)
-        assert low and not low & set(profile.history)
+        assert low and set(profile.rated_low) == low
+        assert not low & set(profile.citable().history)
         picks = rec.recommend(profile, 20)
         assert not {c.item for c in picks} & set(h.items_of(user).tolist())  # never shown back
         assert not {e.because for c in picks for e in c.evidence} & low
-        # the same user with every rated item in the profile: low ones would be cited
+        # the same profile not told which items were rated low: they would be cited
         everything = Profile(user=user, history=tuple(h.items_of(user).tolist()))
         cited_when_kept += sum(
             e.because in low for c in rec.recommend(everything, 20) for e in c.evidence

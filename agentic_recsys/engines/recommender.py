@@ -158,10 +158,10 @@ class Recommender:
     ) -> tuple[Profile, list[str]]:
         """Build the profile for a user id plus conversation state; also return unknown item ids.
 
-        A known user's history is the events they did not rate low (`rated_low`), oldest
-        first, then the liked items: an item they rated 1 of 5 neither steers the ranking
-        nor is named as the reason for a pick (it is still never recommended back). A user
-        id not in the interactions is a new user (popularity cold start), noted once.
+        A known user's history is their events, oldest first, then the liked items; those
+        they rated low (`rated_low`: 1 or 2 of 5) are never named as the reason for a pick
+        (`Profile.citable`). A user id not in the interactions is a new user (popularity
+        cold start), noted once.
         """
         liked_rows, unknown = self._rows(liked)
         exclude_rows, unknown_excluded = self._rows(exclude)
@@ -170,15 +170,18 @@ class Recommender:
             self._new_users.add(user_id)  # every chat turn asks again: say it once
             log.info("user %r has no interactions: recommending as for a new user", user_id)
         past: tuple[int, ...] = ()
+        low: set[int] = set()
         if user is not None:
-            items, low = self.histories.items_of(user), self.histories.rated_low_of(user)
-            past = tuple(items[~low].tolist())
+            items = self.histories.items_of(user)
+            past = tuple(items.tolist())
+            low = set(items[self.histories.rated_low_of(user)].tolist()) - set(liked_rows)
         profile = Profile(
             user=user,
             history=past + liked_rows,
             query=query,
             exclude=exclude_rows,
             time=None if user is None else self.histories.last_time(user),
+            rated_low=tuple(sorted(low)),
         )
         return profile, unknown + unknown_excluded
 
@@ -234,7 +237,8 @@ class Recommender:
             fused = ranker.score(scores, allowed, self.config.ranker.pool_size)
         else:
             fused = fuse(scores, chosen, allowed)
-        reasons = [Reason(name, profile, standardise(s, allowed) > 0) for name, s in scores.items()]
+        cited = profile.citable()
+        reasons = [Reason(name, cited, standardise(s, allowed) > 0) for name, s in scores.items()]
         return fused, reasons
 
     def _evidence(self, item: int, contributing: Sequence[Reason]) -> list[Evidence]:
