@@ -5,8 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 
-class ArsError(Exception):
-    """An error a user can act on; the CLI prints it as one line, never a traceback."""
+class ArsError(RuntimeError):
+    """An error a user can act on; the CLI prints it as one line, never a traceback.
+
+    A RuntimeError so that the LangGraph server passes its text on to clients: it sends
+    the message of built-in error types only, "An internal error occurred" for others.
+    """
 
 
 class NotYourThreadError(ArsError):

@@ -71,9 +71,11 @@ def test_recommend_excludes_seen_items(folder):
 
 def test_unknown_user_gets_popularity_and_a_log_line(folder, caplog):
     app = ars.open(folder)
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.INFO, logger="agentic_recsys"):
         found = app.recommend("nobody", k=5)
-    assert "unknown user 'nobody'" in caplog.text
+        app.recommend("nobody", k=5)
+    noted = [r for r in caplog.records if "'nobody' has no interactions" in r.getMessage()]
+    assert [r.levelno for r in noted] == [logging.INFO]  # once, and not a warning
     counts = app.recommender.engines["popularity"].score(app.recommender.profile(None)[0])
     top = [app.dataset.items.ids[i] for i in np.argsort(-counts, kind="stable")[:5]]
     assert sorted(counts[[app.dataset.items.index[i] for i in found]]) == sorted(
@@ -119,3 +121,13 @@ def test_movielens_recommendations_carry_grounded_evidence(ml100k_dir, tmp_path)
     assert not {c.item for c in found} & seen
     for evidence in (e for c in found for e in c.evidence):
         assert evidence.because is None or evidence.because in seen
+
+
+def test_a_new_user_chats_without_a_warning_per_turn(folder, caplog):
+    app = ars.open(folder)
+    session = app.session(user_id="newcomer")
+    with caplog.at_level(logging.INFO, logger="agentic_recsys"):
+        for message in ("a comedy please", "something older than that", "more like the first"):
+            assert session.send(message).text
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert sum("'newcomer' has no interactions" in r.getMessage() for r in caplog.records) == 1

@@ -56,7 +56,7 @@ CASES = {
     ),
     "empty file": Case("i.csv", "", 1, None, "file is empty"),
     "blank file": Case("r.jsonl", "\n  \n", 1, None, "file is empty"),
-    "header only": Case("r.csv", "user,item,rating\n", 2, None, "header but no rows"),
+    "header only": Case("i.csv", "id,title,year\n", 2, None, "header but no rows"),
     "ragged row, too few": Case(
         "i.csv", "id,title,year\n1,Heat,1995\n2,Up\n", 3, "year", "2 values but the header has 3"
     ),
@@ -124,7 +124,7 @@ def test_bad_input_is_one_precise_line(name: str, tmp_path: Path) -> None:
     case = CASES[name]
     items, interactions, bad = files(tmp_path, case)
     with pytest.raises(DataError) as err:
-        import_dataset(items, interactions, tmp_path / "out")
+        import_dataset(items, interactions, tmp_path / "out", strict=True)
     e = err.value
     assert (e.path, e.line, e.field) == (bad, case.line, case.field)
     message = str(e)
@@ -156,6 +156,7 @@ def import_cli(
         str(interactions),
         "--out",
         str(out),
+        "--strict",
     )
 
 
@@ -267,3 +268,33 @@ def test_names_and_genres_are_shown_verbatim(
     )
     assert status == 0
     assert "[shop]" in out and "[Action] (1)" in out and "[/] (1)" in out
+
+
+RECBOLE_STYLE_ITEMS = (
+    "item_id:token\tmovie_title:token_seq\trelease_year:token\tclass:token_seq\n"
+    "1\tHeat\t1995\tAction\n2\tunkonwn\tunkonwn\tunknown\n3\tBrazil\tV\tSci-Fi\n"
+)
+
+
+def test_cli_counts_years_that_are_not_years_and_strict_stops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    items = tmp_path / "films.item"
+    items.write_text(RECBOLE_STYLE_ITEMS)
+    out = tmp_path / "out"
+    status, stdout, err = ars(
+        monkeypatch, capsys, "data", "import", "--items", str(items), "--out", str(out)
+    )
+    assert (status, err) == (0, "")
+    notes = [line for line in stdout.splitlines() if line.startswith("note: ")]
+    assert notes == [
+        f"note: {items}, field 'release_year': 2 values that are not years imported as empty "
+        "(lines 3, 4; not a year: 'unkonwn'); --strict stops at them"
+    ]
+    assert "never recommended" in stdout and "1 (placeholder rows)" in stdout
+
+    status, stdout, err = ars(
+        monkeypatch, capsys, "data", "import", "--items", str(items), "--out", str(out), "--strict"
+    )
+    assert status == 2
+    assert err == f"error: {items}, line 3, field 'release_year': not a year: 'unkonwn'\n"

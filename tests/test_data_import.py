@@ -38,7 +38,7 @@ def write(path: Path, content: str | bytes) -> Path:
 
 
 def imported(tmp_path: Path, items: Path, interactions: Path) -> Dataset:
-    return Dataset.open(import_dataset(items, interactions, tmp_path / "out"))
+    return Dataset.open(import_dataset(items, interactions, tmp_path / "out").path)
 
 
 def test_csv_with_aliases_quotes_and_metadata(tmp_path: Path) -> None:
@@ -211,7 +211,7 @@ def test_relations_file_links_items_to_entities(tmp_path: Path) -> None:
         write(tmp_path / "inter.csv", INTER_CSV),
         tmp_path / "out",
         relations_path=links,
-    )
+    ).path
     relations = Dataset.open(out).relations
     assert (relations.relations, relations.entities) == (
         ["director", "director"],
@@ -238,3 +238,54 @@ def test_a_relation_to_an_unknown_item_names_the_line(tmp_path: Path) -> None:
             relations_path=links,
         )
     assert not (tmp_path / "out").exists()
+
+
+FILMS_ITEM = (
+    "item_id:token\tmovie_title:token_seq\trelease_year:token\tclass:token_seq\n"
+    "1\tHeat\t1995\tAction Crime\n"
+    "2\tunkonwn\tunkonwn\tunknown\n"
+    "3\tBrazil\tV\tSci-Fi\n"
+    "4\tUp\t\tAnimation\n"
+)
+
+
+def test_a_year_that_is_not_a_year_is_imported_as_empty_and_counted(tmp_path: Path) -> None:
+    items = write(tmp_path / "films.item", FILMS_ITEM)
+    report = import_dataset(items, None, tmp_path / "out")
+    ds = Dataset.open(report.path)
+    assert ds.items.years.tolist() == [1995, 0, 0, 0]
+    assert [(e.line, e.field) for e in report.not_years] == [
+        (3, "release_year"),
+        (4, "release_year"),
+    ]
+    assert report.notice() == (
+        f"{items}, field 'release_year': 2 values that are not years imported as empty "
+        "(lines 3, 4; not a year: 'unkonwn')"
+    )
+    assert ds.items.usable.tolist() == [True, False, True, True]  # row 2 is a placeholder
+
+
+def test_strict_stops_at_the_first_year_that_is_not_a_year(tmp_path: Path) -> None:
+    items = write(tmp_path / "films.item", FILMS_ITEM)
+    with pytest.raises(DataError) as err:
+        import_dataset(items, None, tmp_path / "out", strict=True)
+    assert str(err.value) == f"{items}, line 3, field 'release_year': not a year: 'unkonwn'"
+    assert not (tmp_path / "out").exists()
+
+
+def test_nothing_to_report_when_every_year_is_a_year(tmp_path: Path) -> None:
+    report = import_dataset(
+        write(tmp_path / "i.csv", ITEMS_CSV), write(tmp_path / "r.csv", INTER_CSV), tmp_path / "o"
+    )
+    assert report.not_years == [] and report.notice() == ""
+
+
+@pytest.mark.parametrize("interactions", [None, "user_id,item_id,rating\n"])
+def test_a_catalog_nobody_has_used_yet_imports(tmp_path: Path, interactions: str | None) -> None:
+    inter = write(tmp_path / "r.csv", interactions) if interactions is not None else None
+    ds = Dataset.open(
+        import_dataset(write(tmp_path / "i.csv", ITEMS_CSV), inter, tmp_path / "o").path
+    )
+    assert len(ds.items) == 3
+    assert (len(ds.interactions), len(ds.interactions.user_ids)) == (0, 0)
+    assert ds.summary()["interactions"] == 0

@@ -10,9 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import agentic_recsys as ars
 from agentic_recsys.cli.main import run
 from agentic_recsys.data import movielens
 from agentic_recsys.data.dataset import Dataset
+from agentic_recsys.fetch import fetch_from_wheel
 
 ARS = Path(sys.executable).with_name("ars")
 
@@ -105,3 +107,51 @@ def test_if_missing_is_a_no_op_on_a_prepared_folder(
         p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in folder.iterdir() if p.is_file()
     }
     assert after == before and before
+
+
+def test_item_267_is_a_placeholder_and_never_recommended(ml100k_dir: Path) -> None:
+    app = ars.open(ml100k_dir)
+    items = app.dataset.items
+    placeholder = items.index["267"]  # titled "unkonwn", year "unkonwn", genre "unknown"
+    assert np.flatnonzero(~items.usable).tolist() == [placeholder]
+    rec = app.recommender
+    everything = len(items)
+    profiles = [rec.profile(None)[0], rec.profile("1")[0], rec.profile(None, query="unknown")[0]]
+    for profile in profiles:
+        for weights in [None, *({name: 1.0} for name in rec.engines)]:
+            ranked = rec.recommend(profile, everything, weights=weights)
+            assert ranked and placeholder not in {c.item for c in ranked}
+    assert app.titles.resolve("unkonwn") is None or app.titles.resolve("unkonwn").item_id != "267"
+    reply = app.session(user_id="someone").send("Hey there! How's it going? Anything unknown?")
+    assert "267" not in reply.items
+
+
+@pytest.fixture(scope="module")
+def recbole_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """RecBole's own ml-100k atomic files, as the wheel ships them (nothing repaired)."""
+    out = tmp_path_factory.mktemp("recbole") / "ml-100k"
+    return fetch_from_wheel(
+        movielens.RECBOLE_WHEEL, movielens.RECBOLE_SHA256, movielens.MEMBER_PREFIX, out
+    )
+
+
+@pytest.mark.slow
+def test_recboles_own_item_file_imports_with_the_cli(recbole_files: Path, tmp_path: Path) -> None:
+    out = tmp_path / "imported"
+    base = [ARS, "data", "import", "--items", recbole_files / "ml-100k.item", "--out", out]
+    inter = ["--interactions", recbole_files / "ml-100k.inter"]
+    proc = subprocess.run([*base, *inter], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "2 values that are not years imported as empty (lines 268, 1413;" in proc.stdout
+    assert "1 (placeholder rows)" in proc.stdout
+    ds = Dataset.open(out)
+    assert (len(ds.items), len(ds.interactions)) == (1682, 100_000)
+    assert ds.items.years[ds.items.index["1412"]] == 0
+    assert not ds.items.usable[ds.items.index["267"]]
+
+    strict = subprocess.run([*base, *inter, "--strict"], capture_output=True, text=True)
+    assert strict.returncode == 2
+    assert strict.stderr == (
+        f"error: {recbole_files / 'ml-100k.item'}, line 268, field 'release_year': "
+        "not a year: 'unkonwn'\n"
+    )

@@ -293,7 +293,7 @@ def test_people_the_catalog_names_filter_a_small_catalog(tmp_path: Path) -> None
             tmp_path / "events.csv",
             tmp_path / "out",
             relations_path=tmp_path / "links.csv",
-        )
+        ).path
     )
     r = small.session(user_id="u9").send("something by michael mann")
     assert sorted(r.items) == ["1", "3"] and r.text.startswith(

@@ -129,3 +129,31 @@ def test_b_cannot_list_read_or_run_a_threads_nor_reach_a_memory(server: str) -> 
     a_state = a.threads.get_state(a_thread)["values"]
     assert a_state["user_id"] == "7"
     assert len([m for m in a_state["messages"] if m["type"] == "human"]) == 1  # B added nothing
+
+
+def test_langgraph_chat_input_and_our_error_text_over_http(server: str) -> None:
+    client = client_of(server, "7")
+    thread = client.threads.create()
+    out = client.runs.wait(
+        thread["thread_id"],
+        "recommender",
+        input={"messages": [{"role": "user", "content": "two westerns, please"}]},
+    )
+    assert isinstance(out, dict)
+    assert len(out["items"]) == 2 and out["reply"]
+    values = client.threads.get_state(thread["thread_id"])["values"]
+    assert [m["content"] for m in values["messages"] if m["type"] == "human"] == [
+        "two westerns, please"
+    ]
+
+    failed = client.runs.wait(
+        client.threads.create()["thread_id"],
+        "recommender",
+        input={"message": "hello"},
+        context={"data_dir": "/no/such/dataset"},
+        raise_error=False,
+    )
+    assert isinstance(failed, dict)
+    error = failed["__error__"]
+    assert error["error"] == "DataError"
+    assert error["message"].startswith("/no/such/dataset: does not exist; prepare one with")

@@ -107,7 +107,6 @@ def intent_agent(
         goto="planner" if intent.kind in ACTING_KINDS else "explainer",
         update={
             "intent": intent,
-            "messages": [HumanMessage(content=message or "(empty message)")],
             "models": [*state.get("models", []), use],
             **_feedback_updates(state, intent),
         },
@@ -206,7 +205,7 @@ def _feedback_updates(state: State, intent: Intent) -> dict[str, list[str]]:
 
 def _recent_turns(state: State, turns: int = 2) -> str:
     lines = []
-    for m in state.get("messages", [])[-2 * turns :]:
+    for m in state.get("messages", [])[-2 * turns - 1 : -1]:  # the last is this message
         who = (
             "user"
             if isinstance(m, HumanMessage)

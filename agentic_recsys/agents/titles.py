@@ -182,6 +182,8 @@ class TitleIndex:
         pop = np.zeros(len(items)) if popularity is None else np.asarray(popularity, float)
         rows_by_key: dict[str, list[tuple[int, float, int]]] = {}
         for row, title in enumerate(items.titles):
+            if not items.usable[row]:  # a placeholder ("unknown") is no title anyone names
+                continue
             year = int(items.years[row])
             for rank, key in enumerate(_title_keys(title)):
                 for k in (key, f"{key} {year}") if year else (key,):

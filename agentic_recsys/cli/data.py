@@ -45,28 +45,39 @@ def import_(
     items: Annotated[
         Path, typer.Option(help="Items file: .csv, .tsv, .jsonl, .json, .parquet or RecBole .item.")
     ],
-    interactions: Annotated[
-        Path,
-        typer.Option(
-            help="Interactions file: .csv, .tsv, .jsonl, .json, .parquet or RecBole .inter."
-        ),
-    ],
     out: OutDir,
+    interactions: Annotated[
+        Path | None,
+        typer.Option(
+            help="Interactions file: .csv, .tsv, .jsonl, .json, .parquet or RecBole .inter "
+            "(leave out, or give a header alone, for a catalog nobody has used yet)."
+        ),
+    ] = None,
     name: Annotated[str, typer.Option(help="Dataset name (default: the folder name).")] = "",
     relations: Annotated[
         Path | None,
         typer.Option(help="Optional item links (item, relation, entity): directors, brands..."),
     ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(help="Stop at a year that is not a year, instead of importing it as empty."),
+    ] = False,
 ) -> None:
     """Import your own items and interactions; nothing is written unless every row is valid.
 
     Items need `id` and `title` (optional: year, genres, description, image; other
     columns are kept as metadata). Interactions need `user` and `item` (optional: rating,
-    timestamp). Relations need `item`, `relation` and `entity`. Column names are
+    timestamp); without any, recommendations come from the items' text, fields and
+    relations. Relations need `item`, `relation` and `entity`. Column names are
     case-insensitive; common aliases such as `item_id` work.
     """
-    with console.status(shown(f"Importing {items.name} and {interactions.name}...")):
-        import_dataset(items, interactions, out, name, relations)
+    files = " and ".join(p.name for p in (items, interactions) if p is not None)
+    with console.status(shown(f"Importing {files}...")):
+        report = import_dataset(items, interactions, out, name, relations, strict)
+    if notice := report.notice():
+        console.print(
+            shown(f"note: {notice}; --strict stops at them"), highlight=False, soft_wrap=True
+        )
     _print_info(Dataset.open(out))
 
 
@@ -82,6 +93,8 @@ def _print_info(dataset: Dataset) -> None:
     table = Table(title=shown(f"{s['name']}  ({s['path']})"), show_header=False)
     for key in ("users", "items", "interactions", "relations", "sparsity"):
         table.add_row(key, f"{s[key]:,}" if isinstance(s[key], int) else str(s[key]))
+    if s["placeholders"]:
+        table.add_row("never recommended", f"{s['placeholders']:,} (placeholder rows)")
     genres = s["top_genres"]
     assert isinstance(genres, dict)
     table.add_row("top genres", shown(", ".join(f"{g} ({n})" for g, n in genres.items())))

@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 from scipy import sparse
 
 from agentic_recsys.data.fields import CatalogSchema, profile_catalog
+from agentic_recsys.data.placeholders import usable_rows
 from agentic_recsys.errors import DataError
 
 FORMAT_VERSION = 1
@@ -60,6 +61,11 @@ class Items:
     def index(self) -> dict[str, int]:
         """Item id -> row."""
         return {item_id: i for i, item_id in enumerate(self.ids)}
+
+    @cached_property
+    def usable(self) -> np.ndarray:
+        """Rows that may be recommended: all but placeholders (see `data.placeholders`)."""
+        return usable_rows(self.titles, self.years, self.genres, self.descriptions, self.extra)
 
     @cached_property
     def genre_vocab(self) -> list[str]:
@@ -228,6 +234,7 @@ class Dataset:
             if self.relations_trusted or not len(self.relations)
             else f"{len(self.relations):,} (unverified: used for ranking, never cited)",
             "sparsity": round(1.0 - density, 6),
+            "placeholders": int((~self.items.usable).sum()),  # rows never recommended
             "top_genres": dict(top),
         }
 

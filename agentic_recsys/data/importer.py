@@ -11,13 +11,15 @@ aliases; the first alias present wins):
 items        id (item_id, itemid, movie_id)                  required, unique
              title (name, movie_title)                       required
              year (release_year)                             a whole number; empty or
-                                                             "unknown" for none
+                                                             "unknown" for none (any
+                                                             other non-year: see below)
              genres (genre, class, categories)               a list, or one string split
                                                              on `|` or `;`
              description (overview, plot, summary)
              image (image_url, poster)                       a path or URL
              every other column is kept as text metadata; an unnamed column is ignored.
 interactions user (user_id, userid)                          required
+(optional)
              item (item_id, itemid, movie_id)                required, must be in items
              rating (score)                                  a number; default 1
              timestamp (time, date)                          seconds, or an ISO-8601 date
@@ -31,7 +33,10 @@ relations    item (item_id, itemid, movie_id)                required, must be i
                                                              item is linked to
 
 The whole import is validated before anything is written; the first bad value stops
-it with a DataError naming file, line and field.
+it with a DataError naming file, line and field. Two things are not errors: a value in
+the year column that is not a year is imported as empty and counted in the report
+(with `strict` it stops the import); no interactions file, or one with a header alone,
+is a catalog nobody has used yet, recommended from its text, fields and relations.
 """
 
 from __future__ import annotations
@@ -39,11 +44,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from agentic_recsys.data.dataset import InteractionRecord, ItemRecord, write_dataset
+from agentic_recsys.data.placeholders import PLACEHOLDERS
 from agentic_recsys.data.readers import Row, read_rows
 from agentic_recsys.errors import DataError
 
@@ -61,7 +68,6 @@ INTERACTION_COLUMNS = {
     "rating": ("rating", "score"),
     "timestamp": ("timestamp", "time", "date"),
 }
-MISSING_YEAR = {"", "unknown", "nan", "none", "null", "n/a"}
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 RELATION_COLUMNS = {
     "item": INTERACTION_COLUMNS["item"],
@@ -72,19 +78,48 @@ REQUIRED_ITEM = ("id", "title")
 REQUIRED_INTERACTION = ("user", "item")
 
 
+@dataclass(frozen=True)
+class ImportReport:
+    """Where the dataset was written, and the values imported as empty on the way in."""
+
+    path: Path
+    not_years: list[DataError] = field(default_factory=list)  # what --strict would stop at
+
+    def notice(self) -> str:
+        """One line on what was imported as empty ("" when nothing was): never silent."""
+        if not self.not_years:
+            return ""
+        first = self.not_years[0]
+        n = len(self.not_years)
+        lines = ", ".join(str(e.line) for e in self.not_years[:5]) + (", ..." if n > 5 else "")
+        values = "1 value that is not a year" if n == 1 else f"{n} values that are not years"
+        return (
+            f"{first.path}, field '{first.field}': {values} imported as empty "
+            f"(line{'s' if n > 1 else ''} {lines}; {first.message})"
+        )
+
+
 def import_dataset(
     items_path: Path,
-    interactions_path: Path,
+    interactions_path: Path | None,
     out: Path,
     name: str = "",
     relations_path: Path | None = None,
-) -> Path:
-    """Validate every file completely, then write the dataset folder atomically."""
-    items = list(read_items(items_path))
+    strict: bool = False,
+) -> ImportReport:
+    """Validate every file completely, then write the dataset folder atomically.
+
+    No interactions file (or one with a header alone) imports a catalog nobody has used
+    yet. A year that is not a year is imported as empty and reported, or with `strict`
+    stops the import like any other bad value.
+    """
+    not_years: list[DataError] | None = None if strict else []
+    items = list(read_items(items_path, not_years))
     known = {it.id for it in items}
-    interactions = list(read_interactions(interactions_path, known))
+    interactions = list(read_interactions(interactions_path, known)) if interactions_path else []
     relations = list(read_relations(relations_path, known)) if relations_path else []
-    return write_dataset(out, name or out.resolve().name, items, interactions, relations)
+    out = write_dataset(out, name or out.resolve().name, items, interactions, relations)
+    return ImportReport(out, not_years or [])
 
 
 def _columns(
@@ -118,15 +153,22 @@ def _columns(
     return mapping
 
 
-def read_items(path: Path) -> Iterator[ItemRecord]:
+def read_items(path: Path, not_years: list[DataError] | None = None) -> Iterator[ItemRecord]:
     """Read and validate catalog rows from a file; duplicate ids are an error."""
-    return parse_items(path, *read_rows(path))
+    return parse_items(path, *read_rows(path), not_years=not_years)
 
 
 def parse_items(
-    path: Path, names: list[str], rows: Iterable[tuple[int, Row]]
+    path: Path,
+    names: list[str],
+    rows: Iterable[tuple[int, Row]],
+    not_years: list[DataError] | None = None,
 ) -> Iterator[ItemRecord]:
-    """Validate raw rows (with their line numbers) into catalog records."""
+    """Validate raw rows (with their line numbers) into catalog records.
+
+    A year that is not a year is an error, unless `not_years` is given: then it is
+    imported as empty and the error it would have been is appended there.
+    """
     cols = _columns(path, names, ITEM_COLUMNS, REQUIRED_ITEM)
     extra_cols = [n for n in names if n and n not in cols.values()]
     seen: set[str] = set()
@@ -142,7 +184,7 @@ def parse_items(
         yield ItemRecord(
             id=item_id,
             title=_text(row, cols["title"], path, line, required=True),
-            year=_year(row, cols.get("year"), path, line),
+            year=_year(row, cols.get("year"), path, line, not_years),
             genres=_genres(row.get(cols["genres"]) if "genres" in cols else None),
             description=_text(row, cols.get("description"), path, line),
             image=_text(row, cols.get("image"), path, line),
@@ -153,21 +195,19 @@ def parse_items(
 
 
 def read_interactions(path: Path, known_items: set[str]) -> Iterator[InteractionRecord]:
-    """Read and validate interaction rows; every item must be in the catalog."""
+    """Read and validate interaction rows; every item must be in the catalog.
+
+    A header alone is no interactions yet (a catalog nobody has used), not an error.
+    """
     names, rows = read_rows(path)
     cols = _columns(path, names, INTERACTION_COLUMNS, REQUIRED_INTERACTION)
-    count = 0
-    for line, row in rows:
-        item = _known_item(row, cols["item"], known_items, path, line)
-        count += 1
+    for count, (line, row) in enumerate(rows, start=1):
         yield InteractionRecord(
             user=_text(row, cols["user"], path, line, required=True),
-            item=item,
+            item=_known_item(row, cols["item"], known_items, path, line),
             rating=_number(row, cols.get("rating"), path, line, default=1.0),
             timestamp=_timestamp(row, cols.get("timestamp"), path, line, default=float(count)),
         )
-    if count == 0:
-        raise DataError("file has a header but no rows", path=path, line=2)
 
 
 def read_relations(path: Path, known_items: set[str]) -> Iterator[tuple[str, str, str]]:
@@ -236,19 +276,24 @@ def _timestamp(row: Row, col: str | None, path: Path, line: int, default: float)
     return _number(row, col, path, line, default, what="seconds or an ISO-8601 date")
 
 
-def _year(row: Row, col: str | None, path: Path, line: int) -> int | None:
+def _year(
+    row: Row, col: str | None, path: Path, line: int, not_years: list[DataError] | None
+) -> int | None:
     value = row.get(col) if col else None
-    if value is None or str(value).strip().lower() in MISSING_YEAR:
+    if value is None or str(value).strip().lower() in PLACEHOLDERS:
         return None
     try:
         year = int(float(value))
+        problem = "" if 1000 <= year <= 3000 else f"year out of range: {year}"
     except (TypeError, ValueError, OverflowError):
-        raise DataError(
-            f"not a year: {str(value)[:40]!r}", path=path, line=line, field=col
-        ) from None
-    if not 1000 <= year <= 3000:
-        raise DataError(f"year out of range: {year}", path=path, line=line, field=col)
-    return year
+        problem = f"not a year: {str(value)[:40]!r}"
+    if not problem:
+        return year
+    error = DataError(problem, path=path, line=line, field=col)
+    if not_years is None:
+        raise error
+    not_years.append(error)
+    return None
 
 
 def _genres(value: Any) -> tuple[str, ...]:

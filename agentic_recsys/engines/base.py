@@ -7,7 +7,7 @@ engines carries `Evidence` the explainer can cite.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
@@ -25,6 +25,19 @@ class Profile:
     query: str = ""  # free text for semantic search ("dark thriller about a heist")
     exclude: tuple[int, ...] = ()  # item rows never to recommend (seen, rejected)
     time: float | None = None  # when, in the interactions' clock; None: after the latest event
+    rated_low: tuple[int, ...] = ()  # history rows the user rated low: they rank, never explain
+
+    def citable(self) -> Profile:
+        """The profile an explanation may cite: without the items the user rated low.
+
+        What a user watched predicts what they watch next whatever they thought of it, so
+        those items still rank; but "people who watched X also watched it" is said only
+        of an X they did not rate low.
+        """
+        if not self.rated_low:
+            return self
+        low = set(self.rated_low)
+        return replace(self, history=tuple(h for h in self.history if h not in low), rated_low=())
 
 
 @dataclass(frozen=True)

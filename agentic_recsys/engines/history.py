@@ -27,6 +27,7 @@ class UserHistories:
     indptr: np.ndarray  # user row u owns events indptr[u]:indptr[u + 1]
     items: np.ndarray
     times: np.ndarray
+    low: np.ndarray  # bool: the event's rating is low (see `rated_low`)
 
     @classmethod
     def build(cls, interactions: Interactions, mask: np.ndarray, seed: int) -> UserHistories:
@@ -35,7 +36,8 @@ class UserHistories:
         order = order[mask[order]]
         counts = np.bincount(interactions.users[order], minlength=len(interactions.user_ids))
         indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        return cls(indptr, interactions.items[order], interactions.timestamps[order])
+        low = rated_low(interactions.ratings)[order]
+        return cls(indptr, interactions.items[order], interactions.timestamps[order], low)
 
     def __len__(self) -> int:
         return len(self.indptr) - 1
@@ -43,6 +45,10 @@ class UserHistories:
     def items_of(self, user: int) -> np.ndarray:
         """Return the user's item rows, oldest first."""
         return self.items[self.indptr[user] : self.indptr[user + 1]]
+
+    def rated_low_of(self, user: int) -> np.ndarray:
+        """Return, per item of `items_of(user)`, whether the user rated it low."""
+        return self.low[self.indptr[user] : self.indptr[user + 1]]
 
     def last_time(self, user: int) -> float | None:
         """Return when the user's latest event happened, or None if they have none."""
@@ -52,6 +58,18 @@ class UserHistories:
     def sequences(self) -> list[np.ndarray]:
         """Return every user's item rows, oldest first."""
         return [self.items_of(u) for u in range(len(self))]
+
+
+def rated_low(ratings: np.ndarray) -> np.ndarray:
+    """Events rated below the middle of the dataset's rating scale (1-5: a 1 or a 2).
+
+    The scale is what the data holds, lowest to highest rating; with one rating value
+    (implicit feedback, every event 1) nothing is low.
+    """
+    if len(ratings) == 0:
+        return np.zeros(0, dtype=bool)
+    middle = (float(ratings.min()) + float(ratings.max())) / 2
+    return np.asarray(ratings < middle, dtype=bool)
 
 
 def recency_weights(n: int, half_life: float | None) -> np.ndarray:

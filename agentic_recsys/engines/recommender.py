@@ -122,6 +122,7 @@ class Recommender:
         self.config = config
         everything = np.ones(len(dataset.interactions), dtype=bool)
         self.histories = UserHistories.build(dataset.interactions, everything, config.seed)
+        self._new_users: set[str] = set()  # user ids already noted as new
 
     @property
     def semantic(self) -> Semantic:
@@ -157,21 +158,30 @@ class Recommender:
     ) -> tuple[Profile, list[str]]:
         """Build the profile for a user id plus conversation state; also return unknown item ids.
 
-        A known user's history is their events, oldest first, then the liked items; an
-        unknown user id is logged and treated as a stranger (popularity cold start).
+        A known user's history is their events, oldest first, then the liked items; those
+        they rated low (`rated_low`: 1 or 2 of 5) are never named as the reason for a pick
+        (`Profile.citable`). A user id not in the interactions is a new user (popularity
+        cold start), noted once.
         """
         liked_rows, unknown = self._rows(liked)
         exclude_rows, unknown_excluded = self._rows(exclude)
         user = None if user_id is None else self.dataset.interactions.user_index.get(user_id)
-        if user_id is not None and user is None:
-            log.warning("unknown user %r: recommending as for a new user (cold start)", user_id)
-        past = () if user is None else tuple(self.histories.items_of(user).tolist())
+        if user_id is not None and user is None and user_id not in self._new_users:
+            self._new_users.add(user_id)  # every chat turn asks again: say it once
+            log.info("user %r has no interactions: recommending as for a new user", user_id)
+        past: tuple[int, ...] = ()
+        low: set[int] = set()
+        if user is not None:
+            items = self.histories.items_of(user)
+            past = tuple(items.tolist())
+            low = set(items[self.histories.rated_low_of(user)].tolist()) - set(liked_rows)
         profile = Profile(
             user=user,
             history=past + liked_rows,
             query=query,
             exclude=exclude_rows,
             time=None if user is None else self.histories.last_time(user),
+            rated_low=tuple(sorted(low)),
         )
         return profile, unknown + unknown_excluded
 
@@ -227,7 +237,8 @@ class Recommender:
             fused = ranker.score(scores, allowed, self.config.ranker.pool_size)
         else:
             fused = fuse(scores, chosen, allowed)
-        reasons = [Reason(name, profile, standardise(s, allowed) > 0) for name, s in scores.items()]
+        cited = profile.citable()
+        reasons = [Reason(name, cited, standardise(s, allowed) > 0) for name, s in scores.items()]
         return fused, reasons
 
     def _evidence(self, item: int, contributing: Sequence[Reason]) -> list[Evidence]:
@@ -257,12 +268,11 @@ class Recommender:
 
     def _allowed(self, profile: Profile, mask: np.ndarray | None) -> np.ndarray:
         n_items = len(self.dataset.items)
-        if mask is None:
-            allowed = np.ones(n_items, dtype=bool)
-        else:
-            if mask.shape != (n_items,) or mask.dtype != np.bool_:
-                raise ArsError(f"the filter mask must be {n_items} booleans, one per catalog item")
-            allowed = mask.copy()
+        if mask is not None and (mask.shape != (n_items,) or mask.dtype != np.bool_):
+            raise ArsError(f"the filter mask must be {n_items} booleans, one per catalog item")
+        allowed = self.dataset.items.usable.copy()  # never a placeholder row
+        if mask is not None:
+            allowed &= mask
         allowed[list(profile.history)] = False
         allowed[list(profile.exclude)] = False
         if profile.user is not None:

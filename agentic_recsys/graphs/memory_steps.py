@@ -1,15 +1,20 @@
 """The two memory steps around the agents: recall before the intent, remember after the reply.
 
-Recall also starts the turn: per-turn fields are reset here, thread fields are kept.
+Recall also starts the turn: it reads the message (ours, or LangGraph's chat input),
+records it in the conversation, and resets per-turn fields; thread fields are kept.
 Only the structured part of memory (`Taste`) steers the planner and the critic; memory
 text reaches an LLM as quoted data, never as instructions.
 """
 
 from __future__ import annotations
 
+import uuid
+
+from langchain_core.messages import HumanMessage
 from langgraph.config import get_config
 from langgraph.runtime import Runtime
 
+from agentic_recsys.agents.intent import clean_message
 from agentic_recsys.graphs.context import Context
 from agentic_recsys.graphs.resources import app_of, turn_user
 from agentic_recsys.graphs.state import State, Taste
@@ -19,10 +24,11 @@ RECALL_K = 6
 
 
 def recall_memories(state: State, runtime: Runtime[Context]) -> dict[str, object]:
-    """Start the turn: settle whose it is, recall what memory holds for them and this message."""
+    """Start the turn: settle whose it is and the message, recall what memory holds for them."""
     user = turn_user(state, get_config())
+    message, said = turn_message(state)
     app = app_of(runtime)
-    recall = app.memory.recall(user, state.get("message", "")[:500], k=RECALL_K)
+    recall = app.memory.recall(user, message[:500], k=RECALL_K)
     feedback = recall.feedback
     taste = Taste(
         like_genres=[
@@ -40,6 +46,9 @@ def recall_memories(state: State, runtime: Runtime[Context]) -> dict[str, object
         seen=[i for i, v in feedback.items() if v == "seen"],
     )
     return {
+        "message": message,
+        "messages": [said],
+        "heard": said.id,
         "user_id": user,
         "memories": [m.text for m in recall.memories],
         "taste": taste,
@@ -53,6 +62,22 @@ def recall_memories(state: State, runtime: Runtime[Context]) -> dict[str, object
         "unmet": [],
         "models": [],
     }
+
+
+def turn_message(state: State) -> tuple[str, HumanMessage]:
+    """The message this turn answers, and the human message that records it in the thread.
+
+    A caller sends either `message` or LangGraph's `messages`: a human message the input
+    just appended (the last one, not the one the previous turn heard) wins, and is
+    replaced by its cleaned text under the same id; otherwise `message` is appended.
+    """
+    messages = state.get("messages", [])
+    last = messages[-1] if messages else None
+    if isinstance(last, HumanMessage) and last.id != state.get("heard"):
+        message, mid = str(last.text), last.id
+    else:
+        message, mid = state.get("message", ""), str(uuid.uuid4())
+    return message, HumanMessage(content=clean_message(message) or "(empty message)", id=mid)
 
 
 def remember_turn(state: State, runtime: Runtime[Context]) -> dict[str, object]:

@@ -6,7 +6,7 @@ make refinement work across turns of one thread; per-turn fields are reset by `r
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, NotRequired
+from typing import Annotated, Literal
 
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
@@ -102,11 +102,16 @@ class ModelUse(BaseModel):
     why: str = ""  # why it fell back, in a few words ("timeout: no reply within 30 s")
 
 
-class InputState(TypedDict):
-    """What a caller sends: a message, and whose it is (on the server: who authenticated)."""
+class InputState(TypedDict, total=False):
+    """What a caller sends: a message, and whose it is (on the server: who authenticated).
+
+    LangGraph's chat input works too: `{"messages": [{"role": "user", "content": ...}]}`,
+    whose last human message is the message (see `memory_steps.turn_message`).
+    """
 
     message: str
-    user_id: NotRequired[str]
+    user_id: str
+    messages: Annotated[list[AnyMessage], add_messages]  # the conversation, for Studio and LLMs
 
 
 class OutputState(TypedDict):
@@ -123,7 +128,7 @@ class OutputState(TypedDict):
 class State(InputState, OutputState):
     """Everything the agents read and write during a turn, and what the thread remembers."""
 
-    messages: Annotated[list[AnyMessage], add_messages]  # the conversation, for Studio and LLMs
+    heard: str  # id of the human message the latest turn answered (see `recall_memories`)
     memories: list[str]  # recalled long-term memories, shown to LLMs as data
     taste: Taste  # the structured part of long-term memory, which planner and critic honour
     intent: Intent | None
