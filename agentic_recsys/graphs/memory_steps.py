@@ -16,13 +16,22 @@ from agentic_recsys.graphs.state import State, Taste
 from agentic_recsys.memory import Episode
 
 RECALL_K = 6
+MAX_MESSAGE_CHARS = 4_000  # a message is cut here, where it enters, and the reply says so
 
 
 def recall_memories(state: State, runtime: Runtime[Context]) -> dict[str, object]:
     """Start the turn: settle whose it is, recall what memory holds for them and this message."""
     user = turn_user(state, get_config())
     app = app_of(runtime)
-    recall = app.memory.recall(user, state.get("message", "")[:500], k=RECALL_K)
+    message = state.get("message", "")
+    notice = ""
+    if len(message) > MAX_MESSAGE_CHARS:
+        notice = (
+            f"(Your message is longer than {MAX_MESSAGE_CHARS:,} characters; I read only the "
+            "first ones.)"
+        )
+        message = message[:MAX_MESSAGE_CHARS]
+    recall = app.memory.recall(user, message[:500], k=RECALL_K)
     feedback = recall.feedback
     taste = Taste(
         like_genres=[
@@ -41,6 +50,9 @@ def recall_memories(state: State, runtime: Runtime[Context]) -> dict[str, object
     )
     return {
         "user_id": user,
+        "message": message,
+        "notice": notice,
+        "turns": state.get("turns", 0) + 1,
         "memories": [m.text for m in recall.memories],
         "taste": taste,
         "intent": None,
@@ -57,9 +69,12 @@ def recall_memories(state: State, runtime: Runtime[Context]) -> dict[str, object
 
 def remember_turn(state: State, runtime: Runtime[Context]) -> dict[str, object]:
     """End the turn: write stated preferences, feedback and the episode to long-term memory."""
+    said: dict[str, object] = (
+        {"reply": f"{state['notice']}\n{state.get('reply', '')}"} if state.get("notice") else {}
+    )
     intent = state.get("intent")
     if intent is None:
-        return {}
+        return said
     app = app_of(runtime)
     shown = list(state.get("items", []))
     chosen = [f.item for f in intent.feedback if f.verdict == "liked"]
@@ -76,4 +91,4 @@ def remember_turn(state: State, runtime: Runtime[Context]) -> dict[str, object]:
         episode=Episode(asked=state.get("message", "")[:500], shown=shown, chosen=chosen),
         titles=titles,
     )
-    return {}
+    return said

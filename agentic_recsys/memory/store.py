@@ -183,7 +183,10 @@ class MemoryStore:
         return [m.to_dict() for m in self.show(user_id)]
 
     def delete(self, user_id: str) -> int:
-        """Forget the user entirely; how many memories (as `show()` lists them) were removed."""
+        """Forget the user's long-term memory; how many memories (as `show()` lists them) went.
+
+        Conversations are not memory: `App.forget` (and `ars memory delete`) delete both.
+        """
         name = collection_name(user_id, self.namespace)
         with self.space.locked(write=True):
             count = len(self.show(user_id))
