@@ -155,17 +155,14 @@ class ChromaSpace:
 
     def rename(self, old: str, new: str) -> Collection | None:
         """Give the collection `old` the name `new` (a move, vectors kept); None if no `old`."""
-        collection = self.find(old)
-        if collection is None:
-            return None
-        # another process may have moved it first: then `new` is there already
-        with (
-            self.locked(write=True),
-            self.errors(),
-            suppress(NotFoundError, ValueError, ChromaError),
-        ):
-            collection.modify(name=new)
-        return self.find(new)
+        with self.locked(write=True):
+            collection = self.find(old)
+            if collection is None:
+                return None
+            # another process may have moved it first: then `new` is there already
+            with self.errors(), suppress(NotFoundError, ValueError, ChromaError):
+                collection.modify(name=new)
+            return self.find(new)
 
     def drop(self, name: str) -> None:
         """Delete the collection and everything in it."""
