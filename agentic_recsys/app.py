@@ -109,6 +109,16 @@ class App:
         session = Session(self.graph, context, user_id)
         return session if thread_id is None else Session(self.graph, context, user_id, thread_id)
 
+    def forget(self, user_id: str) -> tuple[int, int]:
+        """Delete the user's long-term memory and every stored conversation of theirs.
+
+        `memory.delete` alone keeps the conversations, which hold what the user said.
+        Returns how many memories and conversations were deleted.
+        """
+        from agentic_recsys import threads
+
+        return self.memory.delete(user_id), threads.delete_user(self.checkpointer, user_id)
+
     def threads(self, user_id: str) -> list[ThreadInfo]:
         """The user's stored conversation threads, most recent first."""
         from agentic_recsys.session import list_threads

@@ -24,10 +24,12 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import StreamMode
 
+from agentic_recsys import threads
 from agentic_recsys.errors import ArsError, NotYourThreadError, require_user_id
 from agentic_recsys.graphs import schema, state
 from agentic_recsys.graphs.context import Context
 from agentic_recsys.graphs.graph import build_graph
+from agentic_recsys.graphs.memory_steps import MAX_MESSAGE_CHARS
 from agentic_recsys.graphs.state import ModelUse
 
 # Checkpoints hold our pydantic models; only these may be rebuilt when a thread is loaded.
@@ -103,6 +105,7 @@ def open_checkpointer(path: Path) -> SqliteSaver:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), check_same_thread=False)
+        threads.prepare(conn)
         saver = SqliteSaver(conn, serde=JsonPlusSerializer(allowed_msgpack_modules=STATE_TYPES))
         saver.setup()
         conn.execute("SELECT count(*) FROM checkpoints").fetchone()  # reads a page: damage shows
@@ -156,24 +159,35 @@ class Session:
         return result
 
     def stream(self, message: str) -> Iterator[tuple[str, object]]:
-        """Run one turn: yields ("step", node), ("token", text), then ("result", TurnResult)."""
+        """Run one turn: yields ("step", node), ("token", text), then ("result", TurnResult).
+
+        One turn at a time per thread: a second one waits for the first (bounded, see
+        `threads.one_run`); the thread's older checkpoints are pruned after the turn.
+        """
         start = time.perf_counter()
         config = self._config()
-        for mode, chunk in self.graph.stream(
-            {"message": message, "user_id": self.user_id},
-            config,
-            context=self.context,
-            stream_mode=STREAM_MODES,
-        ):
-            if mode == "updates" and isinstance(chunk, dict):
-                for node in chunk:
-                    yield "step", node
-            elif mode == "messages" and isinstance(chunk, tuple):
-                token, meta = chunk
-                # Chunks only: the finished message arrives again at the end, whole.
-                if meta.get("langgraph_node") == "explainer" and isinstance(token, AIMessageChunk):
-                    yield "token", str(token.content)
-        values = self.graph.get_state(config).values
+        saver = self.graph.checkpointer
+        with threads.one_run(saver, self.thread_id):
+            # cut before it is stored; one character more than the graph reads, so it says so
+            message = message[: MAX_MESSAGE_CHARS + 1]
+            for mode, chunk in self.graph.stream(
+                {"message": message, "user_id": self.user_id},
+                config,
+                context=self.context,
+                stream_mode=STREAM_MODES,
+            ):
+                if mode == "updates" and isinstance(chunk, dict):
+                    for node in chunk:
+                        yield "step", node
+                elif mode == "messages" and isinstance(chunk, tuple):
+                    token, meta = chunk
+                    # Chunks only: the finished message arrives again at the end, whole.
+                    node = meta.get("langgraph_node")
+                    if node == "explainer" and isinstance(token, AIMessageChunk):
+                        yield "token", str(token.content)
+            values = self.graph.get_state(config).values
+            if isinstance(saver, SqliteSaver):
+                threads.prune(saver, self.thread_id)
         yield (
             "result",
             TurnResult.of_state(values, self.thread_id, time.perf_counter() - start),
@@ -211,6 +225,8 @@ def list_threads(checkpointer: SqliteSaver, user_id: str) -> list[ThreadInfo]:
         if thread in latest:
             continue
         values = cp.checkpoint["channel_values"]
-        turns = sum(1 for m in values.get("messages", []) if getattr(m, "type", "") == "human")
+        turns = values.get("turns") or sum(  # counted before threads kept a window of messages
+            1 for m in values.get("messages", []) if getattr(m, "type", "") == "human"
+        )
         latest[thread] = ThreadInfo(thread, turns, str(values.get("message", ""))[:80])
     return list(latest.values())

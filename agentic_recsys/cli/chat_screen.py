@@ -171,10 +171,8 @@ class ChatScreen:
         except EOFError:  # input ended before an answer: nothing is deleted
             sure = False
         if sure:
-            removed = self.app.memory.delete(user)
-            self.console.print(
-                f"Forgot {removed} memories. Conversations are kept; /new starts a clean one."
-            )
+            memories, conversations = self.app.forget(user)
+            self.console.print(f"Forgot {memories} memories and {conversations} conversations.")
         return True
 
     def _new(self, _: str) -> bool:

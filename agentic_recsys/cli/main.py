@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from agentic_recsys.cli import data, evaluate, memory
+from agentic_recsys.cli import data, evaluate, memory, threads
 from agentic_recsys.cli.chat import chat
 from agentic_recsys.cli.screen_text import shown
 from agentic_recsys.errors import ArsError
@@ -24,6 +24,7 @@ app.command("chat")(chat)
 app.add_typer(data.app, name="data")
 app.add_typer(evaluate.app, name="eval")
 app.add_typer(memory.app, name="memory")
+app.add_typer(threads.app, name="threads")
 
 EXIT_USAGE = 2  # bad input: a file, an argument, a dataset that is not there
 EXIT_INTERRUPTED = 130

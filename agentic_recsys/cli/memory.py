@@ -7,13 +7,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from langgraph.checkpoint.sqlite import SqliteSaver
 from rich.console import Console
 from rich.table import Table
 
+from agentic_recsys import threads
+from agentic_recsys.app import THREADS_FILE
 from agentic_recsys.cli.screen_text import clean, shown
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.memory import MemoryStore
 from agentic_recsys.memory.store import URL_ENV
+from agentic_recsys.session import open_checkpointer
 
 app = typer.Typer(help="See, export and delete a user's long-term memory.", no_args_is_help=True)
 console = Console()
@@ -65,11 +69,23 @@ def delete(
     chroma_url: ChromaUrl = None,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
-    """Forget everything remembered about a user (other users are untouched)."""
+    """Forget everything remembered about a user, and their conversations (others are untouched)."""
     store = _store(data, chroma_url)
     if not yes:
         typer.confirm(clean(f"Forget everything remembered about user {user!r}?"), abort=True)
-    console.print(shown(f"deleted {store.delete(user)} memories of user {user!r}"), highlight=False)
+    memories = store.delete(user)
+    saver = stored_threads(data)  # conversations hold what they said: they go too
+    conversations = 0 if saver is None else threads.delete_user(saver, user)
+    console.print(
+        shown(f"deleted {memories} memories and {conversations} conversations of user {user!r}"),
+        highlight=False,
+    )
+
+
+def stored_threads(data: Path) -> SqliteSaver | None:
+    """The dataset's stored conversations; None when none was ever stored."""
+    path = Dataset.open(data).state_dir / THREADS_FILE
+    return open_checkpointer(path) if path.is_file() else None
 
 
 def _store(data: Path, chroma_url: str | None) -> MemoryStore:

@@ -21,6 +21,7 @@ from agentic_recsys.graphs.state import State, Taste
 from agentic_recsys.memory import Episode
 
 RECALL_K = 6
+MAX_MESSAGE_CHARS = 4_000  # a message is cut here, where it enters, and the reply says so
 
 
 def recall_memories(state: State, runtime: Runtime[Context]) -> dict[str, object]:
@@ -28,6 +29,13 @@ def recall_memories(state: State, runtime: Runtime[Context]) -> dict[str, object
     user = turn_user(state, get_config())
     message, said = turn_message(state)
     app = app_of(runtime)
+    notice = ""
+    if len(message) > MAX_MESSAGE_CHARS:
+        notice = (
+            f"(Your message is longer than {MAX_MESSAGE_CHARS:,} characters; I read only the "
+            "first ones.)"
+        )
+        message = message[:MAX_MESSAGE_CHARS]
     recall = app.memory.recall(user, message[:500], k=RECALL_K)
     feedback = recall.feedback
     taste = Taste(
@@ -50,6 +58,8 @@ def recall_memories(state: State, runtime: Runtime[Context]) -> dict[str, object
         "messages": [said],
         "heard": said.id,
         "user_id": user,
+        "notice": notice,
+        "turns": state.get("turns", 0) + 1,
         "memories": [m.text for m in recall.memories],
         "taste": taste,
         "intent": None,
@@ -82,9 +92,12 @@ def turn_message(state: State) -> tuple[str, HumanMessage]:
 
 def remember_turn(state: State, runtime: Runtime[Context]) -> dict[str, object]:
     """End the turn: write stated preferences, feedback and the episode to long-term memory."""
+    said: dict[str, object] = (
+        {"reply": f"{state['notice']}\n{state.get('reply', '')}"} if state.get("notice") else {}
+    )
     intent = state.get("intent")
     if intent is None:
-        return {}
+        return said
     app = app_of(runtime)
     shown = list(state.get("items", []))
     chosen = [f.item for f in intent.feedback if f.verdict == "liked"]
@@ -101,4 +114,4 @@ def remember_turn(state: State, runtime: Runtime[Context]) -> dict[str, object]:
         episode=Episode(asked=state.get("message", "")[:500], shown=shown, chosen=chosen),
         titles=titles,
     )
-    return {}
+    return said

@@ -9,11 +9,23 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from langchain_core.messages import AnyMessage
-from langgraph.graph.message import add_messages
+from langgraph.graph.message import Messages, add_messages
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import TypedDict
 
 from agentic_recsys.graphs.schema import Constraints, Intent
+
+MAX_MESSAGES = 40  # the last 20 turns: more than any prompt shows (intent reads the last 8)
+
+
+def recent_messages(left: Messages, right: Messages) -> Messages:
+    """Add the turn's messages and keep the last `MAX_MESSAGES` in the thread's state.
+
+    Every checkpoint holds the whole list: kept whole, a thread's checkpoints grew with
+    its length (805 turns made a 4.0 GB `threads.sqlite`).
+    """
+    merged = add_messages(left, right)
+    return merged[-MAX_MESSAGES:] if isinstance(merged, list) else merged
 
 
 class ToolCall(BaseModel):
@@ -111,7 +123,7 @@ class InputState(TypedDict, total=False):
 
     message: str
     user_id: str
-    messages: Annotated[list[AnyMessage], add_messages]  # the conversation, for Studio and LLMs
+    messages: Annotated[list[AnyMessage], recent_messages]  # the recent conversation, for LLMs
 
 
 class OutputState(TypedDict):
@@ -129,6 +141,8 @@ class State(InputState, OutputState):
     """Everything the agents read and write during a turn, and what the thread remembers."""
 
     heard: str  # id of the human message the latest turn answered (see `recall_memories`)
+    turns: int  # turns in this thread (messages keep only the recent ones)
+    notice: str  # said before the reply: what was done to the message (cut to a length)
     memories: list[str]  # recalled long-term memories, shown to LLMs as data
     taste: Taste  # the structured part of long-term memory, which planner and critic honour
     intent: Intent | None

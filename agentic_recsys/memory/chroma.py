@@ -4,7 +4,8 @@ A user's namespace is a collection named from a hash of the id, so no id (quotes
 10k characters, another user's id or collection name inside it) can reach anyone
 else's records, and isolation never rests on a `where` filter. Chroma errors become
 one-line `ArsError`s that name the folder or server and say what to do; a damaged
-folder is reported, never replaced by an empty one.
+folder is reported, never replaced by an empty one. Concurrent writers take turns
+(see `exclusive`).
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from pathlib import Path
 from urllib.parse import urlparse
 
 import chromadb
 import httpx
+import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.collection_configuration import CreateCollectionConfiguration
 from chromadb.api.models.Collection import Collection
@@ -26,6 +28,8 @@ from chromadb.errors import ChromaError, NotFoundError
 
 from agentic_recsys.embeddings import MiniLMEmbeddingFunction
 from agentic_recsys.errors import ArsError
+from agentic_recsys.memory import exclusive
+from agentic_recsys.memory.exclusive import LOCK_FILE, EmbeddedFolder, embedded_folder, lease
 
 SQLITE_FILE = "chroma.sqlite3"
 COLLECTION_PREFIX = "ars-memory-"
@@ -58,19 +62,49 @@ def collection_name(user_id: str, namespace: str = "") -> str:
 class ChromaSpace:
     """A Chroma client and where it points, with errors translated for the user."""
 
-    def __init__(self, client: ClientAPI, location: str, embedded: bool) -> None:
-        self.client = client
+    def __init__(self, location: str, client: ClientAPI | EmbeddedFolder) -> None:
         self.location = location  # the folder or the URL, for error messages
-        self.embedded = embedded
+        self._client = client
+        self.embedded = isinstance(client, EmbeddedFolder)
 
     @classmethod
     def open(cls, path: Path | None = None, url: str | None = None) -> ChromaSpace:
         """Open an embedded persistent folder, or a Chroma server when `url` is given."""
         if url:
-            return cls(_http_client(url), url, embedded=False)
+            return cls(url, _http_client(url))
         if path is None:
             raise ArsError("memory needs a folder or a Chroma server URL (ARS_CHROMA_URL)")
-        return cls(_persistent_client(path), str(path), embedded=True)
+        _check_folder(path)
+        space = cls(str(path), embedded_folder(path, _persistent_client))
+        with space.locked(write=False):  # opened now, so a damaged folder is said at once
+            pass
+        return space
+
+    @property
+    def client(self) -> ClientAPI:
+        """The Chroma client (of an embedded folder: valid while `locked`)."""
+        return self._client.client if isinstance(self._client, EmbeddedFolder) else self._client
+
+    @property
+    def generation(self) -> int:
+        """Changes whenever collections fetched before are stale (the folder was reopened)."""
+        return self._client.generation if isinstance(self._client, EmbeddedFolder) else 0
+
+    def locked(self, write: bool) -> AbstractContextManager[None]:
+        """Hold an embedded folder against other processes and threads; a server needs nothing."""
+        if isinstance(self._client, EmbeddedFolder):
+            return self._client.hold(write)
+        return nullcontext()
+
+    def writing(self, user: Collection, vector: np.ndarray) -> AbstractContextManager[None]:
+        """Hold the user's lease on a server (an embedded folder is already `locked`)."""
+        if self.embedded:
+            return nullcontext()
+        busy = (
+            f"another writer has held this user's memory on the Chroma server at "
+            f"{self.location} for {exclusive.LOCK_TIMEOUT_S:.0f} s; try again"
+        )
+        return lease(user, vector, exclusive.LOCK_TIMEOUT_S, busy)
 
     @contextmanager
     def errors(self) -> Iterator[None]:
@@ -121,13 +155,14 @@ class ChromaSpace:
 
     def rename(self, old: str, new: str) -> Collection | None:
         """Give the collection `old` the name `new` (a move, vectors kept); None if no `old`."""
-        collection = self.find(old)
-        if collection is None:
-            return None
-        # another process may have moved it first: then `new` is there already
-        with self.errors(), suppress(NotFoundError, ValueError, ChromaError):
-            collection.modify(name=new)
-        return self.find(new)
+        with self.locked(write=True):
+            collection = self.find(old)
+            if collection is None:
+                return None
+            # another process may have moved it first: then `new` is there already
+            with self.errors(), suppress(NotFoundError, ValueError, ChromaError):
+                collection.modify(name=new)
+            return self.find(new)
 
     def drop(self, name: str) -> None:
         """Delete the collection and everything in it."""
@@ -135,12 +170,16 @@ class ChromaSpace:
             self.client.delete_collection(name)
 
 
-def _persistent_client(path: Path) -> ClientAPI:
+def _check_folder(path: Path) -> None:
     if path.exists() and not path.is_dir():
         raise ArsError(f"the memory folder {path} is a file; move it aside or pick another folder")
-    if path.is_dir() and any(path.iterdir()) and not (path / SQLITE_FILE).is_file():
+    files = [p for p in path.iterdir() if p.name != LOCK_FILE] if path.is_dir() else []
+    if files and not (path / SQLITE_FILE).is_file():
         raise ArsError(_damaged_folder(str(path), f"has files but no {SQLITE_FILE}"))
     path.mkdir(parents=True, exist_ok=True)
+
+
+def _persistent_client(path: Path) -> ClientAPI:
     try:
         return chromadb.PersistentClient(path=str(path), settings=_settings())
     except Exception as e:  # Chroma raises several types for a file that is not a database

@@ -32,8 +32,8 @@ def upgrade(
     if old[0] is None or old[1] is None:
         return None
     memories, state = old[0], old[1]
-    new = space.create(into)
-    with space.errors():
+    with space.locked(write=True), space.errors():
+        new = space.create(into)
         got = memories.get(include=["embeddings", "documents", "metadatas"])
         if got["ids"]:
             new.upsert(
@@ -50,7 +50,7 @@ def upgrade(
                 documents=got["documents"],
                 metadatas=[{**m, "kind": state_kind} for m in got["metadatas"] or []],
             )
-    for name in legacy_names(user_id):
-        with suppress(NotFoundError):  # another thread or process finished the move first
-            space.drop(name)
+        for name in legacy_names(user_id):
+            with suppress(NotFoundError):  # another thread or process finished the move first
+                space.drop(name)
     return new

@@ -5,8 +5,8 @@ by meaning, and the state records: the structured profile the planner, critic an
 recommenders act on, read by id. A turn is written in one upsert (each Chroma write has a
 fixed cost of ~10 ms here), and a recall is one query plus a read of the profile's head
 record (the whole profile is parsed again only after another process wrote it).
-Writes to one user are serialised by a lock, so concurrent sessions in threads never
-lose an update.
+Writers take turns, across threads and processes (see `exclusive`): an embedded folder is
+used under its lock file, a server's user under a lease, so no update is lost.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.embeddings import DIM, embedder
 from agentic_recsys.graphs.schema import Feedback, Preference, Verdict
 from agentic_recsys.memory.chroma import ChromaSpace, collection_name
+from agentic_recsys.memory.exclusive import LEASE_ID
 from agentic_recsys.memory.legacy import upgrade
 from agentic_recsys.memory.profile import NOTHING_YET, PROFILE_ID, STATE_IDS, Profile
 from agentic_recsys.memory.records import KIND_ORDER, Episode, Memory, Recall
@@ -40,7 +41,7 @@ MEMORY_DIR = "memory"  # inside a dataset's state folder
 # memory vector, a search reaches them only when it has run out of memories.
 STATE_VECTOR = np.eye(1, DIM, dtype=np.float32) * 10.0
 STATE_KIND = "state"
-_STATE = frozenset(STATE_IDS)
+_STATE = frozenset([*STATE_IDS, LEASE_ID])  # records that are not memories
 
 
 class MemoryConfig(BaseModel):
@@ -68,7 +69,7 @@ class MemoryStore:
         # by collection name: the profile as last read or written, its stamp, its summary
         self._profiles: dict[str, tuple[float, Profile, str]] = {}
         self._legacy_checked: set[str] = set()  # names looked up once in the 0.1.0 layout
-        self._user_locks: dict[str, threading.Lock] = {}
+        self._generation = self.space.generation  # of the handles cached above
         self._guard = threading.Lock()
 
     @classmethod
@@ -115,11 +116,11 @@ class MemoryStore:
         name = collection_name(user_id, self.namespace)
         if not (preferences or feedback or episode):
             return
-        with self._lock(name):
+        with self.space.locked(write=True):
             for attempt in range(2):  # a server-side collection deleted by another process
                 user = self._existing(user_id) or self._created(name)
                 try:
-                    with self.space.errors():
+                    with self.space.errors(), self.space.writing(user, STATE_VECTOR):
                         self._write(user, preferences, feedback, episode, titles or {})
                     return
                 except NotFoundError:
@@ -182,9 +183,12 @@ class MemoryStore:
         return [m.to_dict() for m in self.show(user_id)]
 
     def delete(self, user_id: str) -> int:
-        """Forget the user entirely; how many memories (as `show()` lists them) were removed."""
+        """Forget the user's long-term memory; how many memories (as `show()` lists them) went.
+
+        Conversations are not memory: `App.forget` (and `ars memory delete`) delete both.
+        """
         name = collection_name(user_id, self.namespace)
-        with self._lock(name):
+        with self.space.locked(write=True):
             count = len(self.show(user_id))
             self._forget(name)
             try:
@@ -247,19 +251,24 @@ class MemoryStore:
 
     def _read(self, user_id: str, read: Callable[[Collection], T], empty: T) -> T:
         name = collection_name(user_id, self.namespace)
-        user = self._existing(user_id)
-        if user is None:
-            return empty
-        try:
-            with self.space.errors():
-                return read(user)
-        except NotFoundError:  # deleted by another process since this one cached it
-            self._forget(name)
-            return empty
+        with self.space.locked(write=False):
+            user = self._existing(user_id)
+            if user is None:
+                return empty
+            try:
+                with self.space.errors():
+                    return read(user)
+            except NotFoundError:  # deleted by another process since this one cached it
+                self._forget(name)
+                return empty
 
     def _existing(self, user_id: str) -> Collection | None:
         name = collection_name(user_id, self.namespace)
         with self._guard:
+            if self._generation != self.space.generation:  # the folder was reopened
+                self._users.clear()
+                self._profiles.clear()
+                self._generation = self.space.generation
             cached = self._users.get(name)
         if cached is not None:
             return cached
@@ -286,10 +295,6 @@ class MemoryStore:
         with self._guard:
             self._users.pop(name, None)
             self._profiles.pop(name, None)
-
-    def _lock(self, name: str) -> threading.Lock:
-        with self._guard:
-            return self._user_locks.setdefault(name, threading.Lock())
 
 
 def _read_profile(user: Collection) -> tuple[Profile, str]:
