@@ -23,6 +23,7 @@ def app(ml100k_copy: Path) -> App:
 
 def run(app: App, thread: str, payload: dict[str, Any]) -> dict[str, Any]:
     config: Any = {"configurable": {"thread_id": thread}}
+    payload = {"user_id": f"user-of-{thread}", **payload}  # no turn is served without a user
     out = app.graph.invoke(payload, config, context=Context(data_dir=str(app.dataset.path)))
     assert isinstance(out, dict)
     return out
