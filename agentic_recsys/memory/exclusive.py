@@ -51,7 +51,6 @@ class EmbeddedFolder:
         self._mutex = threading.RLock()  # threads of this process take turns
         self._depth = 0
         self._wrote = False
-        self._fd = os.open(path / LOCK_FILE, os.O_CREAT | os.O_RDWR, 0o644)
 
     @property
     def client(self) -> ClientAPI:
@@ -76,8 +75,8 @@ class EmbeddedFolder:
                 finally:
                     self._depth -= 1
                 return
-            with flocked(self._fd, LOCK_TIMEOUT_S, self._busy()):
-                token = os.pread(self._fd, _TOKEN_BYTES, 0)
+            with flocked(self.path / LOCK_FILE, LOCK_TIMEOUT_S, self._busy()) as fd:
+                token = os.pread(fd, _TOKEN_BYTES, 0)
                 if self._client is None or token != self._seen:
                     self._reopen()
                     self._seen = token
@@ -88,7 +87,7 @@ class EmbeddedFolder:
                     self._depth = 0
                     if self._wrote:  # even a failed write may have changed the files
                         self._seen = uuid.uuid4().hex.encode()
-                        os.pwrite(self._fd, self._seen, 0)
+                        os.pwrite(fd, self._seen, 0)
                     self._wrote = False
 
     def _reopen(self) -> None:
