@@ -179,6 +179,12 @@ def test_new_requests(
         ("anything but westerns", dict(genres_out=["Western"])),
         ("a comedy but no romance", dict(genres_in=["Comedy"], genres_out=["Romance"])),
         ("no horror or romance", dict(genres_out=["Horror", "Romance"])),
+        (  # an article starts a new phrase: the comedy is asked for, not ruled out
+            "no horror, a comedy",
+            dict(
+                genres_in=["Comedy"], genres_out=["Horror"], preferences={"genre:Horror": "avoid"}
+            ),
+        ),
         ("comedy, not comedy", dict(genres_in=[], genres_out=["Comedy"])),  # "not" wins
         ("nothing scary, something romantic", dict(genres_in=["Romance"], genres_out=["Horror"])),
         (

@@ -234,7 +234,9 @@ _FILLER = (
     rf"to\s+watch|to\s+see|for|about|involving|featuring|sappy|mushy|corny|soppy)\s+)"
     rf"{{0,3}}"
 )
-_LIST_FILLER = rf"(?:(?:{_ADVERBS})\s+){{0,3}}"
+# Words that may sit inside a negated list ("no horror or too much romance"); an article
+# starts a new phrase instead ("no horror, a comedy" asks for the comedy).
+_LIST_FILLER = rf"(?:(?!(?:a|an|the)\s)(?:{_ADVERBS})\s+){{0,3}}"
 _NEGATION = (
     r"(?:no|not|nothing|without|except|excluding|exclude|minus|avoid|skip|never|"
     r"anything\s+but|everything\s+but|anything\s+except|no\s+more|zero|"
