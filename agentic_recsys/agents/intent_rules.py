@@ -178,7 +178,6 @@ _SIMILAR_NO_TARGET = re.compile(
 # A request with nothing else in it ("recommend a movie") still asks for something.
 _REQUEST = re.compile(
     r"\b(?:recommend|suggest|show\s+me|give\s+me|find\s+me|what\s+should|"
-    r"(?:would|'d)\s+(?:love|like)\s+to\s+(?:watch|see|read|find|try)|"
     r"what\s+to\s+watch|looking\s+for|i\s+want|i\s+need|in\s+the\s+mood\s+for|"
     r"any\s+(?:ideas|suggestions|recommendations)|"
     r"(?:a|any|some)\s+(?:good\s+|nice\s+|great\s+)?(?:movie|film|flick)s?\s+(?:for|to)\b)\b"
