@@ -2,8 +2,11 @@
 
 Each writer writes turns (a preference, a verdict and an episode, all named after the
 writer and the turn) for a fixed time; then a fresh process reads the memory back and
-counts what is missing (lost) and the memories whose vector cannot be read or found
-again by its own vector (unreadable). Target (issue 14): 0 lost, 0 unreadable.
+counts what is missing (lost), the memories whose vector cannot be read (unreadable)
+and those a search by their own vector does not return among its first three (unfound).
+Target (issue 14): 0 lost, 0 unreadable. Unfound is approximate search missing a record
+(once in CI, 2 of 156; never in 38 runs here with 1-3 busy cores): it is reported, and
+the tests hold it under 4% of the records, since recall cannot return what search misses.
 
     .venv/bin/python benchmarks/bench_reliability.py [--seconds 120] [--processes 2,8]
         [--threads 2] [--mode embedded,server]
@@ -41,7 +44,8 @@ class Outcome:
     lost_verdicts: int
     lost_episodes: int
     lost_preferences: int
-    unreadable: int
+    unreadable: int  # its vector cannot be read: the index lost it
+    unfound: int  # not among the first three hits of a search by its own vector
     damaged: str  # the reader's error when the store could not be read at all
     errors: list[str]
 
@@ -110,6 +114,7 @@ def check(where: str) -> dict[str, Any]:
             "preferences": [],
             "episodes": [],
             "unreadable": 0,
+            "unfound": 0,
             "damaged": str(e),
         }
     found = {
@@ -117,17 +122,18 @@ def check(where: str) -> dict[str, Any]:
         "preferences": sorted(p.text for p in store.preferences(USER)),
         "episodes": sorted(m.data["asked"] for m in memories if m.kind == "episode"),
     }
-    unreadable = 0
+    unreadable = unfound = 0
     records = [m for m in memories if m.kind != "profile"]
     user = store.space.client.get_collection(collection_name(USER, store.namespace))
     for m in records:  # nobody writes now: the client of a fresh process is up to date
         try:
             vector = user.get(ids=[m.id], include=["embeddings"])["embeddings"][0]
             hit = user.query(query_embeddings=[vector], n_results=3, include=[])["ids"][0]
-            unreadable += m.id not in hit
         except Exception:  # Chroma's "Error getting embedding": the index lost it
             unreadable += 1
-    return {**found, "unreadable": unreadable, "damaged": ""}
+            continue
+        unfound += m.id not in hit
+    return {**found, "unreadable": unreadable, "unfound": unfound, "damaged": ""}
 
 
 def run(where: str, mode: str, processes: int, threads: int, seconds: float) -> Outcome:
@@ -160,6 +166,7 @@ def run(where: str, mode: str, processes: int, threads: int, seconds: float) -> 
         lost_episodes=len(set(written) - set(found["episodes"])),
         lost_preferences=len(set(written) - set(found["preferences"])),
         unreadable=found["unreadable"],
+        unfound=found["unfound"],
         damaged=found["damaged"][:300],
         errors=sorted(set(errors))[:5],
     )

@@ -33,6 +33,8 @@ def assert_nothing_lost(outcome: Outcome) -> None:
     assert outcome.turns >= outcome.processes  # every process got to write
     assert (outcome.lost_episodes, outcome.lost_preferences, outcome.lost_verdicts) == (0, 0, 0)
     assert outcome.unreadable == 0
+    # approximate search may rank a record out of its own top three (see bench_reliability)
+    assert outcome.unfound <= max(1, 3 * outcome.turns // 25)  # 4% of the records
 
 
 def test_writer_processes_on_one_embedded_folder_lose_nothing(tmp_path: Path) -> None:
