@@ -49,6 +49,22 @@ def test_invalid_utf8_on_stdin_is_an_error_object_for_that_line(ml100k_copy: Pat
     assert "not valid UTF-8" in bad["error"] and "items" not in bad
 
 
+def test_invalid_utf8_in_a_piped_chat_is_one_line_and_the_chat_goes_on(ml100k_copy: Path) -> None:
+    env = {**os.environ, "ARS_DATA": str(ml100k_copy), "ARS_MODEL": "none", "COLUMNS": "200"}
+    run = subprocess.run(
+        [ARS, "chat", "--user", "fault-tester"],
+        input=b"no \xff\xfe horror\na comedy please\n",
+        env=env,
+        capture_output=True,
+        timeout=600,
+        check=False,
+    )
+    out = run.stdout.decode()
+    assert run.returncode == 0 and "Traceback" not in out + run.stderr.decode(), out
+    assert "error: this line is not valid UTF-8; nothing was sent" in out
+    assert "unexpected error" not in out and "picks in Comedy" in out
+
+
 def test_a_corrupted_threads_file_is_one_line(ml100k_copy: Path, tmp_path: Path) -> None:
     data = Path(
         shutil.copytree(ml100k_copy, tmp_path / "ml", ignore=shutil.ignore_patterns(STATE_DIR))

@@ -7,6 +7,7 @@ The rest (`/memory`, `/threads`, `/model`, ...) are handled by the chat itself.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from agentic_recsys.errors import ArsError
@@ -67,8 +68,22 @@ HELP = [
 ]
 
 
+_UNDECODED = re.compile("[\udc80-\udcff]")  # how undecodable bytes arrive
+
+
+def readable(line: str) -> str:
+    """The line with undecodable bytes shown as replacement marks (safe to print or dump)."""
+    return _UNDECODED.sub("\ufffd", line)
+
+
 def parse_line(line: str) -> Say | Local:
-    """Read one input line: a message, or a slash command (CommandError if misused)."""
+    """Read one input line: a message, or a slash command (CommandError if misused).
+
+    Bytes that were not UTF-8 reach here as lone surrogates (stdin's "surrogateescape"):
+    such a line is refused whole rather than sent with the bytes guessed at.
+    """
+    if _UNDECODED.search(line):
+        raise CommandError("this line is not valid UTF-8; nothing was sent")
     text = line.strip()
     if not text.startswith("/") or text.startswith("//"):
         return Say(text[1:] if text.startswith("//") else text)  # "//" sends a literal slash

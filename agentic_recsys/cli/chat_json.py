@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 from typing import IO, TYPE_CHECKING, Any
 
-from agentic_recsys.cli.chat_commands import Local, parse_line
+from agentic_recsys.cli.chat_commands import Local, parse_line, readable
 from agentic_recsys.cli.chat_render import item_facts
 from agentic_recsys.cli.chat_turns import open_session
 from agentic_recsys.errors import ArsError
@@ -39,17 +39,15 @@ def turn_record(app: App, message: str, result: TurnResult) -> dict[str, Any]:
 def run_json(app: App, session: Session, lines: Iterable[str | bytes], out: IO[str]) -> None:
     """Answer every line of `lines` with one JSON object on `out`, until /quit or the end.
 
-    Lines may come as bytes (stdin): one that is not UTF-8 gets an error object, and the
-    lines after it are answered as usual.
+    Lines may come as bytes (stdin): one that is not UTF-8 gets an error object (see
+    `parse_line`), and the lines after it are answered as usual.
     """
     for raw in lines:
-        line, utf8 = _decoded(raw)
+        line = raw if isinstance(raw, str) else raw.decode("utf-8", "surrogateescape")
         if not line.strip():
             continue
         record: dict[str, Any]
         try:
-            if not utf8:
-                raise ArsError("this line is not valid UTF-8; nothing was sent")
             command = parse_line(line)
             if isinstance(command, Local):
                 if command.name == "quit":
@@ -61,16 +59,7 @@ def run_json(app: App, session: Session, lines: Iterable[str | bytes], out: IO[s
             else:
                 record = turn_record(app, command.message, session.send(command.message))
         except ArsError as e:
-            record = {"message": line.strip(), "error": str(e), "thread_id": session.thread_id}
+            record = {"message": readable(line).strip(), "error": str(e)}
+            record["thread_id"] = session.thread_id
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
         out.flush()
-
-
-def _decoded(raw: str | bytes) -> tuple[str, bool]:
-    """The line as text, and whether it was valid UTF-8 (else shown with replacement marks)."""
-    if isinstance(raw, str):
-        return raw, True
-    try:
-        return raw.decode("utf-8"), True
-    except UnicodeDecodeError:
-        return raw.decode("utf-8", "replace"), False
