@@ -260,6 +260,20 @@ def test_small_talk_is_answered_in_kind(app: App) -> None:
     assert worded.send("thank you").text == "Glad to help. Enjoy the film!"
 
 
+def test_a_remark_after_a_list_goes_on_from_it_and_a_title_we_lack_keeps_the_request(
+    app: App,
+) -> None:
+    s = app.session(user_id="7")
+    first = s.send("a romantic comedy please")
+    assert first.items
+    remark = s.send("yes that was a good one too")
+    assert not remark.items and remark.text.startswith('Say "more" for more like these')
+    lacking = s.send("Or something like Annabelle (2014)")  # not in MovieLens-100K
+    assert lacking.text.startswith('I could not find "Annabelle (2014)" in the catalog.')
+    assert lacking.items and not set(lacking.items) & set(first.items)
+    assert all({"Romance", "Comedy"} & set(genres(app, i)) for i in lacking.items)
+
+
 def test_a_movie_listed_twice_in_the_catalog_is_shown_once(app: App) -> None:
     from agentic_recsys.agents.critic import diversify
     from agentic_recsys.graphs.state import BusItem

@@ -467,7 +467,8 @@ def test_title_feedback_without_anything_shown(items: Items, titles: TitleIndex)
         ("I liked the first one", dict(kind="feedback", feedback={"50": "liked"})),
         ("hated the last one", dict(kind="feedback", feedback={"127": "disliked"})),
         ("seen #1 and #3", dict(kind="feedback", feedback={"50": "seen", "181": "seen"})),
-        ("seen it", dict(kind="feedback", feedback={i: "seen" for i in SHOWN})),
+        ("seen them", dict(kind="feedback", feedback={i: "seen" for i in SHOWN})),
+        ("I have seen", dict(kind="feedback", feedback={i: "seen" for i in SHOWN})),
         ("already seen them all", dict(kind="feedback", feedback={i: "seen" for i in SHOWN})),
         ("#2 was great", dict(kind="feedback", feedback={"100": "liked"})),
         ("the third one was boring", dict(kind="feedback", feedback={"181": "disliked"})),
@@ -510,6 +511,10 @@ def test_title_feedback_without_anything_shown(items: Items, titles: TitleIndex)
         # references that point nowhere are asked about
         ("loved #9", dict(kind="clarify", feedback={})),
         ("loved it", dict(kind="clarify", feedback={})),  # which of the five?
+        ("I've seen it", dict(kind="clarify", feedback={})),  # not all five
+        ("I have seen it before but i will again", dict(feedback={})),
+        # a title we lack, wished for, adds to the request being served
+        ("Or something like Annabelle (2014)", dict(kind="refine", like_items=[])),
     ],
 )
 def test_turns_that_refer_to_what_was_shown(

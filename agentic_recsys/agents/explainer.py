@@ -59,6 +59,10 @@ GREETING = (
     "Tell me what you are in the mood for (a genre, an era, a {noun} you liked) and "
     "I will find something."
 )
+GOING_ON = (  # talk after a list: the list stands, and the chat goes on from it
+    'Say "more" for more like these, or tell me what to change (a genre, an era, a {noun} '
+    "you liked)."
+)
 
 
 class LLMReply(BaseModel):
@@ -303,7 +307,7 @@ def small_talk(state: State, runtime: Runtime[Context], role: RoleModel) -> tupl
     """Greetings and off-topic messages: a short answer steering back to recommendations."""
     noun = app_of(runtime).dataset.schema.domain.noun
     if not role.may("words"):
-        return small_talk_rules(state["message"], noun), role.use()
+        return small_talk_rules(state["message"], noun, bool(state.get("shown"))), role.use()
     text, calls = ask_text(
         role.model,
         CHITCHAT_SYSTEM,
@@ -316,15 +320,21 @@ def small_talk(state: State, runtime: Runtime[Context], role: RoleModel) -> tupl
     # a small model may only echo the message back ("thanks!"): the template is better
     echo = text is not None and " ".join(text.split()).casefold() == said
     ok = bool(text) and not echo and faithful(text or "", "", app_of(runtime))
-    fallback = small_talk_rules(state["message"], noun)
+    fallback = small_talk_rules(state["message"], noun, bool(state.get("shown")))
     why = None if ok or text is None else "the reply echoed the message or claimed facts"
     return (text.strip() if ok and text else fallback), role.use(calls, why=why)
 
 
-def small_talk_rules(message: str, noun: str) -> str:
-    """Answer thanks and goodbyes in kind; anything else gets a hello and what to ask."""
+def small_talk_rules(message: str, noun: str, listed: bool) -> str:
+    """Answer thanks and goodbyes in kind; else a hello and what to ask.
+
+    After a list (`listed`), say how to go on from it: a remark is not a new start.
+    """
     lower = message.lower()
     if BYE.search(lower):
         return "Bye for now!"
+    if listed:
+        going_on = GOING_ON.format(noun=noun)
+        return f"You are welcome! {going_on}" if THANKS.search(lower) else going_on
     greeting = GREETING.format(noun=noun)
     return f"{'You are welcome!' if THANKS.search(lower) else 'Hi!'} {greeting}"

@@ -706,7 +706,7 @@ _FEEDBACK_PATTERNS: tuple[tuple[Verdict, re.Pattern[str]], ...] = (
             "seen",
             re.compile(
                 r"\b(?:(?:i'?ve|i\s+have|we'?ve)\s+)?(?:already\s+)?"
-                r"(?:seen|watched|saw)\s*(?:(?:it|them|those|these)\s*)?"
+                r"(?:seen|watched|saw)\s*(?:(?P<refs>it|them|those|these)\s*)?"
                 r"(?:all|already|before)?(?=\W*$)"
             ),
         ),
@@ -720,14 +720,8 @@ def _read_feedback(work: str, r: _Reading, shown: list[str]) -> str:
 
         def record(m: re.Match[str], verdict: Verdict = verdict) -> None:
             refs = m.groupdict().get("refs")
+            # a bare "seen them" or "already seen" covers the list; "seen it" asks which
             targets = _refs(refs, shown, r) if refs is not None else list(shown)
-            if (
-                verdict == "seen"
-                and not targets
-                and refs is not None
-                and re.fullmatch(r"\s*(?:it|that|this)(?:\s+one)?\s*", refs)
-            ):
-                targets = list(shown)  # "seen it" after a list: none of those are new
             for item in targets:
                 r.feedback[item] = verdict
 
@@ -1152,8 +1146,11 @@ def _decide(text: str, r: _Reading, shown_count: int, domain: Domain) -> Intent:
             or r.wants_other
             or r.like_from_shown
             or _REFINE_LEAD.search(lower)
-            # a message that names no genre of its own adds to the request being served
-            or (asks and not (genres_in or r.genres_out) or not _FRESH_REQUEST.search(lower))
+            # a wish that names no genre of its own ("or something like Annabelle", a title
+            # we lack) adds to the request being served
+            or (asks or r.wish_unresolved)
+            and not (genres_in or r.genres_out)
+            or not _FRESH_REQUEST.search(lower)
         )
     )
     if conflict:
