@@ -138,6 +138,11 @@ def assert_reads(intent: Intent, expected: dict[str, Any]) -> None:
         ("top 10 westerns", dict(count=10, genres_in=["Western"], query="")),
         ("a dozen comedies", dict(count=12)),
         ("a couple of thrillers", dict(count=2, genres_in=["Thriller"])),
+        ("5 good funny movies", dict(count=5, genres_in=["Comedy"], feedback={})),
+        # an age is not a count, nor an era
+        ("my daughter is 12 and likes comedies", dict(count=None, genres_in=["Comedy"])),
+        ("something for 12 year old kids", dict(count=None, genres_in=["Children's"])),
+        ("a movie for my 8-year-old", dict(count=None, year_max=None)),
         ("one movie please", dict(count=1)),
         ("recommend a movie", dict(kind="recommend", count=None)),
         ("a movie for tonight", dict(kind="recommend", query="")),
@@ -176,6 +181,16 @@ def test_new_requests(
         ("no aliens", dict(genres_out=[], preferences={})),  # not "no sci-fi"
         ("sci-fi but no zombies", dict(genres_in=["Sci-Fi"], genres_out=[], preferences={})),
         ("without romance", dict(genres_out=["Romance"])),
+        # a negated verb of liking, adverbs and all, however it is spelt
+        ("MY DAUGHTER DOESNT CARE MUCH FOR ANIMATED FILMS", dict(genres_out=["Animation"])),
+        (
+            "I don't really like horror, something funny",
+            dict(genres_in=["Comedy"], genres_out=["Horror"]),
+        ),
+        (
+            "i wouldn't enjoy a western",
+            dict(kind="edit_profile", preferences={"genre:Western": "avoid"}),
+        ),
         ("anything but westerns", dict(genres_out=["Western"])),
         ("a comedy but no romance", dict(genres_in=["Comedy"], genres_out=["Romance"])),
         ("no horror or romance", dict(genres_out=["Horror", "Romance"])),

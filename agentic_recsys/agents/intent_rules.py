@@ -44,7 +44,7 @@ from agentic_recsys.graphs.schema import (
 from agentic_recsys.understanding.entities import EntityIndex
 from agentic_recsys.understanding.kinds import turn_kind
 from agentic_recsys.understanding.predicates import Predicate
-from agentic_recsys.understanding.readers import read_fields
+from agentic_recsys.understanding.readers import NEGATED_WISH, read_fields
 
 MAX_CHARS = 1000  # a 100 kB paste is read as its first 1000 characters
 MAX_QUERY_WORDS = 20
@@ -78,7 +78,7 @@ _NOUN = (
 _REF = (
     rf"(?:#\s?\d{{1,2}}|(?:number|no\.?|num\.?)\s?(?:\d{{1,2}}|{_NUM})\b|"
     rf"(?:the\s+)?(?:first|top|last)\s+(?:two|three|four|five|[2-5])(?:\s+{_NOUN}s?)?\b|"
-    rf"(?:the\s+)?(?:{_ORD})(?:\s+{_NOUN}s?)?\b|(?<![\w#.])\d{{1,2}}(?![\w.'])(?!\s+{_NOUN}s))"
+    rf"(?:the\s+)?(?:{_ORD})(?:\s+{_NOUN}s?)?\b|(?<![\w#.])\d{{1,2}}(?![\w.'])(?!\s+(?:[\w'-]+\s+){{0,2}}{_NOUN}s))"
 )
 _PRONOUN = (
     r"(?:all\s+of\s+(?:them|those|these|it)|all\s+(?:three|four|five|\d)|them\s+all|"
@@ -214,7 +214,7 @@ _ERA_RECENT = r"(?:recent|newest|latest|modern|contemporary|new\s+releases?)"
 _ERAS = {
     has_shown: (
         re.compile(
-            rf"(?<!years )(?<!year )(?<!like an )(?<!like a )"
+            rf"(?<!years )(?<!year )(?<!-)(?<!like an )(?<!like a )"  # an age: "8-year-old"
             rf"\b(?:{_ERA_OLD}{'' if has_shown else '|older'})\b"
             r"(?!\s+(?:enough|age|man|woman|friends?|days|times|self))"
         ),
@@ -240,8 +240,8 @@ _NEGATION = (
     r"(?:no|not|nothing|without|except|excluding|exclude|minus|avoid|skip|never|"
     r"anything\s+but|everything\s+but|anything\s+except|no\s+more|zero|"
     r"not\s+in\s+the\s+mood\s+for|sick\s+of|tired\s+of|enough\s+with|"
-    r"(?:i\s+(?:(?:really|just|absolutely|totally|still)\s+)*)?(?:hate|dislike|don'?t\s+(?:like|want|love|enjoy|do)|"
-    r"do\s+not\s+(?:like|want|enjoy)|can'?t\s+stand|am\s+not\s+into|'?m\s+not\s+into|"
+    r"(?:i\s+(?:(?:really|just|absolutely|totally|still)\s+)*)?(?:hate|dislike|don'?t\s+do|"
+    rf"{NEGATED_WISH}|can'?t\s+stand|am\s+not\s+into|'?m\s+not\s+into|"
     r"not\s+into|not\s+(?:a\s+)?(?:big\s+)?fan\s+of))"
 )
 # "I hate horror" is a lasting taste; "I don't want horror" is about this request only.
@@ -250,9 +250,9 @@ _NEGATED_MOOD = re.compile(
     + "|".join(re.escape(m) for m in sorted(MOODS, key=len, reverse=True))
     + r")\b"
 )
-_LASTING_AVOID = re.compile(
-    r"hate|dislike|don'?t\s+(?:like|love|enjoy|do)|do\s+not\s+(?:like|"
-    r"enjoy)|can'?t|not\s+into|fan\s+of|sick|tired|never|enough"
+_LASTING_AVOID = re.compile(  # a taste, where "don't want" is about this request only
+    r"hate|dislike|like|love|enjoy|adore|dig|care|don'?t\s+do|can'?t|not\s+into|fan\s+of|"
+    r"sick|tired|never|enough"
 )
 _LIKING = (
     r"(?:(?:i|we)\s+(?:(?:really|do|actually|also|still|totally|absolutely|kinda|"
@@ -498,6 +498,10 @@ def _fix_cue_typos(text: str) -> str:
     return re.sub(r"(?<![\w'])[A-Za-z]{5,8}(?![\w'])", fix, text)
 
 
+_NOT_IN_NOUN_PHRASE = (
+    r"(?:and|or|but|so|because|who|which|that|is|are|was|were|has|have|had|likes|loves|"
+    r"enjoys|wants|watches|year|years|old)"
+)
 _NOT_TITLE_WORDS = frozenset({"it", "a", "the", "something", "word", "words", "that", "this"})
 
 
@@ -531,8 +535,10 @@ def _grammar(vocab: tuple[str, ...]) -> _Grammar:
             rf"\btop\s+(?P<top>\d{{1,2}}|{_NUM})\b|"
             rf"\b(?:give|show|recommend|suggest|list|find|need|want)\s+(?:me\s+|us\s+)?"
             rf"(?P<verb>\d{{1,2}}|{_NUM})\b(?!\s+of\b)|"
-            rf"\b(?P<num>\d{{1,3}}|{_NUM})\s+(?!of\b)(?:[\w'-]+\s+){{0,3}}?"
-            rf"(?:{count_noun}|more\b)"
+            # "5 good movies", not "she is 12 and likes comedies" or "12 year old kids": a
+            # noun phrase holds no conjunction or verb, and years are an age
+            rf"\b(?P<num>\d{{1,3}}|{_NUM})[\s-]+(?!of\b|years?\b)"
+            rf"(?:(?!{_NOT_IN_NOUN_PHRASE}\b)[\w'-]+\s+){{0,3}}?(?:{count_noun}|more\b)"
         ),
     )
 

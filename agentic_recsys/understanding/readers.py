@@ -125,10 +125,16 @@ _ADJECTIVE_KIND = {
     "top-rated": (("score",), "high"),
     "acclaimed": (("score",), "high"),
 }
+# English negates a wish with an auxiliary and a verb of liking or wanting, a few adverbs
+# apart: "don't want", "doesnt care much for", "do not really like", "wouldn't enjoy".
+LIKE_VERB = r"(?:like|love|enjoy|adore|dig|want|fancy|care\s+(?:much\s+|at\s+all\s+)?for)"
+NEGATED_WISH = (
+    r"(?:(?:do|does|did|would|will|wo|ca|can|could)n'?t|(?:do|does|did|would|will|can)\s+not)"
+    rf"\s+(?:(?:really|much|even|particularly|usually|always|too|that|so)\s+){{0,2}}{LIKE_VERB}"
+)
 NEGATION = re.compile(
     r"\b(?:no|not|never|without|except|excluding|exclude|avoid|nothing|none|"
-    r"don'?t\s+(?:want|like)|do\s+not\s+(?:want|like)|isn'?t|aren'?t|anything\s+but|"
-    r"rather\s+not|skip)\b"
+    rf"{NEGATED_WISH}|isn'?t|aren'?t|anything\s+but|rather\s+not|skip)\b"
 )
 CLAUSE_BREAK = re.compile(r"[.;!?]|,\s*(?:but|and|though)\b|\bbut\b|\bhowever\b|\bthough\b")
 CHAIN = re.compile(r"^\s*(?:,|or|and|/|&|nor|,\s*or|,\s*and)?\s*(?:not\s+|no\s+)?$")
