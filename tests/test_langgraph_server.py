@@ -157,3 +157,21 @@ def test_langgraph_chat_input_and_our_error_text_over_http(server: str) -> None:
     error = failed["__error__"]
     assert error["error"] == "DataError"
     assert error["message"].startswith("/no/such/dataset: does not exist; prepare one with")
+
+
+def test_two_messages_sent_at_once_to_a_thread_both_land_in_order(server: str) -> None:
+    """The server queues a second run on a busy thread (its default "enqueue"): none is lost."""
+    client = client_of(server, "7")
+    thread = client.threads.create()["thread_id"]
+    runs = [
+        client.runs.create(thread, "recommender", input={"message": message})
+        for message in ("a western", "none of those, something older")
+    ]
+    results = [client.runs.join(thread, run["run_id"]) for run in runs]
+    assert all(isinstance(r, dict) and r["items"] for r in results)
+    first, second = results
+    assert isinstance(first, dict) and isinstance(second, dict)
+    assert not set(first["items"]) & set(second["items"])  # the second saw the first's list
+    values = client.threads.get_state(thread)["values"]
+    asked = [m["content"] for m in values["messages"] if m["type"] == "human"]
+    assert asked == ["a western", "none of those, something older"] and values["turns"] == 2
