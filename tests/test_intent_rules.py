@@ -527,6 +527,10 @@ def test_title_feedback_without_anything_shown(items: Items, titles: TitleIndex)
         ("loved #9", dict(kind="clarify", feedback={})),
         ("loved it", dict(kind="clarify", feedback={})),  # which of the five?
         ("I've seen it", dict(kind="clarify", feedback={})),  # not all five
+        # a negated verdict is none: these are new to the user
+        ("I haven't seen #2", dict(feedback={})),
+        ("I dont think I have seen that one.", dict(feedback={})),
+        ("not bad, loved #2", dict(feedback={"100": "liked"})),
         ("I have seen it before but i will again", dict(feedback={})),
         # a title we lack, wished for, adds to the request being served
         ("Or something like Annabelle (2014)", dict(kind="refine", like_items=[])),

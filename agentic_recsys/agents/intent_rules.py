@@ -44,7 +44,7 @@ from agentic_recsys.graphs.schema import (
 from agentic_recsys.understanding.entities import EntityIndex
 from agentic_recsys.understanding.kinds import turn_kind
 from agentic_recsys.understanding.predicates import Predicate
-from agentic_recsys.understanding.readers import NEGATED_WISH, read_fields
+from agentic_recsys.understanding.readers import CLAUSE_BREAK, NEGATED_WISH, read_fields
 
 MAX_CHARS = 1000  # a 100 kB paste is read as its first 1000 characters
 MAX_QUERY_WORDS = 20
@@ -498,6 +498,11 @@ def _fix_cue_typos(text: str) -> str:
     return re.sub(r"(?<![\w'])[A-Za-z]{5,8}(?![\w'])", fix, text)
 
 
+# a negation a few words before a verdict turns it around (apostrophes are often left out)
+_NEGATED_BEFORE = re.compile(
+    r"(?:n't|\b(?:not|never|no|dont|didnt|doesnt|havent|hasnt|hadnt|cant|wont|wasnt|isnt))"
+    r"\s+(?:[\w']+\s+){0,3}$"
+)
 _NOT_IN_NOUN_PHRASE = (
     r"(?:and|or|but|so|because|who|which|that|is|are|was|were|has|have|had|likes|loves|"
     r"enjoys|wants|watches|year|years|old)"
@@ -725,6 +730,9 @@ def _read_feedback(work: str, r: _Reading, shown: list[str]) -> str:
     for verdict, pattern in _FEEDBACK_PATTERNS:
 
         def record(m: re.Match[str], verdict: Verdict = verdict) -> None:
+            clause = CLAUSE_BREAK.split(m.string[: m.start()])[-1]
+            if verdict in ("seen", "liked") and _NEGATED_BEFORE.search(clause):
+                return  # "I haven't seen #2", "I don't think I've seen it": no verdict
             refs = m.groupdict().get("refs")
             # a bare "seen them" or "already seen" covers the list; "seen it" asks which
             targets = _refs(refs, shown, r) if refs is not None else list(shown)
