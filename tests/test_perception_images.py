@@ -23,7 +23,9 @@ from agentic_recsys.perception.images import (
     store_images,
 )
 
-SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+SVG = (
+    b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+)
 
 
 def picture(fmt: str = "PNG", size: tuple[int, int] = (64, 48), **save: object) -> bytes:

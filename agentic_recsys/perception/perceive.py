@@ -87,7 +87,7 @@ def with_picture(intent: Intent, picture: Picture, items: Items) -> Intent:
             "unresolved_titles": list(
                 dict.fromkeys([*intent.unresolved_titles, *picture.unresolved])
             ),
-            "notes": [*intent.notes, *(f"read {t} off your picture" for t in titles)],
+            "notes": [*intent.notes, *(f"I read {t} off your picture" for t in titles)],
         }
     )
 
