@@ -17,7 +17,7 @@ from agentic_recsys.data.dataset import Items
 from agentic_recsys.graphs.context import Context
 from agentic_recsys.graphs.resources import app_of, context_of, vision_model
 from agentic_recsys.graphs.schema import Intent
-from agentic_recsys.graphs.state import State
+from agentic_recsys.graphs.state import ModelUse, State
 from agentic_recsys.perception.vision import Picture, describe_images
 
 NO_VISION_NOTICE = (
@@ -36,7 +36,7 @@ def perceive(state: State, runtime: Runtime[Context]) -> dict[str, object]:
         return {}
     role = vision_model(runtime)
     if role.model is None:
-        use = role.use(why="no vision model")
+        use = ModelUse(role="vision", model="none", fell_back=True, why="no vision model")
         return {"notice": _said(state, NO_VISION_NOTICE), "models": [*state.get("models", []), use]}
     app = app_of(runtime)
     domain = app.dataset.schema.domain
