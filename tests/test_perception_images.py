@@ -7,7 +7,9 @@ import base64
 import hashlib
 import io
 import struct
+import threading
 import zlib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,7 @@ from agentic_recsys.perception.images import (
     image_path,
     store_image,
     store_images,
+    urls_allowed,
 )
 
 SVG = (
@@ -133,7 +136,7 @@ def test_too_many_bytes_is_refused_before_reading(tmp_path: Path) -> None:
 
 def test_sources_data_urls_missing_files_and_urls(tmp_path: Path) -> None:
     data_url = "data:image/png;base64," + base64.b64encode(picture()).decode()
-    assert store_image(tmp_path, data_url, allow_urls=False).name == "a picture"
+    assert store_image(tmp_path, data_url, allow_urls=False).name == "the picture"
     with pytest.raises(ImageError) as e:
         store_image(tmp_path, "data:image/png;base64,@@@not base64", allow_urls=False)
     assert one_line(e) == "the picture's base64 data is damaged; send it again"
@@ -173,3 +176,38 @@ def test_image_blocks_of_a_message() -> None:
     assert block_images("just words") == []
     with pytest.raises(ImageError, match="file id"):
         block_images([{"type": "image", "source_type": "id", "id": "file-123"}])
+
+
+def test_urls_are_fetched_only_when_allowed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served = picture("JPEG")
+
+    class Pictures(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            big = self.path == "/huge.png"
+            self.send_response(200)
+            self.send_header("Content-Length", str(MAX_IMAGE_BYTES + 1 if big else len(served)))
+            self.end_headers()
+            if not big:
+                self.wfile.write(served)
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Pictures)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        monkeypatch.delenv("ARS_IMAGE_URLS", raising=False)
+        assert not urls_allowed()
+        monkeypatch.setenv("ARS_IMAGE_URLS", "allow")
+        assert urls_allowed()
+        stored = store_image(tmp_path, f"{base}/poster.jpg", allow_urls=True)
+        assert stored.name == "poster.jpg" and image_path(tmp_path, stored.ref).is_file()
+        with pytest.raises(ImageError) as e:
+            store_image(tmp_path, f"{base}/huge.png", allow_urls=True)
+        assert one_line(e) == f"{base}/huge.png is more than 10 MB; send a smaller picture"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -143,9 +143,8 @@ def test_a_failing_vision_model_falls_back_to_the_words(
     app: App, script: Script, tmp_path: Path
 ) -> None:
     vision = script(["not json", '{"titles": "not a list"}'])
-    r = app.session(user(), vision_model=VISION).send(
-        "a funny 90s movie", images=[poster(tmp_path / "p.jpg")]
-    )
+    sent = poster(tmp_path / "p.jpg").read_bytes()  # raw bytes work as well as paths
+    r = app.session(user(), vision_model=VISION).send("a funny 90s movie", images=[sent])
     assert len(vision.received) == 2  # one retry, then the words alone
     assert r.text.startswith("(I could not read your picture (schema); I went on with your words.)")
     assert len(r.items) == 5

@@ -55,7 +55,7 @@ class StoredImage:
     """A sanitised picture in the state folder: its content ref, and what to call it."""
 
     ref: str  # sha256 hex of the sanitised PNG
-    name: str  # the file's name, or "a picture" (never its data)
+    name: str  # the file's name, or "the picture" (never its data)
 
 
 def urls_allowed() -> bool:
@@ -146,18 +146,18 @@ def picture_mark(count: int) -> str:
 def read_source(source: ImageSource, *, allow_urls: bool) -> tuple[bytes, str]:
     """The picture's bytes (at most MAX_IMAGE_BYTES) and a name for it, from any source."""
     if isinstance(source, bytes):
-        return _bounded(source, "the picture"), "a picture"
+        return _bounded(source, "the picture"), "the picture"
     if isinstance(source, Path):
         return _read_file(source), source.name
     text = source.strip()
     if DATA_URL.match(text):
-        return _decode_base64(text.partition(",")[2]), "a picture"
+        return _decode_base64(text.partition(",")[2]), "the picture"
     if is_image_url(text):
         if not allow_urls:
             raise ImageError(
                 f"not fetching {text[:120]}: pictures from URLs are off; {ALLOW_URLS_HINT}"
             )
-        return _fetch(text), Path(urlparse(text).path).name or "a picture"
+        return _fetch(text), Path(urlparse(text).path).name or "the picture"
     if "://" in text:
         raise ImageError(
             f"cannot read a picture from {text[:120]}: give a file path, a data: URL "
