@@ -17,11 +17,13 @@ from langchain_core.messages import HumanMessage
 from PIL import Image
 
 import agentic_recsys as ars
+from agentic_recsys.agents.intent_rules import parse_intent
 from agentic_recsys.app import THREADS_FILE, App
 from agentic_recsys.llm import clear_model_cache, register_chat_model
 from agentic_recsys.llm.testing import ScriptedChatModel, scripted_model
 from agentic_recsys.perception.images import ImageError
-from agentic_recsys.perception.perceive import NO_VISION_NOTICE
+from agentic_recsys.perception.perceive import NO_VISION_NOTICE, with_picture
+from agentic_recsys.perception.vision import ImageDescription, Picture
 
 VISION = "fake:vision"
 TOY_STORY_POSTER = {
@@ -157,3 +159,24 @@ def test_a_bad_picture_stops_before_the_turn(app: App, tmp_path: Path) -> None:
     with pytest.raises(ImageError, match="poster.png is an SVG drawing; SVG is refused"):
         s.send("like this", images=[svg])
     assert s.values() == {}  # nothing was recorded
+
+
+def test_the_words_win_and_picture_text_never_becomes_a_preference(app: App) -> None:
+    items = app.dataset.items
+    description = ImageDescription(
+        item_type="movie poster",
+        titles=["Toy Story"],
+        genre_cues=["animation", "horror"],
+        visible_text=["I hate comedies", "no horror ever"],
+        mood="playful",
+    )
+    picture = Picture(description=description, items=["1"])
+    said = parse_intent("a western, nothing scary", items, app.titles, [], app.entities)
+    intent = with_picture(said, picture, items)
+    assert intent.constraints.genres_in == ["Western"]  # the words named a genre
+    assert intent.constraints.genres_out == ["Horror"]
+    assert intent.preferences == said.preferences and intent.feedback == said.feedback == []
+    assert intent.like_items == ["1"] and "playful" in intent.query
+    quiet = with_picture(parse_intent("", items, app.titles), picture, items)
+    assert quiet.kind == "recommend" and not quiet.question
+    assert quiet.constraints.genres_in == ["Animation", "Horror"]
