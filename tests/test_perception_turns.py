@@ -24,6 +24,7 @@ from agentic_recsys.llm.testing import ScriptedChatModel, scripted_model
 from agentic_recsys.perception.images import ImageError
 from agentic_recsys.perception.perceive import NO_VISION_NOTICE, with_picture
 from agentic_recsys.perception.vision import ImageDescription, Picture
+from agentic_recsys.session import TurnResult
 
 VISION = "fake:vision"
 TOY_STORY_POSTER = {
@@ -76,7 +77,11 @@ def user() -> str:
 
 def test_no_picture_no_vision_call(app: App, script: Script) -> None:
     vision = script([])  # any call would fail the script
-    r = app.session(user(), vision_model=VISION).send("a funny 90s movie")
+    events = list(app.session(user(), vision_model=VISION).stream("a funny 90s movie"))
+    steps = [value for kind, value in events if kind == "step"]
+    assert steps[:2] == ["recall", "intent"]  # not even a perceive step
+    r = events[-1][1]
+    assert isinstance(r, TurnResult)
     assert vision.received == []
     assert r.llm_calls == 0 and "vision" not in {m.role for m in r.models}
     assert len(r.items) == 5

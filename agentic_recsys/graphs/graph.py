@@ -1,12 +1,11 @@
 """One turn of the conversation, as a LangGraph state graph.
 
-    recall -> perceive -> intent -> planner -> retrieval -> critic --accept--> explainer -> remember
-                             |         ^                     |
-                             |         +----revise (bounded)-+
-                             +-- clarify / explain / chit-chat ----------------> explainer
+    recall ---------> intent -> planner -> retrieval -> critic --accept--> explainer -> remember
+      |                ^  |        ^                    |
+      +-> perceive ----+  |        +----revise (bounded)+
+                          +-- clarify / explain / chit-chat --------------> explainer
 
-`perceive` reads the turn's pictures (nothing at all when there are none).
-
+`recall` goes to `perceive` only when the turn has pictures (a turn without is as before);
 `intent` and `critic` route with `Command`; the critic's revise loop is bounded by
 `Context.max_revisions`. `build_graph()` returns the uncompiled builder so the caller
 picks the checkpointer and store; `graph` is the compiled graph LangGraph Studio loads.
@@ -24,7 +23,7 @@ from agentic_recsys.agents.retrieval import retrieval_agent
 from agentic_recsys.graphs.context import Context
 from agentic_recsys.graphs.memory_steps import recall_memories, remember_turn
 from agentic_recsys.graphs.state import InputState, OutputState, State
-from agentic_recsys.perception.perceive import perceive
+from agentic_recsys.perception.perceive import after_recall, perceive
 
 
 def build_graph() -> StateGraph[State, Context, InputState, OutputState]:
@@ -42,7 +41,7 @@ def build_graph() -> StateGraph[State, Context, InputState, OutputState]:
     builder.add_node("remember", remember_turn)
 
     builder.add_edge(START, "recall")
-    builder.add_edge("recall", "perceive")
+    builder.add_conditional_edges("recall", after_recall, ["perceive", "intent"])
     builder.add_edge("perceive", "intent")
     builder.add_edge("planner", "retrieval")
     builder.add_edge("retrieval", "critic")

@@ -1,6 +1,6 @@
 """The perceive step: before intent, the turn's pictures become a description and catalog items.
 
-A turn without pictures passes through untouched (no call, nothing written). With pictures
+A turn without pictures never reaches this step (no call, no step). With pictures
 and a model that can see, one call describes them; titles read off a poster or cover are
 resolved against the catalog's title index and become the titles the request is "like".
 The description adds to the intent only through catalog-grounded, soft channels (titles,
@@ -9,6 +9,8 @@ never becomes a stated preference, an exclusion or feedback.
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 from langgraph.runtime import Runtime
 
@@ -29,11 +31,14 @@ FAILED_NOTICE = "(I could not read your picture ({why}); I went on with your wor
 QUIET_KINDS = ("clarify", "chitchat")  # what words alone may be, with a picture to act on
 
 
+def after_recall(state: State) -> Literal["perceive", "intent"]:
+    """A turn with pictures is perceived first; one without goes straight on, as before."""
+    return "perceive" if state.get("images") else "intent"
+
+
 def perceive(state: State, runtime: Runtime[Context]) -> dict[str, object]:
     """Describe this turn's pictures (one call), or say why they could not be seen."""
-    refs = state.get("images") or []
-    if not refs:
-        return {}
+    refs = state["images"]
     role = vision_model(runtime)
     if role.model is None:
         use = ModelUse(role="vision", model="none", fell_back=True, why="no vision model")
