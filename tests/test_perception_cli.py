@@ -39,7 +39,13 @@ def spawn(data: Path, *args: str) -> pexpect.spawn:
     env = {**os.environ, "ARS_DATA": str(data), "ARS_MODEL": "none", "TERM": "xterm"}
     env.pop("ARS_IMAGE_URLS", None)
     child = pexpect.spawn(
-        ARS, ["chat", *args], env=env, encoding="utf-8", timeout=TIMEOUT, dimensions=(50, 200)
+        ARS,
+        ["chat", *args],
+        env=env,
+        encoding="utf-8",
+        timeout=TIMEOUT,
+        dimensions=(50, 200),
+        use_poll=True,  # late in a full run this process may hold over 1024 descriptors
     )
     child.logfile_read = sys.stdout
     return child
