@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,12 +25,15 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import StreamMode
 
 from agentic_recsys import threads
+from agentic_recsys.app import app_for_dir
 from agentic_recsys.errors import ArsError, NotYourThreadError, require_user_id
 from agentic_recsys.graphs import schema, state
 from agentic_recsys.graphs.context import Context
 from agentic_recsys.graphs.graph import build_graph
 from agentic_recsys.graphs.memory_steps import MAX_MESSAGE_CHARS
 from agentic_recsys.graphs.state import ModelUse
+from agentic_recsys.perception import vision
+from agentic_recsys.perception.images import ImageSource, store_images, urls_allowed
 
 # Checkpoints hold our pydantic models; only these may be rebuilt when a thread is loaded.
 STATE_TYPES = [
@@ -50,6 +53,7 @@ STATE_TYPES = [
                 "ModelUse",
             ),
         ),
+        (vision, ("ImageDescription", "Picture")),
     )
     for name in names
 ]
@@ -136,6 +140,7 @@ class Session:
     context: Context
     user_id: str
     thread_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    allow_image_urls: bool = field(default_factory=urls_allowed)  # $ARS_IMAGE_URLS=allow
 
     def __post_init__(self) -> None:
         require_user_id(self.user_id)
@@ -148,30 +153,39 @@ class Session:
                     "start a new one, or list yours with /threads"
                 )
 
-    def send(self, message: str) -> TurnResult:
-        """Run one turn and return its result."""
+    def send(self, message: str, images: Sequence[ImageSource] = ()) -> TurnResult:
+        """Run one turn and return its result.
+
+        `images` are pictures sent with the words: paths, bytes, data: URLs, or http(s)
+        URLs when `allow_image_urls`; a bad one raises an ImageError before the turn runs.
+        """
         result: TurnResult | None = None
-        for kind, value in self.stream(message):
+        for kind, value in self.stream(message, images):
             if kind == "result":
                 assert isinstance(value, TurnResult)
                 result = value
         assert result is not None
         return result
 
-    def stream(self, message: str) -> Iterator[tuple[str, object]]:
+    def stream(
+        self, message: str, images: Sequence[ImageSource] = ()
+    ) -> Iterator[tuple[str, object]]:
         """Run one turn: yields ("step", node), ("token", text), then ("result", TurnResult).
 
         One turn at a time per thread: a second one waits for the first (bounded, see
         `threads.one_run`); the thread's older checkpoints are pruned after the turn.
+        Pictures are made safe and stored first: the turn's state holds only their refs.
         """
         start = time.perf_counter()
         config = self._config()
         saver = self.graph.checkpointer
+        state_dir = app_for_dir(self.context.data_dir).dataset.state_dir
+        refs = [s.ref for s in store_images(state_dir, images, allow_urls=self.allow_image_urls)]
         with threads.one_run(saver, self.thread_id):
             # cut before it is stored; one character more than the graph reads, so it says so
             message = message[: MAX_MESSAGE_CHARS + 1]
             for mode, chunk in self.graph.stream(
-                {"message": message, "user_id": self.user_id},
+                {"message": message, "user_id": self.user_id, "images": refs},
                 config,
                 context=self.context,
                 stream_mode=STREAM_MODES,

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import pytest
 
-from agentic_recsys.cli.chat_commands import HELP, CommandError, Local, Say, parse_line
+from agentic_recsys.cli.chat_commands import (
+    HELP,
+    CommandError,
+    Local,
+    Say,
+    parse_line,
+    pasted_pictures,
+)
 from agentic_recsys.cli.chat_turns import Event, TurnWorker
 
 
@@ -28,6 +36,9 @@ from agentic_recsys.cli.chat_turns import Event, TurnWorker
         ("/model openai:gpt-4o-mini", Local("model", "openai:gpt-4o-mini")),
         ("/exit", Local("quit")),
         ("//like is a slash", Say("/like is a slash")),
+        ("/image poster.jpg more like this", Say("more like this", ["poster.jpg"])),
+        ("/image 'my poster.png'", Say("", ["my poster.png"])),
+        ("/image https://e.com/p.png", Say("", ["https://e.com/p.png"])),
     ],
 )
 def test_lines_become_messages_or_local_commands(line: str, expected: Say | Local) -> None:
@@ -42,11 +53,32 @@ def test_lines_become_messages_or_local_commands(line: str, expected: Say | Loca
         ("/seen 0", "/seen N"),
         ("/resume", "/threads"),
         ("/frobnicate", "/help"),
+        ("/image", "/image PATH_OR_URL"),
+        ("/image 'unclosed.png", "/image PATH_OR_URL"),
     ],
 )
 def test_misused_commands_say_how_to_use_them(line: str, hint: str) -> None:
     with pytest.raises(CommandError, match=hint):
         parse_line(line)
+
+
+def test_pictures_pasted_in_a_message(tmp_path: Path) -> None:
+    poster = tmp_path / "poster.png"
+    poster.write_bytes(b"checked when sent")
+    said, hints = pasted_pictures(Say(f"more like {poster} please"), allow_urls=False)
+    assert (said, hints) == (Say("more like please", [str(poster)]), [])
+    quoted = tmp_path / "my poster.jpg"
+    quoted.write_bytes(b"x")
+    said, _ = pasted_pictures(Say(f'like "{quoted}"'), allow_urls=False)
+    assert said == Say("like", [str(quoted)])
+    # words that only look like files, a missing file, a URL not allowed: words stay words
+    for text in ("I liked toy.story and fargo", f"like {tmp_path / 'gone.png'}", "don't"):
+        assert pasted_pictures(Say(text), allow_urls=False) == (Say(text), [])
+    url = "https://example.com/a/poster.webp"
+    said, hints = pasted_pictures(Say(f"like {url}"), allow_urls=False)
+    assert said == Say(f"like {url}") and "ARS_IMAGE_URLS=allow" in hints[0]
+    assert pasted_pictures(Say(f"like {url}"), allow_urls=True) == (Say("like", [url]), [])
+    assert pasted_pictures(Say("see https://example.com/page"), allow_urls=True)[0].images == []
 
 
 def test_every_command_in_help_parses() -> None:
@@ -62,7 +94,7 @@ class SlowSession:
         self.release = threading.Event()
         self.finished = threading.Event()
 
-    def stream(self, message: str) -> Iterator[Event]:
+    def stream(self, message: str, images: Sequence[str] = ()) -> Iterator[Event]:
         yield "step", "recall"
         self.release.wait(timeout=10)
         yield "step", "intent"
@@ -87,7 +119,7 @@ def test_a_stopped_turn_is_dropped_and_the_next_waits_for_it() -> None:
 
 def test_an_error_in_the_turn_is_raised_to_the_caller() -> None:
     class Broken:
-        def stream(self, message: str) -> Iterator[Event]:
+        def stream(self, message: str, images: Sequence[str] = ()) -> Iterator[Event]:
             raise ValueError("boom")
             yield  # a generator
 

@@ -62,12 +62,12 @@ def test_the_message_a_turn_heard_is_not_heard_again() -> None:
     assert turn_message(after_a_reply)[0] == "more"
     # a turn that failed after recording its message: the next `message` is still read
     failed: State = {"messages": [heard], "heard": "h1", "message": "a comedy"}
-    message, said = turn_message(failed)
+    message, said, _ = turn_message(failed)
     assert message == "a comedy" and said.id != "h1"
     sent: State = {
         "messages": [heard, AIMessage("..."), HumanMessage("  a\tthriller ", id="h2")],
         "heard": "h1",
         "message": "a western",
     }
-    message, said = turn_message(sent)
+    message, said, _ = turn_message(sent)
     assert (message, said.content, said.id) == ("  a\tthriller ", "a thriller", "h2")

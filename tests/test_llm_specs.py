@@ -15,6 +15,7 @@ from agentic_recsys.llm import (
     decisions,
     load_chat_model,
     parse_spec,
+    sees,
 )
 from agentic_recsys.llm.factory import PLACEHOLDER_API_KEY, model_label
 
@@ -159,3 +160,17 @@ def test_local_missing_file(tmp_path: object) -> None:
 def test_unknown_provider_is_one_line_error() -> None:
     with pytest.raises(ArsError, match="nosuchprovider"):
         load_chat_model("nosuchprovider:some-model")
+
+
+@pytest.mark.parametrize(
+    ("spec", "can"),
+    [
+        ("none", False),
+        ("local:smollm2", False),  # the in-process llama.cpp models read text only
+        ("local:/m/qwen2.5-vl.gguf", False),  # a vision GGUF needs its mmproj: llama.cpp's server
+        ("openai:gpt-4o-mini", True),
+        ("openai:qwen2.5-vl@http://127.0.0.1:8080/v1", True),
+    ],
+)
+def test_which_models_may_be_shown_pictures(spec: str, can: bool) -> None:
+    assert sees(spec) is can

@@ -30,6 +30,7 @@ from agentic_recsys.graphs.schema import (
 )
 from agentic_recsys.graphs.state import State
 from agentic_recsys.llm import ask_json
+from agentic_recsys.perception.perceive import with_picture
 from agentic_recsys.understanding.merge import merge_intent, parser_is_sure
 
 MAX_MESSAGE_CHARS = 2000
@@ -99,6 +100,9 @@ def intent_agent(
                 feedback=role.may("feedback"),
             )
         use = role.use(calls)
+    picture = state.get("picture")
+    if picture is not None:
+        intent = with_picture(intent, picture, app.dataset.items)
     intent = own_copies(intent, app, state["user_id"], message, shown)
     if state.get("follow_up") and intent.kind == "recommend" and not starts_over(message):
         # "I'm in the mood for something funny" answers our question: it adds to the request
@@ -119,12 +123,16 @@ def intent_system(app: App) -> str:
 
 
 def intent_user(state: State, app: App, message: str, shown: list[str]) -> str:
-    """The message with its context: the last turns, the shown list, quoted memories."""
+    """The message with its context: the last turns, the shown list, quoted memories.
+
+    A picture the user sent comes after their words, as a marked, quoted description.
+    """
+    picture = state.get("picture")
     return INTENT_USER.format(
         history=_recent_turns(state),
         shown=_shown_lines(app, shown),
         memories="\n".join(m[:100] for m in state.get("memories", [])[:MAX_MEMORIES]),
-        message=message,
+        message=message if picture is None else f"{message}\n{picture.description.quoted()}",
     )
 
 

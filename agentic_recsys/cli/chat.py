@@ -43,6 +43,22 @@ def chat(
             "(default: $ARS_MODEL, else none: rules only)."
         ),
     ] = None,
+    vision_model: Annotated[
+        str | None,
+        typer.Option(
+            help="provider:model that reads the pictures you send (/image), e.g. "
+            "openai:gpt-4o-mini or openai:<model>@http://127.0.0.1:8080/v1 (default: "
+            "$ARS_VISION_MODEL, else --model).",
+            show_default=False,
+        ),
+    ] = None,
+    allow_image_urls: Annotated[
+        bool,
+        typer.Option(
+            "--allow-image-urls",
+            help="Fetch pictures from http(s) URLs you send (also: ARS_IMAGE_URLS=allow).",
+        ),
+    ] = False,
     json_mode: Annotated[
         bool,
         typer.Option(
@@ -60,7 +76,7 @@ def chat(
     from agentic_recsys.cli.chat_start import start_chat
 
     try:
-        start_chat(data, user, thread, model, json_mode)
+        start_chat(data, user, thread, model, json_mode, vision_model, allow_image_urls)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None

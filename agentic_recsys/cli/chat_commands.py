@@ -2,15 +2,21 @@
 
 Commands about items (`/like 2`, `/why 3`, `/more`) are translated into the words the
 intent agent understands ("I liked #2"), so typing them and saying them take one path.
-The rest (`/memory`, `/threads`, `/model`, ...) are handled by the chat itself.
+`/image PATH_OR_URL [words]` sends a picture with the words, as does a picture's path (or
+an allowed URL) pasted in a message. The rest (`/memory`, `/threads`, `/model`, ...) are
+handled by the chat itself.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
 
 from agentic_recsys.errors import ArsError
+from agentic_recsys.perception.images import ALLOW_URLS_HINT, is_image_url
 
 
 class CommandError(ArsError):
@@ -19,9 +25,10 @@ class CommandError(ArsError):
 
 @dataclass(frozen=True)
 class Say:
-    """Send this message to the agents, as if the user had typed it."""
+    """Send this message to the agents, as if the user had typed it, with these pictures."""
 
     message: str
+    images: list[str] = field(default_factory=list)  # paths or URLs, checked when sent
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,9 @@ PHRASES = {"more": "more"}
 LOCAL = {"help", "memory", "forget", "new", "threads", "resume", "model", "quit"}
 ALIASES = {"exit": "quit", "q": "quit", "?": "help", "love": "like", "hate": "dislike"}
 NEEDS_ARG = {"resume": "/resume ID (see /threads)"}
+IMAGE_USAGE = "usage: /image PATH_OR_URL [words], e.g. /image poster.jpg more like this"
+# What a pasted word must end with to be taken for a picture (its content decides the rest).
+PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".svg", ".bmp", ".tif", ".tiff")
 
 HELP = [
     CommandHelp("/like N", 'you liked item N of the last list (also: "I loved the second one")'),
@@ -58,6 +68,7 @@ HELP = [
     CommandHelp("/seen N", "you have seen item N; it is not shown again"),
     CommandHelp("/why N", "why item N was recommended"),
     CommandHelp("/more", "more like the last list, none shown before"),
+    CommandHelp("/image PATH [words]", "send a picture (a poster, a cover) with your words"),
     CommandHelp("/memory", "what is remembered about you across conversations"),
     CommandHelp("/forget", "delete everything remembered about you (asks first)"),
     CommandHelp("/new", "start a new conversation"),
@@ -90,6 +101,8 @@ def parse_line(line: str) -> Say | Local:
     word, _, arg = text[1:].partition(" ")
     name = ALIASES.get(word.lower(), word.lower())
     arg = arg.strip()
+    if name in ("image", "picture"):
+        return _picture(arg)
     if name in ITEM_PHRASES:
         return Say(ITEM_PHRASES[name].format(positions=_positions(name, arg)))
     if name in PHRASES:
@@ -107,3 +120,46 @@ def _positions(name: str, arg: str) -> str:
         raise CommandError(f"usage: /{name} N, where N is the item's number in the last list")
     tags = [f"#{int(n)}" for n in numbers]
     return tags[0] if len(tags) == 1 else ", ".join(tags[:-1]) + " and " + tags[-1]
+
+
+def _picture(arg: str) -> Say:
+    """`/image PATH_OR_URL [words]`; a path with spaces is quoted."""
+    if not arg:
+        raise CommandError(IMAGE_USAGE)
+    if arg[0] in "'\"":
+        end = arg.find(arg[0], 1)
+        if end < 0:
+            raise CommandError(IMAGE_USAGE)
+        source, rest = arg[1:end], arg[end + 1 :]
+    else:
+        source, _, rest = arg.partition(" ")
+    return Say(rest.strip(), [source])
+
+
+def pasted_pictures(say: Say, allow_urls: bool) -> tuple[Say, list[str]]:
+    """The message with the pictures pasted in it moved to its images, and hints to print.
+
+    A picture is a word naming an existing picture file, or a picture URL when fetching
+    is allowed (else a hint says how to allow it and the URL stays a word).
+    """
+    try:
+        words = shlex.split(say.message)
+    except ValueError:  # an unbalanced quote: plain words
+        words = say.message.split()
+    pictures, hints = [], []
+    for word in words:
+        picture = word.lower().endswith(PICTURE_SUFFIXES)
+        if is_image_url(word):
+            if picture or urlparse(word).path.lower().endswith(PICTURE_SUFFIXES):
+                if allow_urls:
+                    pictures.append(word)
+                else:
+                    hints.append(f"(not fetching {word[:80]}: {ALLOW_URLS_HINT})")
+        elif picture and Path(word).expanduser().is_file():
+            pictures.append(word)
+    if not pictures:
+        return say, hints
+    text = say.message
+    for p in pictures:
+        text = text.replace(f"'{p}'", " ").replace(f'"{p}"', " ").replace(p, " ")
+    return Say(" ".join(text.split()), [*say.images, *pictures]), hints

@@ -1,8 +1,9 @@
 """`ars chat --json`: messages in on stdin, one line each; one JSON object per turn out.
 
 For scripts: nothing but JSON lines on stdout, no banner, no colour. Item commands
-(`/like 2`, `/more`) work as in the chat; `/new` starts a new conversation and `/quit`
-ends; the commands that talk to a person answer with an error object.
+(`/like 2`, `/more`) and `/image PATH [words]` work as in the chat; `/new` starts a new
+conversation and `/quit` ends; the commands that talk to a person answer with an error
+object.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 from collections.abc import Iterable
 from typing import IO, TYPE_CHECKING, Any
 
-from agentic_recsys.cli.chat_commands import Local, parse_line, readable
+from agentic_recsys.cli.chat_commands import Local, parse_line, pasted_pictures, readable
 from agentic_recsys.cli.chat_render import item_facts
 from agentic_recsys.cli.chat_turns import open_session
 from agentic_recsys.errors import ArsError
@@ -54,10 +55,13 @@ def run_json(app: App, session: Session, lines: Iterable[str | bytes], out: IO[s
                     return
                 if command.name != "new":
                     raise ArsError(f"/{command.name} is not available with --json")
-                session = open_session(app, session.user_id, None, session.context)
+                session = open_session(
+                    app, session.user_id, None, session.context, session.allow_image_urls
+                )
                 record = {"message": line.strip(), "thread_id": session.thread_id}
             else:
-                record = turn_record(app, command.message, session.send(command.message))
+                say, _ = pasted_pictures(command, session.allow_image_urls)  # a URL not allowed
+                record = turn_record(app, say.message, session.send(say.message, say.images))
         except ArsError as e:
             record = {"message": readable(line).strip(), "error": str(e)}
             record["thread_id"] = session.thread_id

@@ -23,7 +23,7 @@ from agentic_recsys.cli.screen_text import shown
 from agentic_recsys.data.dataset import Dataset, Items
 from agentic_recsys.graphs.context import Context
 from agentic_recsys.graphs.state import ModelUse
-from agentic_recsys.llm import ROLES
+from agentic_recsys.llm import ROLES, sees
 
 if TYPE_CHECKING:
     from agentic_recsys.session import ThreadInfo, TurnResult
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 # What the graph does next once a node has finished: the spinner's label.
 NEXT_ACTIVITY = {
     "recall": "understanding",
+    "perceive": "understanding",
     "intent": "planning",
     "planner": "retrieving",
     "retrieval": "checking",
@@ -38,14 +39,17 @@ NEXT_ACTIVITY = {
     "explainer": "remembering",
 }
 FIRST_ACTIVITY = "understanding"
+FALLBACKS = {"vision": "your words"}  # what serves a turn whose role fell back ("rules")
 LINE_DELAY_S = 0.03  # the pace a rules-written reply is printed at, line by line
 TITLE_WIDTH, GENRES_WIDTH, WHY_MIN_WIDTH = 32, 22, 30
 PROMPT_HINT = 'Ask for something ("a funny 90s movie", "like Toy Story but darker"); /help'
 
 
 def role_models(context: Context) -> dict[str, str]:
-    """Name the model each role runs on, "rules" where none is set."""
-    return {role: _model_name(context.model_for(role)) for role in ROLES}
+    """Name the model each role runs on, "rules" where none is set; and what sees pictures."""
+    named: dict[str, str] = {role: _model_name(context.model_for(role)) for role in ROLES}
+    vision = context.model_for("vision")
+    return {**named, "vision": vision} if sees(vision) else named
 
 
 def _model_name(spec: str) -> str:
@@ -144,7 +148,8 @@ def models_line(models: Iterable[ModelUse], seconds: float | None = None) -> Tex
     for use in uses:
         calls = f" ×{use.calls}" if use.calls else ""
         why = f": {use.why}" if use.why else ""
-        fell_back = f" (fell back to rules{why})" if use.fell_back else ""
+        instead = FALLBACKS.get(use.role, "rules")
+        fell_back = f" (fell back to {instead}{why})" if use.fell_back else ""
         roles.setdefault(use.model, []).append(f"{use.role}{calls}{fell_back}")
     parts = [f"{', '.join(names)}: {model}" for model, names in roles.items()]
     total = sum(u.calls for u in uses)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from rich.console import Console
 from rich.prompt import Confirm
@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from agentic_recsys.app import App
-from agentic_recsys.cli.chat_commands import Local, parse_line
+from agentic_recsys.cli.chat_commands import Local, parse_line, pasted_pictures
 from agentic_recsys.cli.chat_input import LineReader
 from agentic_recsys.cli.chat_render import (
     TurnView,
@@ -69,8 +69,11 @@ class ChatScreen:
                 if isinstance(command, Local):
                     if not self._handlers[command.name](command.arg):
                         break
-                elif command.message:
-                    self.turn(command.message)
+                elif command.message or command.images:
+                    say, hints = pasted_pictures(command, self.session.allow_image_urls)
+                    for hint in hints:
+                        self.console.print(shown(hint, style="dim"))
+                    self.turn(say.message, say.images)
             except ArsError as e:
                 self.console.print(Text.assemble(("error: ", "bold red"), shown(e)))
             except Exception as e:  # a bug must not end the chat; the thread is saved anyway
@@ -90,7 +93,7 @@ class ChatScreen:
             highlight=False,
         )
 
-    def turn(self, message: str) -> None:
+    def turn(self, message: str, images: Sequence[str] = ()) -> None:
         """Run one turn with a spinner and streamed text; Ctrl-C drops it and returns."""
         if self.worker.busy:
             with self.console.status("finishing the stopped reply's current step…"):
@@ -99,7 +102,7 @@ class ChatScreen:
         view = TurnView(self.console)
         try:
             with view:
-                for kind, value in self.worker.run(self.session, message):
+                for kind, value in self.worker.run(self.session, message, images):
                     if kind == "step":
                         view.step(str(value))
                     elif kind == "token":
@@ -176,7 +179,13 @@ class ChatScreen:
         return True
 
     def _new(self, _: str) -> bool:
-        self.session = open_session(self.app, self.session.user_id, None, self.session.context)
+        self.session = open_session(
+            self.app,
+            self.session.user_id,
+            None,
+            self.session.context,
+            self.session.allow_image_urls,
+        )
         self.console.print(
             Text.assemble("New conversation ", shown(self.session.thread_id, "bold"), "."),
             highlight=False,
@@ -197,7 +206,13 @@ class ChatScreen:
             raise ArsError(
                 f"no conversation {thread_id} for {self.session.user_id}; /threads lists yours"
             )
-        self.session = open_session(self.app, self.session.user_id, thread_id, self.session.context)
+        self.session = open_session(
+            self.app,
+            self.session.user_id,
+            thread_id,
+            self.session.context,
+            self.session.allow_image_urls,
+        )
         self.console.print(
             Text.assemble("Back in conversation ", shown(thread_id, "bold"), "."), highlight=False
         )

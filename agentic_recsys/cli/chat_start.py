@@ -25,13 +25,20 @@ from agentic_recsys.data.dataset import META_FILE
 from agentic_recsys.errors import ArsError, UserIdError, require_user_id
 from agentic_recsys.graphs.context import Context
 from agentic_recsys.llm import parse_spec
+from agentic_recsys.perception.images import urls_allowed
 from agentic_recsys.session import Session
 
 LOG_FILE = "chat.log"
 
 
 def start_chat(
-    data: Path, user: str | None, thread: str | None, model: str | None, json_mode: bool
+    data: Path,
+    user: str | None,
+    thread: str | None,
+    model: str | None,
+    json_mode: bool,
+    vision_model: str | None = None,
+    allow_image_urls: bool = False,
 ) -> None:
     """Open everything the chat needs, then chat (or answer JSON lines) until the end."""
     user = require_user_id(login_name() if user is None else user)
@@ -39,10 +46,12 @@ def start_chat(
     context = Context(data_dir=str(data))
     if model:
         context.model = parse_spec(model).text
+    if vision_model:
+        context.vision_model = parse_spec(vision_model).text
     load_models(context, console)  # first: a missing API key should not wait for an index
     app = open_app(data, console)
     log_to_file(app.dataset.state_dir / LOG_FILE)
-    session = open_session(app, user, thread, context)
+    session = open_session(app, user, thread, context, allow_image_urls or urls_allowed())
     if json_mode:
         run_json(app, session, sys.stdin.buffer, sys.stdout)  # bytes: bad UTF-8 is one line
     else:

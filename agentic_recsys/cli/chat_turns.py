@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from rich.console import Console
 
 from agentic_recsys.graphs.context import Context
-from agentic_recsys.llm import ROLES, decisions, load_chat_model
+from agentic_recsys.llm import ROLES, decisions, load_chat_model, sees
 
 if TYPE_CHECKING:
     from agentic_recsys.app import App
@@ -28,7 +28,7 @@ _DONE = ("done", None)
 class Streams(Protocol):
     """Anything that runs a turn as a stream of events (a `Session`)."""
 
-    def stream(self, message: str) -> Iterator[Event]:
+    def stream(self, message: str, images: Sequence[str] = ()) -> Iterator[Event]:
         """Yield ("step", node), ("token", text), then ("result", TurnResult)."""
         ...
 
@@ -50,7 +50,7 @@ class TurnWorker:
             self._thread.join()
             self._thread = None
 
-    def run(self, session: Streams, message: str) -> Iterator[Event]:
+    def run(self, session: Streams, message: str, images: Sequence[str] = ()) -> Iterator[Event]:
         """Yield the turn's events; closing the iterator (or Ctrl-C) stops the turn.
 
         An exception raised by the turn is raised here, in the caller's thread.
@@ -61,7 +61,7 @@ class TurnWorker:
 
         def work() -> None:
             try:
-                for event in session.stream(message):
+                for event in session.stream(message, images):
                     if stop.is_set():
                         return  # closes the graph's stream: no further node runs
                     events.put(event)
@@ -82,20 +82,25 @@ class TurnWorker:
             stop.set()
 
 
-def open_session(app: App, user_id: str, thread_id: str | None, context: Context) -> Session:
+def open_session(
+    app: App, user_id: str, thread_id: str | None, context: Context, allow_image_urls: bool
+) -> Session:
     """Open a conversation of `user_id` (a new one when `thread_id` is None) run with `context`."""
     session = app.session(user_id, thread_id)
     session.context = context
+    session.allow_image_urls = allow_image_urls
     return session
 
 
 def load_models(context: Context, console: Console) -> None:
-    """Load each role's model now, with a spinner, so the first reply does not stall on it.
+    """Load each role's model (and the vision model) now, so the first reply does not stall.
 
     A model that cannot load (no API key, no llama-cpp-python) raises its ArsError here.
     """
-    specs = dict.fromkeys(context.model_for(role) for role in ROLES)
+    specs = [s for s in dict.fromkeys(context.model_for(role) for role in ROLES) if decisions(s)]
+    vision = context.model_for("vision")
+    if sees(vision) and vision not in specs:
+        specs.append(vision)
     for spec in specs:
-        if decisions(spec):
-            with console.status(f"loading model {spec}…"):
-                load_chat_model(spec)
+        with console.status(f"loading model {spec}…"):
+            load_chat_model(spec)

@@ -15,7 +15,7 @@ def _env(name: str, default: str) -> str:
 
 @dataclass(kw_only=True)
 class Context:
-    """Which dataset, which model for each role, and the loop budget."""
+    """Which dataset, which model for each role (and for seeing pictures), the loop budget."""
 
     data_dir: str = field(
         default_factory=lambda: _env("ARS_DATA", "data/ml-100k"),
@@ -37,6 +37,14 @@ class Context:
     )
     explainer_model: str = field(
         default="", metadata={"description": "Overrides `model` for the explainer."}
+    )
+    vision_model: str = field(
+        default_factory=lambda: _env("ARS_VISION_MODEL", ""),
+        metadata={
+            "description": "Overrides `model` for reading the pictures a user sends: a "
+            "vision-capable provider:model, e.g. openai:gpt-4o-mini, or "
+            "openai:<model>@http://127.0.0.1:8080/v1 (llama.cpp's server with an mmproj)."
+        },
     )
     max_revisions: int = field(
         default=2, metadata={"description": "How often the critic may send a plan back."}

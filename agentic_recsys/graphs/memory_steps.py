@@ -19,16 +19,22 @@ from agentic_recsys.graphs.context import Context
 from agentic_recsys.graphs.resources import app_of, turn_user
 from agentic_recsys.graphs.state import State, Taste
 from agentic_recsys.memory import Episode
+from agentic_recsys.perception.images import block_images, picture_mark, store_images, urls_allowed
 
 RECALL_K = 6
+EMPTY = "(empty message)"
 MAX_MESSAGE_CHARS = 4_000  # a message is cut here, where it enters, and the reply says so
 
 
 def recall_memories(state: State, runtime: Runtime[Context]) -> dict[str, object]:
     """Start the turn: settle whose it is and the message, recall what memory holds for them."""
     user = turn_user(state, get_config())
-    message, said = turn_message(state)
+    message, said, pictures = turn_message(state)
     app = app_of(runtime)
+    images = list(state.get("images") or [])
+    if pictures:  # sent as image blocks (over HTTP): made safe and stored here, once
+        stored = store_images(app.dataset.state_dir, pictures, allow_urls=urls_allowed())
+        images = [s.ref for s in stored]
     notice = ""
     if len(message) > MAX_MESSAGE_CHARS:
         notice = (
@@ -53,8 +59,13 @@ def recall_memories(state: State, runtime: Runtime[Context]) -> dict[str, object
         disliked=[i for i, v in feedback.items() if v == "disliked"],
         seen=[i for i, v in feedback.items() if v == "seen"],
     )
+    if images:  # the thread records that pictures came, never their data
+        words = "" if said.content == EMPTY else said.content
+        said.content = f"{words} {picture_mark(len(images))}".strip()
     return {
         "message": message,
+        "images": images,
+        "picture": None,
         "messages": [said],
         "heard": said.id,
         "user_id": user,
@@ -74,27 +85,30 @@ def recall_memories(state: State, runtime: Runtime[Context]) -> dict[str, object
     }
 
 
-def turn_message(state: State) -> tuple[str, HumanMessage]:
-    """The message this turn answers, and the human message that records it in the thread.
+def turn_message(state: State) -> tuple[str, HumanMessage, list[str]]:
+    """The message this turn answers, the human message that records it, and its pictures.
 
     A caller sends either `message` or LangGraph's `messages`: a human message the input
     just appended (the last one, not the one the previous turn heard) wins, and is
-    replaced by its cleaned text under the same id; otherwise `message` is appended.
+    replaced by its cleaned text under the same id (its image blocks are returned as
+    data: or http(s) URLs, never kept in the thread); otherwise `message` is appended.
     """
     messages = state.get("messages", [])
     last = messages[-1] if messages else None
+    pictures: list[str] = []
     if isinstance(last, HumanMessage) and last.id != state.get("heard"):
-        message, mid = str(last.text), last.id
+        message, mid, pictures = str(last.text), last.id, block_images(last.content)
     else:
         message, mid = state.get("message", ""), str(uuid.uuid4())
-    return message, HumanMessage(content=clean_message(message) or "(empty message)", id=mid)
+    said = HumanMessage(content=clean_message(message) or EMPTY, id=mid)
+    return message, said, pictures
 
 
 def remember_turn(state: State, runtime: Runtime[Context]) -> dict[str, object]:
     """End the turn: write stated preferences, feedback and the episode to long-term memory."""
-    said: dict[str, object] = (
-        {"reply": f"{state['notice']}\n{state.get('reply', '')}"} if state.get("notice") else {}
-    )
+    said: dict[str, object] = {"images": []}  # a turn's pictures are not the next turn's
+    if state.get("notice"):
+        said["reply"] = f"{state['notice']}\n{state.get('reply', '')}"
     intent = state.get("intent")
     if intent is None:
         return said
@@ -111,7 +125,13 @@ def remember_turn(state: State, runtime: Runtime[Context]) -> dict[str, object]:
         state["user_id"],
         preferences=intent.preferences,
         feedback=intent.feedback,
-        episode=Episode(asked=state.get("message", "")[:500], shown=shown, chosen=chosen),
+        episode=Episode(asked=_asked(state), shown=shown, chosen=chosen),
         titles=titles,
     )
     return said
+
+
+def _asked(state: State) -> str:
+    """What the episode records as asked: the words, and a mark for pictures (not their data)."""
+    mark = picture_mark(len(state.get("images") or []))
+    return " ".join(p for p in (state.get("message", "")[:500], mark) if p)

@@ -16,7 +16,7 @@ from agentic_recsys.app import App, app_for_dir
 from agentic_recsys.errors import require_user_id
 from agentic_recsys.graphs.context import Context
 from agentic_recsys.graphs.state import ModelUse
-from agentic_recsys.llm import Decision, LLMCall, decisions, load_chat_model
+from agentic_recsys.llm import Decision, LLMCall, decisions, load_chat_model, sees
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,12 @@ def role_model(runtime: Runtime[Context], role: str) -> RoleModel:
     spec = context_of(runtime).model_for(role)
     may = decisions(spec)
     return RoleModel(role, spec, may, load_chat_model(spec) if may else None)
+
+
+def vision_model(runtime: Runtime[Context]) -> RoleModel:
+    """The model that reads this turn's pictures (None when the spec cannot see)."""
+    spec = context_of(runtime).model_for("vision")
+    return RoleModel("vision", spec, frozenset(), load_chat_model(spec) if sees(spec) else None)
 
 
 def context_of(runtime: Runtime[Context]) -> Context:

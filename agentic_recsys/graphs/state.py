@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import TypedDict
 
 from agentic_recsys.graphs.schema import Constraints, Intent
+from agentic_recsys.perception.vision import Picture
 
 MAX_MESSAGES = 40  # the last 20 turns: more than any prompt shows (intent reads the last 8)
 
@@ -115,14 +116,16 @@ class ModelUse(BaseModel):
 
 
 class InputState(TypedDict, total=False):
-    """What a caller sends: a message, and whose it is (on the server: who authenticated).
+    """What a caller sends: a message, its pictures, whose it is (on the server: who signed in).
 
     LangGraph's chat input works too: `{"messages": [{"role": "user", "content": ...}]}`,
-    whose last human message is the message (see `memory_steps.turn_message`).
+    whose last human message is the message (see `memory_steps.turn_message`); its image
+    content blocks are the turn's pictures.
     """
 
     message: str
     user_id: str
+    images: list[str]  # this turn's pictures: sha256 refs of sanitised PNGs (perception/images)
     messages: Annotated[list[AnyMessage], recent_messages]  # the recent conversation, for LLMs
 
 
@@ -143,6 +146,7 @@ class State(InputState, OutputState):
     heard: str  # id of the human message the latest turn answered (see `recall_memories`)
     turns: int  # turns in this thread (messages keep only the recent ones)
     notice: str  # said before the reply: what was done to the message (cut to a length)
+    picture: Picture | None  # what this turn's pictures showed (see perception/perceive)
     memories: list[str]  # recalled long-term memories, shown to LLMs as data
     taste: Taste  # the structured part of long-term memory, which planner and critic honour
     intent: Intent | None

@@ -8,7 +8,7 @@ from agentic_recsys.llm.factory import (
     register_chat_model,
 )
 from agentic_recsys.llm.roles import ROLES, Role
-from agentic_recsys.llm.specs import Decision, ModelSpec, decisions, parse_spec
+from agentic_recsys.llm.specs import Decision, ModelSpec, decisions, parse_spec, sees
 
 __all__ = [
     "ROLES",
@@ -24,4 +24,5 @@ __all__ = [
     "model_label",
     "parse_spec",
     "register_chat_model",
+    "sees",
 ]

@@ -53,13 +53,15 @@ def ask_json(
     model: BaseChatModel | None,
     schema: type[M],
     system: str,
-    user: str,
+    user: str | list[str | dict[str, Any]],
     *,
     role: str,
     timeout_s: float = 30,
     max_tokens: int = 256,
 ) -> tuple[M | None, list[LLMCall]]:
     """Ask for an object of `schema`; None (and the failed calls) when both attempts fail.
+
+    `user` is the text, or LangChain content blocks (text and images, for a vision model).
 
     The schema never goes into the prompt: the decoder is held to it instead (a bounded
     llama.cpp grammar; OpenAI's structured output; the schema as `response_format` for

@@ -65,6 +65,17 @@ def parse_spec(text: str) -> ModelSpec:
     return ModelSpec(spec, provider.lower(), model, base_url)
 
 
+def sees(spec: str) -> bool:
+    """Whether a spec's model may be shown pictures.
+
+    Not "none", and not the in-process llama.cpp models (text-only GGUFs: a vision GGUF
+    needs its mmproj, served by llama.cpp's server and reached as openai:<model>@<url>);
+    any other model is the user's choice, and a refusal falls back like any failed call.
+    """
+    provider = parse_spec(spec).provider
+    return provider not in ("none", "local")
+
+
 def decisions(spec: str) -> frozenset[Decision]:
     """What a role may let this model decide.
 

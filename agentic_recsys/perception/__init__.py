@@ -1,0 +1,1 @@
+"""Perception: pictures the user sends, made safe, stored by content, described by a model."""
