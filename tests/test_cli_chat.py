@@ -11,22 +11,15 @@ import json
 import os
 import re
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import pexpect
 import pytest
+from terminal import ARS, TIMEOUT, say, spawn_chat, until_prompt
 
 import agentic_recsys
 from agentic_recsys.data.dataset import Dataset
-
-ARS = str(Path(sys.executable).with_name("ars"))
-TIMEOUT = 600  # the first process may build the indexes; other tests share the 2 cores
-# A fresh prompt: prompt_toolkit turns on bracketed paste, then draws it (the redraw of an
-# accepted line, "you › a funny 90s movie", is not preceded by that switch).
-PROMPT = re.compile(r"\x1b\[\?2004h[^\n]*?you › ")
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]|\r")
 
 pytestmark = pytest.mark.slow
 
@@ -54,25 +47,6 @@ def user() -> str:
     return f"pty-{uuid.uuid4().hex[:8]}"
 
 
-def spawn(env: dict[str, str], *args: str) -> pexpect.spawn:
-    child = pexpect.spawn(
-        ARS, ["chat", *args], env=env, encoding="utf-8", timeout=TIMEOUT, dimensions=(50, 160)
-    )
-    child.logfile_read = sys.stdout  # shown by pytest when a test fails
-    return child
-
-
-def until_prompt(child: pexpect.spawn) -> str:
-    """Everything printed up to the next prompt, without terminal escapes."""
-    child.expect(PROMPT)
-    return ANSI.sub("", child.before)
-
-
-def say(child: pexpect.spawn, line: str) -> str:
-    child.sendline(line)
-    return until_prompt(child)
-
-
 def piped(env: dict[str, str], lines: str, *args: str) -> subprocess.CompletedProcess[str]:
     """Run `ars chat ARGS` with `lines` as its whole input (no terminal)."""
     return subprocess.run(
@@ -98,7 +72,7 @@ def shown_items(data: Path, user: str, thread: str) -> list[str]:
 def test_a_conversation_goes_on_in_a_new_process(
     env: dict[str, str], user: str, ml100k_dir: Path, ml100k: Dataset
 ) -> None:
-    child = spawn(env, "--user", user)
+    child = spawn_chat(env, "--user", user)
     banner = until_prompt(child)
     thread = re.findall(r"conversation (\w+)", banner)[0]
     assert "(new)" in banner and "rules" in banner and "1,682 items" in banner
@@ -129,7 +103,7 @@ def test_a_conversation_goes_on_in_a_new_process(
     child.close()
     assert child.exitstatus == 0
 
-    child = spawn(env, "--user", user)
+    child = spawn_chat(env, "--user", user)
     until_prompt(child)
     assert thread in say(child, "/threads")
     resumed = say(child, f"/resume {thread}")

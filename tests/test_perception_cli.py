@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import sys
 import uuid
 from pathlib import Path
 
@@ -15,14 +13,10 @@ import pexpect
 import pytest
 from fake_openai import fake_openai
 from PIL import Image
+from terminal import say as typed
+from terminal import spawn_chat, until_prompt
 
 from agentic_recsys.perception.images import ALLOW_URLS_HINT
-
-ARS = str(Path(sys.executable).with_name("ars"))
-TIMEOUT = 600
-# A fresh prompt (see test_cli_chat: the redraw of an accepted line lacks the paste switch).
-PROMPT = re.compile(r"\x1b\[\?2004h[^\n]*?you › ")
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]|\r")
 
 pytestmark = pytest.mark.slow
 
@@ -38,27 +32,12 @@ SCREAM = {"item_type": "movie poster", "titles": ["SCREAM"], "genre_cues": ["hor
 def spawn(data: Path, *args: str) -> pexpect.spawn:
     env = {**os.environ, "ARS_DATA": str(data), "ARS_MODEL": "none", "TERM": "xterm"}
     env.pop("ARS_IMAGE_URLS", None)
-    child = pexpect.spawn(
-        ARS,
-        ["chat", *args],
-        env=env,
-        encoding="utf-8",
-        timeout=TIMEOUT,
-        dimensions=(50, 200),
-        use_poll=True,  # late in a full run this process may hold over 1024 descriptors
-    )
-    child.logfile_read = sys.stdout
-    return child
-
-
-def until_prompt(child: pexpect.spawn) -> str:
-    child.expect(PROMPT)
-    return " ".join(ANSI.sub("", child.before).split())
+    return spawn_chat(env, *args, columns=200)
 
 
 def say(child: pexpect.spawn, line: str) -> str:
-    child.sendline(line)
-    return until_prompt(child)
+    """What the chat printed for `line`, on one line."""
+    return " ".join(typed(child, line).split())
 
 
 def write_poster(path: Path, colour: tuple[int, int, int]) -> Path:
@@ -79,7 +58,7 @@ def test_pictures_in_the_chat(ml100k_copy: Path, tmp_path: Path) -> None:
             "--vision-model",
             f"openai:fake-vision@{server.url}",
         )
-        banner = until_prompt(child)
+        banner = " ".join(until_prompt(child).split())
         assert f"vision openai:fake-vision@{server.url}" in banner
 
         out = say(child, f'/image "{toy}" something for tonight')

@@ -1,0 +1,43 @@
+"""`ars chat` in a pseudo-terminal, for the tests that drive it as a person would."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pexpect
+
+ARS = str(Path(sys.executable).with_name("ars"))
+TIMEOUT = 600  # the first process may build the indexes; other tests share the 2 cores
+# A fresh prompt: prompt_toolkit turns on bracketed paste, then draws it (the redraw of an
+# accepted line, "you › a funny 90s movie", is not preceded by that switch).
+PROMPT = re.compile(r"\x1b\[\?2004h[^\n]*?you › ")
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]|\r")
+
+
+def spawn_chat(env: dict[str, str], *args: str, columns: int = 160) -> pexpect.spawn:
+    """Start `ars chat ARGS`; what it prints is shown by pytest when a test fails."""
+    child = pexpect.spawn(
+        ARS,
+        ["chat", *args],
+        env=env,
+        encoding="utf-8",
+        timeout=TIMEOUT,
+        dimensions=(50, columns),
+        use_poll=True,  # late in a full run the test process may hold over 1024 descriptors
+    )
+    child.logfile_read = sys.stdout
+    return child
+
+
+def until_prompt(child: pexpect.spawn) -> str:
+    """Everything printed up to the next prompt, without terminal escapes."""
+    child.expect(PROMPT)
+    return ANSI.sub("", child.before)
+
+
+def say(child: pexpect.spawn, line: str) -> str:
+    """Type a line; return what the chat printed before its next prompt."""
+    child.sendline(line)
+    return until_prompt(child)
