@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
@@ -65,3 +67,31 @@ def running(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+ROOT = Path(__file__).resolve().parents[1]
+LANGGRAPH = Path(sys.executable).parent / "langgraph"
+
+
+@contextmanager
+def langgraph_dev(data: Path, folder: Path, env: Mapping[str, str]) -> Iterator[str]:
+    """`langgraph dev` with the project's langgraph.json over the dataset `data`; yields its URL.
+
+    `env` adds to (or, with an empty value, removes from) the environment: auth and models.
+    """
+    port = free_port()
+    environment = {
+        **os.environ,
+        "LANGGRAPH_CLI_NO_ANALYTICS": "1",
+        "LANGGRAPH_NO_VERSION_CHECK": "true",
+        "LANGSMITH_TRACING": "false",
+        "ARS_DATA": str(data),
+        "ARS_MODEL": "none",
+        **env,
+    }
+    environment = {k: v for k, v in environment.items() if v}
+    command = [str(LANGGRAPH), "dev", "--no-reload", "--no-browser", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--config", str(ROOT / "langgraph.json")]
+    url = f"http://127.0.0.1:{port}"
+    with running(command, f"{url}/ok", folder / "server.log", env=environment, cwd=ROOT):
+        yield url

@@ -8,8 +8,6 @@ run user A's threads, nor reach A's memory by naming A in the input.
 from __future__ import annotations
 
 import json
-import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,10 +15,8 @@ import httpx
 import pytest
 from langgraph_sdk import get_sync_client
 from langgraph_sdk.client import SyncLangGraphClient
-from servers import free_port, running
+from servers import langgraph_dev
 
-ROOT = Path(__file__).resolve().parents[1]
-LANGGRAPH = Path(sys.executable).parent / "langgraph"
 TOKENS = {"token-of-a-7f3c": "7", "token-of-b-91d2": "8"}
 
 pytestmark = pytest.mark.slow
@@ -31,31 +27,8 @@ def server(ml100k_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     folder = tmp_path_factory.mktemp("langgraph-server")
     tokens = folder / "tokens.json"
     tokens.write_text(json.dumps(TOKENS))
-    port = free_port()
-    env = {
-        **os.environ,
-        "LANGGRAPH_CLI_NO_ANALYTICS": "1",
-        "LANGGRAPH_NO_VERSION_CHECK": "true",
-        "LANGSMITH_TRACING": "false",
-        "ARS_DATA": str(ml100k_copy),
-        "ARS_MODEL": "none",
-        "ARS_AUTH_TOKENS": str(tokens),
-    }
-    env.pop("ARS_AUTH", None)
-    command = [
-        str(LANGGRAPH),
-        "dev",
-        "--no-reload",
-        "--no-browser",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--config",
-        str(ROOT / "langgraph.json"),
-    ]
-    url = f"http://127.0.0.1:{port}"
-    with running(command, f"{url}/ok", folder / "server.log", env=env, cwd=ROOT):
+    env = {"ARS_AUTH_TOKENS": str(tokens), "ARS_AUTH": ""}
+    with langgraph_dev(ml100k_copy, folder, env) as url:
         yield url
 
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,12 +14,10 @@ import pytest
 from fake_openai import FakeOpenAI, fake_openai
 from langgraph_sdk import get_sync_client
 from PIL import Image
-from servers import free_port, running
+from servers import langgraph_dev
 
 from agentic_recsys.perception.perceive import NO_VISION_NOTICE
 
-ROOT = Path(__file__).resolve().parents[1]
-LANGGRAPH = Path(sys.executable).parent / "langgraph"
 TOY_STORY = {"item_type": "movie poster", "titles": ["Toy Story"], "genre_cues": ["animation"]}
 
 pytestmark = pytest.mark.slow
@@ -38,33 +34,13 @@ def server(
     ml100k_copy: Path, vision: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("langgraph-pictures")
-    port = free_port()
     env = {
-        **os.environ,
-        "LANGGRAPH_CLI_NO_ANALYTICS": "1",
-        "LANGGRAPH_NO_VERSION_CHECK": "true",
-        "LANGSMITH_TRACING": "false",
-        "ARS_DATA": str(ml100k_copy),
-        "ARS_MODEL": "none",
         "ARS_VISION_MODEL": f"openai:fake-vision@{vision.url}",
         "ARS_AUTH": "dev",
+        "ARS_AUTH_TOKENS": "",
+        "ARS_IMAGE_URLS": "",
     }
-    env.pop("ARS_AUTH_TOKENS", None)
-    env.pop("ARS_IMAGE_URLS", None)
-    command = [
-        str(LANGGRAPH),
-        "dev",
-        "--no-reload",
-        "--no-browser",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--config",
-        str(ROOT / "langgraph.json"),
-    ]
-    url = f"http://127.0.0.1:{port}"
-    with running(command, f"{url}/ok", folder / "server.log", env=env, cwd=ROOT):
+    with langgraph_dev(ml100k_copy, folder, env) as url:
         yield url
 
 
