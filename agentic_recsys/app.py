@@ -8,6 +8,7 @@ folder and process: the graph's nodes reach the same one through `app_for_dir`.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from agentic_recsys.data.dataset import META_FILE, Dataset, assign_uid
 from agentic_recsys.engines.recommender import Recommender
 from agentic_recsys.memory import MemoryStore
 from agentic_recsys.understanding.entities import EntityIndex
+from agentic_recsys.vision.index import ImageIndex, open_image_index
 
 if TYPE_CHECKING:  # the graph imports this module: break the cycle for type checking only
     from langgraph.checkpoint.sqlite import SqliteSaver
@@ -30,6 +32,8 @@ if TYPE_CHECKING:  # the graph imports this module: break the cycle for type che
     from agentic_recsys.session import Session, ThreadInfo
 
 THREADS_FILE = "threads.sqlite"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -62,6 +66,14 @@ class App:
     def popularity_percentile(self) -> np.ndarray:
         """Each item's popularity as a percentile in [0, 1] (0 = least interacted with)."""
         return self.item_counts.argsort().argsort() / max(1, len(self.item_counts) - 1)
+
+    @cached_property
+    def images(self) -> ImageIndex | None:
+        """The catalog's image index, if one was built and still matches (else logged why)."""
+        index, status = open_image_index(self.dataset)
+        if status.state in ("stale", "unusable"):
+            log.warning("the image index of %s is not used: %s", self.dataset.path, status.line())
+        return index
 
     @cached_property
     def titles(self) -> TitleIndex:

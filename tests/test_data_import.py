@@ -96,7 +96,7 @@ def test_jsonl_with_genre_lists_and_iso_dates(tmp_path: Path) -> None:
     assert ds.items.ids == ["1", "2"]
     assert ds.items.genres == [("Action", "Crime"), ("Animation", "Family")]
     assert ds.items.years.tolist() == [1995, 0]
-    assert ds.items.images == ["", "up.jpg"]
+    assert ds.items.images == ["", str((tmp_path / "up.jpg").resolve())]  # beside the items file
     assert ds.items.extra == {"tags": ["heist", ""]}
     assert ds.interactions.ratings.tolist() == [2.0, 3.0]
     assert ds.interactions.timestamps.tolist() == [

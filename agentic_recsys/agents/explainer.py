@@ -214,6 +214,8 @@ def _evidence_text(app: App, e: EvidenceNote, item: str | None = None) -> str:
         relation = e.relation.rsplit(".", 1)[-1]
         name = RELATION_NAMES.get(relation, relation.replace("_", " "))
         return f"shares {'an' if name[0] in 'aeiou' else 'a'} {name} with {liked}"
+    if e.source in ("picture", "picture_text"):
+        return e.detail if cites_picture(app, e) else ""
     if e.source == "semantic":
         semantic = app.recommender.semantic
         if e.score < (semantic.close_neighbour if liked else semantic.chance_match):
@@ -227,6 +229,19 @@ def _evidence_text(app: App, e: EvidenceNote, item: str | None = None) -> str:
     ):
         return ""  # not true of this item, so not said
     return SOURCE_ONLY.get(e.source, "").format(verb=verb)
+
+
+def cites_picture(app: App, e: EvidenceNote) -> bool:
+    """Whether a picture's score is worth saying: only from the image index, above its bar.
+
+    A picture the user sent must be closer than half the catalog's pictures are to their
+    nearest neighbour; a look in words, closer than words that describe nothing.
+    """
+    index = app.images
+    if index is None:
+        return False
+    bar = index.close_neighbour if e.source == "picture" else index.text_chance
+    return e.score > bar
 
 
 def heading(app: App, plan: Plan, n: int) -> str:

@@ -23,7 +23,9 @@ CLAIM = re.compile(
     r"popular|blockbuster|hit|box\s+office|starring|stars|starred|star|actor|actress|cast|"
     r"directed|director|written|writer|produced|producer|plot|story|follows|tells|career|"
     r"performance|role|roles|based\s+on|true\s+story|sequel|remake|trilogy|franchise|"
-    r"first|only|ever|all\s+time|beloved|everyone|audiences|critics)\b",
+    r"first|only|ever|all\s+time|beloved|everyone|audiences|critics|"
+    # what a picture shows: said only from the image index's evidence
+    r"pictures?|images?|posters?|covers?|photos?|photographs?|artwork|visually|looks\s+like)\b",
     re.IGNORECASE,
 )
 # Two or more capitalised words in a row: a person, a place, a title, a studio.

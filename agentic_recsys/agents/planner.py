@@ -9,6 +9,8 @@ choice of tools, validated.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
@@ -61,7 +63,12 @@ def planner_agent(state: State, runtime: Runtime[Context]) -> dict[str, object]:
         or state.get("liked")
         or (state.get("taste") or Taste()).liked
     )
-    steps = policy_steps(request, has_history, widen=state.get("revisions", 0) > 0)
+    images = app.images
+    looks = Looks(
+        picture=images is not None and bool(state.get("images")),
+        described=images is not None and images.describes_look(request.query),
+    )
+    steps = policy_steps(request, has_history, widen=state.get("revisions", 0) > 0, looks=looks)
     role = role_model(runtime, "planner")
     use = role.use()
     critique = state.get("critique")
@@ -250,19 +257,36 @@ def relax(c: Constraints, revision: int) -> tuple[Constraints, list[str]]:
     return out, notes
 
 
-def policy_steps(request: Request, has_history: bool, widen: bool) -> list[ToolCall]:
-    """Tools for what the user gave: a title, a mood, a history; popular when nothing else.
+@dataclass(frozen=True)
+class Looks:
+    """What the turn says about pictures, when the catalog has an image index."""
+
+    picture: bool = False  # the user sent a picture this turn
+    described: bool = False  # the request's words match some picture better than chance
+
+
+def policy_steps(
+    request: Request, has_history: bool, widen: bool, looks: Looks = Looks()
+) -> list[ToolCall]:
+    """Tools for what the user gave: a picture, a title, a mood, a look, a history; else popular.
 
     similar_items already ranks by the user's taste too, so with a title no separate
-    personalized list is merged in. A text search keeps only real matches, so a mood alone
+    personalized list is merged in; a picture sent is as specific, and its look-alikes are
+    not diluted by the user's history either. A text search keeps only real matches, so a mood alone
     (no title, no history) is backed by popular items rather than by loosening the request.
+    A look in words is searched among pictures only when the encoder's text tower finds
+    some picture closer to the words than words that describe nothing (`describes_look`).
     """
     steps = []
+    if looks.picture:
+        steps.append(ToolCall(tool="looks_like_picture"))
     if request.like_items:
         steps.append(ToolCall(tool="similar_items", args={"titles": request.like_items}))
     if request.query:
         steps.append(ToolCall(tool="search_catalog", args={"query": request.query}))
-    if has_history and not request.like_items:
+    if looks.described:
+        steps.append(ToolCall(tool="text_to_image", args={"query": request.query}))
+    if has_history and not request.like_items and not looks.picture:
         steps.append(ToolCall(tool="personalized"))
     only_text = bool(request.query) and not request.like_items and not has_history
     if not steps or widen or only_text:
@@ -274,11 +298,11 @@ def ground_steps(plan: LLMPlan) -> list[ToolCall]:
     """Keep only known tools with the arguments they take."""
     steps = []
     for s in plan.steps:
-        if s.tool == "search_catalog" and s.query:
+        if s.tool in ("search_catalog", "text_to_image") and s.query:
             steps.append(ToolCall(tool=s.tool, args={"query": s.query}))
         elif s.tool in ("similar_items", "related_by_people") and s.titles:
             steps.append(ToolCall(tool=s.tool, args={"titles": s.titles}))
-        elif s.tool in ("personalized", "popular"):
+        elif s.tool in ("personalized", "popular", "looks_like_picture"):
             steps.append(ToolCall(tool=s.tool))
     return steps
 

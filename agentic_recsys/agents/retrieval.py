@@ -29,6 +29,11 @@ TOOL_WEIGHTS = {
     "personalized": 1.0,
     "search_catalog": 0.5,
     "popular": 0.5,
+    # A picture the user sent is as specific as a title they named; a look described in
+    # words ("a dark, rainy poster") is a mood, weighed like a text search. Not tuned: no
+    # catalog with pictures and interactions is at hand (the conversational benchmark has none).
+    "looks_like_picture": 1.5,
+    "text_to_image": 0.5,
 }
 # A soft wish met (a genre leaned to, a second wanted genre) is worth a first place in one
 # list: half of that showed the target later on the conversational benchmark, more gained
@@ -64,6 +69,7 @@ def retrieval_agent(state: State, runtime: Runtime[Context]) -> dict[str, object
         ),
         mask=constraint_mask(app, plan),
         k=min(max(POOL_FACTOR * plan.count, MIN_POOL), len(app.dataset.items)),
+        pictures=tuple(state.get("images", [])),
     )
     ranked_lists = []
     for step in plan.steps:

@@ -9,10 +9,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from agentic_recsys.cli.output import progress_bar
 from agentic_recsys.cli.screen_text import shown
 from agentic_recsys.data.dataset import META_FILE, Dataset
 from agentic_recsys.data.importer import import_dataset
 from agentic_recsys.data.movielens import prepare_movielens_100k
+from agentic_recsys.vision.index import build_image_index, open_image_index
+from agentic_recsys.vision.standin import write_standin
 
 app = typer.Typer(help="Prepare and inspect datasets.", no_args_is_help=True)
 console = Console()
@@ -81,6 +84,40 @@ def import_(
     _print_info(Dataset.open(out))
 
 
+@app.command("index-images")
+def index_images(
+    path: Annotated[Path, typer.Argument(help="A prepared dataset folder with item pictures.")],
+    encoder: Annotated[
+        Path | None,
+        typer.Option(
+            help="A CLIP-style encoder folder (image.onnx, text.onnx, tokenizer.json); "
+            "default $ARS_CLIP_DIR, else the one the index was built with."
+        ),
+    ] = None,
+) -> None:
+    """Index the items' pictures (the `image` column) for "looks like" searches.
+
+    Local files only: an item whose image is a URL is skipped (network image fetches are
+    off for catalog pictures). Bad pictures are skipped and counted; run it again after
+    pictures change, and only those are encoded again.
+    """
+    dataset = Dataset.open(path)
+    with progress_bar("indexing pictures") as progress:
+        report = build_image_index(dataset, encoder, progress)
+    line = report.line()
+    console.print(shown(line[0].upper() + line[1:]), highlight=False, soft_wrap=True)
+
+
+@app.command("standin-encoder")
+def standin_encoder(out: OutDir) -> None:
+    """Write the stand-in encoder: colour and layout statistics as ONNX, not a real CLIP.
+
+    It lets the image index and its searches run without a real model (it knows colours,
+    brightness and layout words only). Needs the onnx package (the `standin` extra).
+    """
+    console.print(shown(f"wrote the stand-in encoder (not a real CLIP) to {write_standin(out)}"))
+
+
 @app.command("info")
 def info(path: Annotated[Path, typer.Argument(help="A prepared dataset folder.")]) -> None:
     """Show counts, sparsity and top genres of a dataset."""
@@ -98,4 +135,6 @@ def _print_info(dataset: Dataset) -> None:
     genres = s["top_genres"]
     assert isinstance(genres, dict)
     table.add_row("top genres", shown(", ".join(f"{g} ({n})" for g, n in genres.items())))
+    if any(ref.strip() for ref in dataset.items.images):
+        table.add_row("image index", shown(open_image_index(dataset)[1].line()))
     console.print(table)

@@ -16,7 +16,9 @@ items        id (item_id, itemid, movie_id)                  required, unique
              genres (genre, class, categories)               a list, or one string split
                                                              on `|` or `;`
              description (overview, plot, summary)
-             image (image_url, poster)                       a path or URL
+             image (image_url, poster)                       a path (a relative one is
+                                                             read from the items file's
+                                                             folder) or a URL
              every other column is kept as text metadata; an unnamed column is ignored.
 interactions user (user_id, userid)                          required
 (optional)
@@ -53,6 +55,7 @@ from agentic_recsys.data.dataset import InteractionRecord, ItemRecord, write_dat
 from agentic_recsys.data.placeholders import PLACEHOLDERS
 from agentic_recsys.data.readers import Row, read_rows
 from agentic_recsys.errors import DataError
+from agentic_recsys.vision.pictures import is_url
 
 ITEM_COLUMNS = {
     "id": ("id", "item_id", "itemid", "movie_id"),
@@ -187,11 +190,18 @@ def parse_items(
             year=_year(row, cols.get("year"), path, line, not_years),
             genres=_genres(row.get(cols["genres"]) if "genres" in cols else None),
             description=_text(row, cols.get("description"), path, line),
-            image=_text(row, cols.get("image"), path, line),
+            image=_image(_text(row, cols.get("image"), path, line), path),
             extra={c: _text(row, c, path, line) for c in extra_cols},
         )
     if count == 0:
         raise DataError("file has a header but no rows", path=path, line=2)
+
+
+def _image(ref: str, items_file: Path) -> str:
+    """A relative image path as the absolute path it names beside the items file; URLs as given."""
+    if not ref or is_url(ref) or Path(ref).is_absolute():
+        return ref
+    return str((items_file.parent / ref).resolve())
 
 
 def read_interactions(path: Path, known_items: set[str]) -> Iterator[InteractionRecord]:

@@ -61,9 +61,13 @@ def config_key(config_json: str) -> str:
     return hashlib.sha256(config_json.encode()).hexdigest()[:16]
 
 
-def load(dataset: Dataset, key: str) -> StoredIndex | None:
-    """Return the index if built from this catalog with this config and intact, else None."""
-    folder = dataset.index_dir / FOLDER
+def load(dataset: Dataset, key: str, folder_name: str = FOLDER) -> StoredIndex | None:
+    """Return the index if built from this catalog with this config and intact, else None.
+
+    `folder_name` is the index's folder under the dataset's index dir (the image index
+    keeps its own beside the recommender's).
+    """
+    folder = dataset.index_dir / folder_name
     if not folder.exists():
         return None
     expected = {"format": FORMAT, "fingerprint": dataset.fingerprint, "config": key}
@@ -78,10 +82,10 @@ def load(dataset: Dataset, key: str) -> StoredIndex | None:
     return None
 
 
-def save(dataset: Dataset, key: str, index: StoredIndex) -> None:
+def save(dataset: Dataset, key: str, index: StoredIndex, folder_name: str = FOLDER) -> None:
     """Write every part and the manifest that vouches for them, then swap the folder in."""
     dataset.index_dir.mkdir(parents=True, exist_ok=True)
-    new = dataset.index_dir / f".{FOLDER}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    new = dataset.index_dir / f".{folder_name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     new.mkdir()
     files = {}
     for name, state in index.parts.items():
@@ -99,8 +103,9 @@ def save(dataset: Dataset, key: str, index: StoredIndex) -> None:
         "files": files,
     }
     (new / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
-    _swap_in(new, dataset.index_dir / FOLDER)
-    shutil.rmtree(dataset.index_dir / FORMAT_1_FUSION, ignore_errors=True)
+    _swap_in(new, dataset.index_dir / folder_name)
+    if folder_name == FOLDER:
+        shutil.rmtree(dataset.index_dir / FORMAT_1_FUSION, ignore_errors=True)
 
 
 def _read(folder: Path, expected: dict[str, Any]) -> StoredIndex:

@@ -205,9 +205,9 @@ class Recommender:
         n_items = len(self.dataset.items)
         if not 0 < k <= n_items:
             raise ArsError(f"k must be between 1 and {n_items} (the catalog size), got {k}")
-        allowed = self._allowed(profile, mask)
+        allowed = self.allowed(profile, mask)
         for part in blend:
-            allowed &= self._allowed(part.profile, None)
+            allowed &= self.allowed(part.profile, None)
         fused, contributing = self._fuse(profile, weights, allowed, ranked=not blend)
         if blend:
             fused = standardise(fused, allowed)
@@ -266,7 +266,8 @@ class Recommender:
             return dict(COLD_START)  # nothing personal to go on
         return dict(self.weights if weights is None else weights)
 
-    def _allowed(self, profile: Profile, mask: np.ndarray | None) -> np.ndarray:
+    def allowed(self, profile: Profile, mask: np.ndarray | None) -> np.ndarray:
+        """Rows that may be recommended for a profile: usable, in the mask, not its own."""
         n_items = len(self.dataset.items)
         if mask is not None and (mask.shape != (n_items,) or mask.dtype != np.bool_):
             raise ArsError(f"the filter mask must be {n_items} booleans, one per catalog item")

@@ -8,16 +8,20 @@ tool returns a short text for an LLM and, as its artifact, the candidates for th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Annotated
 
 import numpy as np
 from langchain_core.tools import BaseTool, InjectedToolArg, StructuredTool
+from PIL import Image
 
 from agentic_recsys.app import App
 from agentic_recsys.engines.base import Candidate
+from agentic_recsys.engines.fusion import top_k
 from agentic_recsys.engines.recommender import Blend
 from agentic_recsys.graphs.state import BusItem, EvidenceNote
+from agentic_recsys.vision.pictures import user_picture
 
 TOOL_DESCRIPTIONS = {
     "personalized": "items this user is likely to enjoy, from their history and what they liked",
@@ -25,6 +29,8 @@ TOOL_DESCRIPTIONS = {
     "similar_items": "items similar to some titles, to this user's taste (titles)",
     "related_by_people": "items sharing a director, actor or writer with some titles (titles)",
     "popular": "the most popular items",
+    "looks_like_picture": "items whose picture looks like the picture the user sent this turn",
+    "text_to_image": "items whose picture looks like a description of a look (query)",
 }
 # How much the user's own ranking counts beside the named titles' similar items (which count
 # 1) when similar_items ranks both at once; 0.5 turned up the target soonest on the
@@ -42,6 +48,7 @@ class ToolScope:
     exclude: tuple[str, ...]
     mask: np.ndarray  # catalog rows allowed by the hard constraints
     k: int
+    pictures: tuple[str, ...] = ()  # refs of the pictures the user sent this turn
 
 
 Scope = Annotated[ToolScope, InjectedToolArg]  # injected by the retrieval agent, unseen by models
@@ -85,12 +92,71 @@ def popular(scope: Scope) -> tuple[str, list[BusItem]]:
     return _run(scope, {"popularity": 1.0}, with_user=False)
 
 
+def looks_like_picture(scope: Scope) -> tuple[str, list[BusItem]]:
+    """Items whose picture looks like the pictures the user sent this turn."""
+    index = scope.app.images
+    if index is None:
+        return "this catalog has no image index", []
+    sent = [p for ref in scope.pictures if (p := _sent_picture(scope, ref)) is not None]
+    if not sent:
+        return "no picture was sent this turn", []
+    return _by_picture(scope, index.picture_scores(sent), "picture", SENT_PICTURE)
+
+
+def text_to_image(query: str, scope: Scope) -> tuple[str, list[BusItem]]:
+    """Items whose picture looks like a description ("a dark, rainy poster"), and only those."""
+    index = scope.app.images
+    scores = index.text_scores(query) if index is not None else None
+    if index is None or scores is None:
+        return "this catalog has no image index with a text tower", []
+    narrowed = replace(scope, mask=scope.mask & index.text_matches(query))
+    return _by_picture(narrowed, scores, "picture_text", f'its picture looks like "{query}"')
+
+
 TOOLS: dict[str, BaseTool] = {
     f.__name__: StructuredTool.from_function(
         f, description=TOOL_DESCRIPTIONS[f.__name__], response_format="content_and_artifact"
     )
-    for f in (personalized, search_catalog, similar_items, related_by_people, popular)
+    for f in (
+        personalized,
+        search_catalog,
+        similar_items,
+        related_by_people,
+        popular,
+        looks_like_picture,
+        text_to_image,
+    )
 }
+SENT_PICTURE = "looks like the picture you sent"
+PICTURE_REF = re.compile(r"[0-9a-f]{64}")
+
+
+def _sent_picture(scope: ToolScope, ref: str) -> Image.Image | None:
+    """A picture the user sent, by its ref (the sha256 of the stored, sanitised PNG)."""
+    if not PICTURE_REF.fullmatch(ref):  # a ref names a file: never a path of a client's choosing
+        return None
+    return user_picture(scope.app.dataset.state_dir / "images" / f"{ref}.png")
+
+
+def _by_picture(
+    scope: ToolScope, scores: np.ndarray, source: str, detail: str
+) -> tuple[str, list[BusItem]]:
+    """The k allowed items with a picture, best first, each citing the picture's cosine."""
+    rec, index = scope.app.recommender, scope.app.images
+    assert index is not None
+    profile, _ = rec.profile(None, exclude=scope.exclude)
+    allowed = rec.allowed(profile, scope.mask) & index.present
+    ranked = top_k(np.where(allowed, scores, -np.inf).astype(np.float32), scope.k)
+    ids = scope.app.dataset.items.ids
+    bus = [
+        BusItem(
+            item=ids[row],
+            score=float(scores[row]),
+            evidence=[EvidenceNote(source=source, score=float(scores[row]), detail=detail)],
+        )
+        for row in ranked
+    ]
+    return _summary(scope, bus), bus
 
 
 def _run(
@@ -107,9 +173,14 @@ def _run(
     )
     found = rec.recommend(profile, scope.k, mask=scope.mask, weights=weights, blend=blend)
     bus = [to_bus_item(scope.app, c) for c in found]
+    return _summary(scope, bus), bus
+
+
+def _summary(scope: ToolScope, bus: list[BusItem]) -> str:
+    """What a tool tells an LLM: how many candidates, and the first few titles."""
     items = scope.app.dataset.items
     titles = ", ".join(items.label(items.index[b.item]) for b in bus[:5])
-    return f"{len(bus)} candidates, e.g. {titles}" if bus else "no candidates", bus
+    return f"{len(bus)} candidates, e.g. {titles}" if bus else "no candidates"
 
 
 def _resolve(scope: ToolScope, titles: list[str]) -> tuple[str, ...]:
