@@ -1,5 +1,7 @@
 """The fitted engines and fusion of one dataset folder, saved under its index dir as data.
 
+(The image index of item pictures, vision/index.py, is kept the same way in a folder of its own.)
+
 An index is a folder of `.npz` files (one per part: an engine's state, the learned
 ranker) and a manifest.json holding the catalog's fingerprint, the config key, small
 JSON facts (the fusion weights) and each file's size and sha256. Loading reads numbers,
