@@ -46,6 +46,7 @@ KEY = index_store.config_key("image-index-1")
 BATCH = 32  # pictures decoded and encoded per step (a progress tick)
 URL_SKIPPED = "a URL (network image fetches are off for catalog images)"
 EXAMPLES = 3  # bad pictures named in the build's report line
+TEXT_CACHE = 256  # texts whose vectors are kept
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,8 @@ class ImageIndex:
     vectors: np.ndarray
     present: np.ndarray
     encoder: ClipEncoder
+    # the planner asks whether a text describes a look, then the tool searches it: encode once
+    _texts: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @cached_property
     def close_neighbour(self) -> float:
@@ -93,7 +96,11 @@ class ImageIndex:
         """Cosine of every item's picture to a description; None without a text tower."""
         if not self.encoder.has_text or not text.strip():
             return None
-        return self.vectors @ self.encoder.embed_texts([text])[0]
+        if text not in self._texts:
+            if len(self._texts) >= TEXT_CACHE:
+                self._texts.clear()
+            self._texts[text] = self.encoder.embed_texts([text])[0]
+        return self.vectors @ self._texts[text]
 
     def text_matches(self, text: str) -> np.ndarray:
         """Items whose picture the text describes: beyond chance, and standing out for it.
