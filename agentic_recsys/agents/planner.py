@@ -262,7 +262,7 @@ class Looks:
     """What the turn says about pictures, when the catalog has an image index."""
 
     picture: bool = False  # the user sent a picture this turn
-    described: bool = False  # the request's words match some picture better than chance
+    described: bool = False  # the request's words single out some pictures (a look)
 
 
 def policy_steps(
@@ -271,11 +271,11 @@ def policy_steps(
     """Tools for what the user gave: a picture, a title, a mood, a look, a history; else popular.
 
     similar_items already ranks by the user's taste too, so with a title no separate
-    personalized list is merged in; a picture sent is as specific, and its look-alikes are
-    not diluted by the user's history either. A text search keeps only real matches, so a mood alone
-    (no title, no history) is backed by popular items rather than by loosening the request.
-    A look in words is searched among pictures only when the encoder's text tower finds
-    some picture closer to the words than words that describe nothing (`describes_look`).
+    personalized list is merged in; a picture sent is as specific, so its look-alikes are
+    not diluted by the user's history either. A text search keeps only real matches, so a
+    mood alone (no title, no history) is backed by popular items rather than by loosening
+    the request. A look in words is searched among pictures only when the encoder's text
+    tower says the words single out some pictures (`ImageIndex.describes_look`).
     """
     steps = []
     if looks.picture:
