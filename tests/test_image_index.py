@@ -272,3 +272,12 @@ def test_an_llm_may_say_a_picture_looks_alike_only_from_the_index(catalog: Path)
     assert unsupported_claims("it looks like your picture", facts, app)
     cited = facts + "; looks like the picture you sent"
     assert not unsupported_claims("it looks like the picture you sent", cited, app)
+
+
+def test_a_picture_sent_through_the_python_api_finds_its_lookalike(catalog: Path, tmp_path: Path):
+    sent = tmp_path / "photo.jpg"
+    poster(31).resize((80, 120)).save(sent, quality=80)  # a photo of item 31's poster
+    result = ars.open(catalog).session(user_id="new-user").send("one like this", images=[sent])
+    assert result.items[0] == "31", result.text
+    assert "looks like the picture you sent" in result.explanations["31"]
+    assert "pictures that look like it" in result.text  # no vision model, yet not ignored

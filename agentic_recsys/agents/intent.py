@@ -30,7 +30,7 @@ from agentic_recsys.graphs.schema import (
 )
 from agentic_recsys.graphs.state import State
 from agentic_recsys.llm import ask_json
-from agentic_recsys.perception.perceive import with_picture
+from agentic_recsys.perception.perceive import QUIET_KINDS, with_picture
 from agentic_recsys.understanding.merge import merge_intent, parser_is_sure
 
 MAX_MESSAGE_CHARS = 2000
@@ -103,6 +103,9 @@ def intent_agent(
     picture = state.get("picture")
     if picture is not None:
         intent = with_picture(intent, picture, app.dataset.items)
+    elif state.get("images") and app.images is not None and intent.kind in QUIET_KINDS:
+        # no model described the picture, but the image index finds what looks like it
+        intent = intent.model_copy(update={"kind": "recommend", "question": ""})
     intent = own_copies(intent, app, state["user_id"], message, shown)
     if state.get("follow_up") and intent.kind == "recommend" and not starts_over(message):
         # "I'm in the mood for something funny" answers our question: it adds to the request

@@ -27,6 +27,7 @@ NO_VISION_NOTICE = (
     "or $ARS_VISION_MODEL, or your own server, e.g. llama.cpp with an mmproj file: "
     "--vision-model openai:<model>@http://127.0.0.1:8080/v1. I went on with your words.)"
 )
+LOOKALIKES_NOTE = "I went on with your words and the catalog's pictures that look like it"
 FAILED_NOTICE = "(I could not read your picture ({why}); I went on with your words.)"
 QUIET_KINDS = ("clarify", "chitchat")  # what words alone may be, with a picture to act on
 
@@ -40,10 +41,13 @@ def perceive(state: State, runtime: Runtime[Context]) -> dict[str, object]:
     """Describe this turn's pictures (one call), or say why they could not be seen."""
     refs = state["images"]
     role = vision_model(runtime)
+    app = app_of(runtime)
     if role.model is None:
         use = ModelUse(role="vision", model="none", fell_back=True, why="no vision model")
-        return {"notice": _said(state, NO_VISION_NOTICE), "models": [*state.get("models", []), use]}
-    app = app_of(runtime)
+        notice = NO_VISION_NOTICE
+        if app.images is not None:  # the image index still finds what looks like it
+            notice = notice.replace("I went on with your words", LOOKALIKES_NOTE)
+        return {"notice": _said(state, notice), "models": [*state.get("models", []), use]}
     domain = app.dataset.schema.domain
     description, calls = describe_images(
         role.model,

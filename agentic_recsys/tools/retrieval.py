@@ -8,7 +8,6 @@ tool returns a short text for an LLM and, as its artifact, the candidates for th
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from typing import Annotated
 
@@ -21,6 +20,7 @@ from agentic_recsys.engines.base import Candidate
 from agentic_recsys.engines.fusion import top_k
 from agentic_recsys.engines.recommender import Blend
 from agentic_recsys.graphs.state import BusItem, EvidenceNote
+from agentic_recsys.perception.images import ImageError, image_path
 from agentic_recsys.vision.pictures import user_picture
 
 TOOL_DESCRIPTIONS = {
@@ -128,14 +128,14 @@ TOOLS: dict[str, BaseTool] = {
     )
 }
 SENT_PICTURE = "looks like the picture you sent"
-PICTURE_REF = re.compile(r"[0-9a-f]{64}")
 
 
 def _sent_picture(scope: ToolScope, ref: str) -> Image.Image | None:
     """A picture the user sent, by its ref (the sha256 of the stored, sanitised PNG)."""
-    if not PICTURE_REF.fullmatch(ref):  # a ref names a file: never a path of a client's choosing
+    try:  # a ref names a stored file, never a path of a client's choosing
+        return user_picture(image_path(scope.app.dataset.state_dir, ref))
+    except ImageError:
         return None
-    return user_picture(scope.app.dataset.state_dir / "images" / f"{ref}.png")
 
 
 def _by_picture(
