@@ -57,7 +57,7 @@ def run_python(script: str, *args: str) -> str:
         [sys.executable, "-c", textwrap.dedent(script), *args],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,  # a loaded machine: a cold process loads MiniLM and Chroma
     )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
