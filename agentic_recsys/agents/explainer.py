@@ -24,6 +24,7 @@ from agentic_recsys.graphs.resources import RoleModel, app_of, context_of, role_
 from agentic_recsys.graphs.schema import Intent
 from agentic_recsys.graphs.state import BusItem, EvidenceNote, ModelUse, Plan, State
 from agentic_recsys.llm import ask_json, ask_text
+from agentic_recsys.tools.retrieval import SUGGESTED
 from agentic_recsys.understanding.predicates import describe
 
 RELATION_NAMES = {
@@ -216,6 +217,8 @@ def _evidence_text(app: App, e: EvidenceNote, item: str | None = None) -> str:
         return f"shares {'an' if name[0] in 'aeiou' else 'a'} {name} with {liked}"
     if e.source in ("picture", "picture_text"):
         return e.detail if cites_picture(app, e) else ""
+    if e.source == SUGGESTED:  # the model's claim, said as the model's
+        return f"named by the model for '{e.detail}'" if e.detail else "named by the model"
     if e.source == "semantic":
         semantic = app.recommender.semantic
         if e.score < (semantic.close_neighbour if liked else semantic.chance_match):

@@ -3,8 +3,8 @@
 The policy: carry the active request across turns (refinements change it), add what
 long-term memory says to avoid, pick tools for what the user gave (a title, a mood, a
 history), and on a critique relax step by step (widen the years, then drop the genre
-wish; never a "no horror"). With a capable LLM, a re-plan after a critique is the LLM's
-choice of tools, validated.
+wish; never a "no horror"). With a capable LLM, a plan for moods and themes, or a re-plan
+after a critique, is the LLM's calls of the retrieval tools, checked (`agents.tool_plan`).
 """
 
 from __future__ import annotations
@@ -13,37 +13,20 @@ from dataclasses import dataclass
 
 import numpy as np
 from langgraph.runtime import Runtime
-from pydantic import BaseModel, Field
 
 from agentic_recsys.agents.lexicon import mood_leans
-from agentic_recsys.agents.prompts import PLANNER_SYSTEM, PLANNER_USER
 from agentic_recsys.agents.retrieval import known_to_user
+from agentic_recsys.agents.tool_plan import model_steps, wants_model, wish_of
 from agentic_recsys.app import App
 from agentic_recsys.graphs.context import Context
 from agentic_recsys.graphs.resources import app_of, context_of, role_model
 from agentic_recsys.graphs.schema import Constraints, Intent
 from agentic_recsys.graphs.state import Plan, Request, State, Taste, ToolCall
-from agentic_recsys.llm import ask_json
-from agentic_recsys.tools.retrieval import TOOL_DESCRIPTIONS
 from agentic_recsys.understanding.predicates import Predicate, describe, mask
 
 DARK = ("Crime", "Thriller", "Film-Noir", "Drama", "War", "Mystery")
 LIGHT = ("Comedy", "Romance", "Children's", "Animation", "Musical", "Adventure")
 YEAR_STEP = 5
-
-
-class LLMStep(BaseModel):
-    """A tool call as an LLM may propose it (filters are not the LLM's to choose)."""
-
-    tool: str = Field(max_length=40)
-    query: str = Field(default="", max_length=200)
-    titles: list[str] = Field(default_factory=list, max_length=3)
-
-
-class LLMPlan(BaseModel):
-    """An LLM's plan: up to four steps."""
-
-    steps: list[LLMStep] = Field(min_length=1, max_length=4)
 
 
 def planner_agent(state: State, runtime: Runtime[Context]) -> dict[str, object]:
@@ -72,24 +55,15 @@ def planner_agent(state: State, runtime: Runtime[Context]) -> dict[str, object]:
     role = role_model(runtime, "planner")
     use = role.use()
     critique = state.get("critique")
-    # The policy plans a first try well from the intent; an LLM earns its call re-planning
-    # after a critique (keeps the usual turn at <= 3 LLM calls).
-    if role.may("plan") and role.model is not None and critique is not None:
-        answer, calls = ask_json(
-            role.model,
-            LLMPlan,
-            PLANNER_SYSTEM.format(tools=", ".join(TOOL_DESCRIPTIONS)),
-            PLANNER_USER.format(
-                request=_describe(request, app),
-                critique="; ".join(critique.reasons),
-            ),
-            role="planner",
-            timeout_s=ctx.llm_timeout_s,
+    if wants_model(role, bool(request.query), replanning=critique is not None):
+        steps, use = model_steps(
+            role,
+            steps,
+            state["message"],
+            _describe(request, app),
+            "; ".join(critique.reasons) if critique is not None else "",
+            ctx.llm_timeout_s,
         )
-        grounded = ground_steps(answer) if answer else []
-        if grounded:
-            steps = grounded
-        use = role.use(calls, why=None if grounded or answer is None else "no valid step")
     plan = Plan(
         steps=steps,
         constraints=constraints,
@@ -99,6 +73,7 @@ def planner_agent(state: State, runtime: Runtime[Context]) -> dict[str, object]:
         popularity=request.popularity,
         year_near=request.year_near,
         unmet=unmet,
+        wish=wish_of(state["message"]),
     )
     return {"plan": plan, "request": request, "models": [*state.get("models", []), use]}
 
@@ -291,19 +266,6 @@ def policy_steps(
     only_text = bool(request.query) and not request.like_items and not has_history
     if not steps or widen or only_text:
         steps.append(ToolCall(tool="popular"))
-    return steps
-
-
-def ground_steps(plan: LLMPlan) -> list[ToolCall]:
-    """Keep only known tools with the arguments they take."""
-    steps = []
-    for s in plan.steps:
-        if s.tool in ("search_catalog", "text_to_image") and s.query:
-            steps.append(ToolCall(tool=s.tool, args={"query": s.query}))
-        elif s.tool in ("similar_items", "related_by_people") and s.titles:
-            steps.append(ToolCall(tool=s.tool, args={"titles": s.titles}))
-        elif s.tool in ("personalized", "popular", "looks_like_picture"):
-            steps.append(ToolCall(tool=s.tool))
     return steps
 
 

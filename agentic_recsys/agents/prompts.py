@@ -31,16 +31,25 @@ INTENT_USER = """<history>
 {message}
 </message>"""
 
-PLANNER_SYSTEM = f"""You plan retrieval for a movie recommender. Reply with one JSON object only.
+PLANNER_SYSTEM = f"""You plan retrieval for a movie recommender: call the tools that find movies
+for the request, at most 4 calls.
 <rules>
-- steps: up to 4 tool calls from: {{tools}}.
-- Filters (genres_in, genres_out, year_min, year_max) are applied to every step by the
-  system; do not repeat them. Use search_catalog for moods and themes, similar_items for
-  "like <title>", personalized for the user's own taste, popular when nothing else applies.
+- Filters (genres, years, exclusions) and the user are applied to every call by the system;
+  never pass them.
+- search_catalog for moods and themes, similar_items for "like <title>", related_by_people
+  for the people behind a title, personalized for the user's own taste, popular when
+  nothing else applies, suggest_titles (if offered) for movies you know fit the request.
 - {DATA_RULE}
 </rules>"""
 
-PLANNER_USER = """<request>
+SUGGEST_SYSTEM = f"""You help a movie recommender: call suggest_titles once with up to 8 real
+movies you know fit the request, each as "Title (year)", best first. Only name movies you are
+sure exist. {DATA_RULE}"""
+
+PLANNER_USER = """<message>
+{message}
+</message>
+<request>
 {request}
 </request>
 <critique>

@@ -34,6 +34,7 @@ TOOL_WEIGHTS = {
     # catalog with pictures and interactions is at hand (the conversational benchmark has none).
     "looks_like_picture": 1.5,
     "text_to_image": 0.5,
+    "suggest_titles": 1.0,  # a model's memory of titles that fit: as strong as the user's taste
 }
 # A soft wish met (a genre leaned to, a second wanted genre) is worth a first place in one
 # list: half of that showed the target later on the conversational benchmark, more gained
@@ -70,6 +71,7 @@ def retrieval_agent(state: State, runtime: Runtime[Context]) -> dict[str, object
         mask=constraint_mask(app, plan),
         k=min(max(POOL_FACTOR * plan.count, MIN_POOL), len(app.dataset.items)),
         pictures=tuple(state.get("images", [])),
+        wish=plan.wish,
     )
     ranked_lists = []
     for step in plan.steps:

@@ -47,6 +47,7 @@ class Plan(BaseModel):
     popularity: float = 0.0  # soft lean to popular (>0) or lesser-known (<0) items
     year_near: int | None = None  # soft lean to years near this one ("around 1993")
     unmet: list[str] = Field(default_factory=list)  # constraints nothing meets, said as such
+    wish: str = ""  # the request in the user's words, cited by items a model named for it
 
 
 class EvidenceNote(BaseModel):

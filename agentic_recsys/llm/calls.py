@@ -1,4 +1,4 @@
-"""The two ways agents ask a model: for a typed JSON object, or for text.
+"""The ways agents ask a model: for a typed JSON object, for text, or for tool calls.
 
 The failure policy lives here, once: invalid output, a timeout or an error gets one retry,
 then the answer is None and the agent falls back to its deterministic policy. Every attempt
@@ -10,14 +10,15 @@ from __future__ import annotations
 import contextvars
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Any, Literal, TypeVar
 
 from langchain_core.exceptions import OutputParserException
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig
+from langchain_core.tools import BaseTool
 from langchain_openai.chat_models.base import BaseChatOpenAI
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -27,7 +28,7 @@ from agentic_recsys.llm.llama_chat import LlamaCppChatModel
 
 ATTEMPTS = 2  # the first try and one retry
 ROLE_METADATA_KEY = "ars_role"  # in the metadata of every model run (LangGraph stream, traces)
-ErrorKind = Literal["timeout", "invalid_json", "schema", "empty", "error"]
+ErrorKind = Literal["timeout", "invalid_json", "schema", "empty", "tool_call", "error"]
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 
@@ -47,6 +48,10 @@ class LLMCall(BaseModel):
 
 class EmptyReplyError(ValueError):
     """The model answered with nothing but whitespace."""
+
+
+class InvalidToolCallError(ValueError):
+    """The model's tool calls were none, or not what the bound tools accept (the message says)."""
 
 
 def ask_json(
@@ -105,6 +110,49 @@ def _structured_runner(
     return lambda messages, config: extract_json_object(
         model.invoke(messages, config, **options).text
     )
+
+
+def ask_tools(
+    model: BaseChatModel | None,
+    tools: Sequence[BaseTool],
+    system: str,
+    user: str,
+    check: Callable[[AIMessage], T],
+    *,
+    role: str,
+    timeout_s: float = 30,
+    max_tokens: int = 256,
+) -> tuple[T | None, list[LLMCall]]:
+    """Ask for calls of `tools` (bound with their own schemas); None when both attempts fail.
+
+    `check` turns the model's message into what the agent uses, raising
+    `InvalidToolCallError` for calls it must not use; that counts as a failed attempt.
+    A model that cannot bind tools fails without a call being made.
+    """
+    if model is None:
+        return None, []
+    try:
+        bound = model.bind_tools(list(tools))
+    except NotImplementedError:
+        failed = LLMCall(
+            role=role,
+            model=model_label(model),
+            ok=False,
+            error="tool_call",
+            seconds=0.0,
+            detail="this model cannot call tools",
+        )
+        return None, [failed]
+    messages = [SystemMessage(system), HumanMessage(user)]
+    options = {**_timeout_option(model, timeout_s), "max_tokens": max_tokens}
+
+    def attempt() -> T:
+        reply = _run_with_timeout(
+            lambda: bound.invoke(messages, _role_config(role), **options), timeout_s
+        )
+        return check(reply)
+
+    return _with_one_retry(attempt, role=role, model=model)
 
 
 def ask_text(
@@ -194,6 +242,8 @@ def _with_one_retry(
             error, detail = "schema", str(exc).splitlines()[0][:300]
         except EmptyReplyError as exc:
             error, detail = "empty", str(exc)
+        except InvalidToolCallError as exc:
+            error, detail = "tool_call", str(exc)
         except Exception as exc:  # any provider failure: the agent falls back, the turn answers
             error, detail = "error", f"{type(exc).__name__}: {exc}"[:300]
         calls.append(

@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.language_models.chat_models import generate_from_stream
-from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, ToolCall
 from langchain_core.messages.utils import convert_to_openai_messages
-from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable
+from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field, PrivateAttr
 
 from agentic_recsys.llm.json_replies import bounded_schema
+
+MAX_TOOL_CALLS = 4  # what the tool-call grammar lets through in one reply
+# Qwen's (and Hermes') chat templates ask for calls in these tags; the grammar holds them to it.
+TOOL_CALL = re.compile(r"<tool_call>\s*(\{.*?\})\s*</tool_call>", re.DOTALL)
 
 
 def threads_from_env() -> int:
@@ -31,7 +40,9 @@ class LlamaCppChatModel(BaseChatModel):
 
     Call options beyond LangChain's: `json_schema=<dict>` holds decoding to that schema (a
     grammar, with arrays and strings capped), `timeout=<seconds>` stops generation at a
-    deadline (raising TimeoutError), `max_tokens=<n>` overrides the default.
+    deadline (raising TimeoutError), `max_tokens=<n>` overrides the default. Bound tools
+    (`bind_tools`) reach the GGUF's chat template, and decoding is held to up to
+    `MAX_TOOL_CALLS` calls of them, each a tool's name with arguments of its schema.
     """
 
     model_path: str
@@ -64,6 +75,18 @@ class LlamaCppChatModel(BaseChatModel):
     def _llm_type(self) -> str:
         return "llama-cpp"
 
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+        *,
+        tool_choice: str | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Bind tools by their OpenAI schemas; the reply holds only calls of them."""
+        if tool_choice not in (None, "any", "required"):
+            raise NotImplementedError("llama.cpp tool calls: tool_choice must be 'any'")
+        return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
+
     def _generate(
         self,
         messages: list[BaseMessage],
@@ -71,7 +94,11 @@ class LlamaCppChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
+        if not kwargs.get("tools"):
+            return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
+        text = "".join(c.text for c in self._stream(messages, stop, run_manager, **kwargs))
+        message = AIMessage(content=text, tool_calls=_tool_calls(text))
+        return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _stream(
         self,
@@ -80,17 +107,22 @@ class LlamaCppChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         *,
         json_schema: dict[str, Any] | None = None,
+        tools: list[dict[str, Any]] | None = None,
         timeout: float | None = None,
         max_tokens: int | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         deadline = time.monotonic() + timeout if timeout else None
-        grammar = _grammar(json.dumps(bounded_schema(json_schema))) if json_schema else None
+        if tools:
+            grammar = _tool_grammar(json.dumps(tools))
+        else:
+            grammar = _grammar(json.dumps(bounded_schema(json_schema))) if json_schema else None
         # One llama.cpp context cannot serve two generations at once (an abandoned, timed-out
         # call may still be running in its thread until its own deadline).
         with self._lock:
             parts = self._llama.create_chat_completion(
                 messages=convert_to_openai_messages(messages),
+                tools=tools or None,
                 stream=True,
                 grammar=grammar,
                 max_tokens=max_tokens or self.max_tokens,
@@ -114,3 +146,45 @@ def _grammar(schema_json: str) -> Any:
     from llama_cpp import LlamaGrammar
 
     return LlamaGrammar.from_json_schema(schema_json, verbose=False)
+
+
+@lru_cache(maxsize=8)
+def _tool_grammar(tools_json: str) -> Any:
+    """Up to MAX_TOOL_CALLS `<tool_call>` blocks, each one bound tool's name and arguments."""
+    from llama_cpp import LlamaGrammar
+    from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+    one_call = {
+        "anyOf": [
+            {
+                "type": "object",
+                "properties": {
+                    "name": {"const": tool["function"]["name"]},
+                    "arguments": bounded_schema(tool["function"].get("parameters") or {}),
+                },
+                "required": ["name", "arguments"],
+            }
+            for tool in json.loads(tools_json)
+        ]
+    }
+    rules = json_schema_to_gbnf(json.dumps(one_call)).replace("root ::=", "call ::=", 1)
+    calls = "block"
+    for _ in range(MAX_TOOL_CALLS - 1):
+        calls = f'block ("\\n" {calls})?'
+    block = 'block ::= "<tool_call>\\n" call "\\n</tool_call>"'
+    return LlamaGrammar.from_string(f"root ::= {calls}\n{block}\n{rules}", verbose=False)
+
+
+def _tool_calls(text: str) -> list[ToolCall]:
+    """The calls in a reply held to the tool grammar (a cut-off last one is left out)."""
+    calls = []
+    for body in TOOL_CALL.findall(text):
+        try:
+            call = json.loads(body)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(call, dict) and isinstance(call.get("arguments"), dict):
+            calls.append(
+                ToolCall(name=str(call.get("name")), args=call["arguments"], id=uuid.uuid4().hex)
+            )
+    return calls

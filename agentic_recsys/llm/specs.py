@@ -15,9 +15,11 @@ from agentic_recsys.errors import ArsError
 
 # What a model may decide: word a reply ("words"); propose the message's kind, moods,
 # themes and genres ("intent"); propose feedback on shown items and liked titles
-# ("feedback"); drop misfits from a list ("critique"); re-plan retrieval ("plan").
-# Every proposal is still grounded in the message and the catalog before it is used.
-Decision = Literal["words", "intent", "feedback", "critique", "plan"]
+# ("feedback"); drop misfits from a list ("critique"); plan retrieval as calls of the
+# retrieval tools ("plan"); name titles it knows fit a request ("suggest", the
+# suggest_titles tool). Every proposal is still grounded in the message and the catalog
+# before it is used.
+Decision = Literal["words", "intent", "feedback", "critique", "plan", "suggest"]
 ALL_DECISIONS: frozenset[Decision] = frozenset(get_args(Decision))
 # The embedded models, from measurements, not from their names:
 # - SmolLM2-135M parses JSON grammars but decides wrongly and invents facts (intent right

@@ -1,19 +1,23 @@
 """Retrieval tools over the engines: what the planner's steps call.
 
-Each tool is a LangChain tool, built once, whose model-visible arguments are only what a
-model may choose (a query, some titles). Who the user is, what they liked, what must be
-excluded and the hard filters arrive as an injected `ToolScope`, never from a model. A
-tool returns a short text for an LLM and, as its artifact, the candidates for the bus.
+Each tool is a LangChain tool, built once from its function: the docstring is what a model
+reads, the signature (bounds included) is the schema a model's call is held to. Its
+model-visible arguments are only what a model may choose (a query, some titles). Who the
+user is, what they liked, what must be excluded and the hard filters arrive as an injected
+`ToolScope`, never from a model. A tool returns a short text for an LLM and, as its
+artifact, the candidates for the bus.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Annotated
 
 import numpy as np
 from langchain_core.tools import BaseTool, InjectedToolArg, StructuredTool
 from PIL import Image
+from pydantic import Field
 
 from agentic_recsys.app import App
 from agentic_recsys.engines.base import Candidate
@@ -23,15 +27,10 @@ from agentic_recsys.graphs.state import BusItem, EvidenceNote
 from agentic_recsys.perception.images import ImageError, image_path
 from agentic_recsys.vision.pictures import user_picture
 
-TOOL_DESCRIPTIONS = {
-    "personalized": "items this user is likely to enjoy, from their history and what they liked",
-    "search_catalog": "items whose description matches a mood or theme (query)",
-    "similar_items": "items similar to some titles, to this user's taste (titles)",
-    "related_by_people": "items sharing a director, actor or writer with some titles (titles)",
-    "popular": "the most popular items",
-    "looks_like_picture": "items whose picture looks like the picture the user sent this turn",
-    "text_to_image": "items whose picture looks like a description of a look (query)",
-}
+SUGGESTED = "suggested"  # the evidence source of items a model named (see suggest_titles)
+# Within a suggestion's year: the catalog's year and the one a model remembers may differ by one.
+YEAR_SLACK = 1
+YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 # How much the user's own ranking counts beside the named titles' similar items (which count
 # 1) when similar_items ranks both at once; 0.5 turned up the target soonest on the
 # conversational benchmark (0.25, 1 and 2 were slower).
@@ -49,9 +48,14 @@ class ToolScope:
     mask: np.ndarray  # catalog rows allowed by the hard constraints
     k: int
     pictures: tuple[str, ...] = ()  # refs of the pictures the user sent this turn
+    wish: str = ""  # the request in the user's words, cited by suggested items' evidence
 
 
 Scope = Annotated[ToolScope, InjectedToolArg]  # injected by the retrieval agent, unseen by models
+Query = Annotated[str, Field(min_length=1, max_length=200)]
+Title = Annotated[str, Field(min_length=1, max_length=120)]
+Titles = Annotated[list[Title], Field(min_length=1, max_length=3)]
+Suggestions = Annotated[list[Title], Field(min_length=1, max_length=8)]
 
 
 def personalized(scope: Scope) -> tuple[str, list[BusItem]]:
@@ -59,15 +63,16 @@ def personalized(scope: Scope) -> tuple[str, list[BusItem]]:
     return _run(scope, None, liked=scope.liked)
 
 
-def search_catalog(query: str, scope: Scope) -> tuple[str, list[BusItem]]:
-    """Items whose description matches a mood or theme (closer than chance on this catalog)."""
+def search_catalog(query: Query, scope: Scope) -> tuple[str, list[BusItem]]:
+    """Items whose description matches a mood or theme."""
+    # Only matches closer than chance on this catalog.
     matching = scope.app.recommender.semantic.matches(query)
     narrowed = replace(scope, mask=scope.mask & matching)
     return _run(narrowed, {"semantic": 1.0}, query=query, with_user=False)
 
 
-def similar_items(titles: list[str], scope: Scope) -> tuple[str, list[BusItem]]:
-    """Items similar to some titles, ranked together with this user's taste."""
+def similar_items(titles: Titles, scope: Scope) -> tuple[str, list[BusItem]]:
+    """Items similar to some titles the user named, ranked with this user's taste."""
     # Who watched it next, and who made it (when the dataset's relations are trusted).
     # Not the item text: titles, genres and years say what the hard filters already said.
     # Blended by score with the user's taste, so that an item close to both beats one
@@ -82,7 +87,7 @@ def similar_items(titles: list[str], scope: Scope) -> tuple[str, list[BusItem]]:
     )
 
 
-def related_by_people(titles: list[str], scope: Scope) -> tuple[str, list[BusItem]]:
+def related_by_people(titles: Titles, scope: Scope) -> tuple[str, list[BusItem]]:
     """Items sharing a director, actor or writer with some titles."""
     return _run(scope, {"kg": 1.0}, liked=_resolve(scope, titles), with_user=False)
 
@@ -103,7 +108,7 @@ def looks_like_picture(scope: Scope) -> tuple[str, list[BusItem]]:
     return _by_picture(scope, index.picture_scores(sent), "picture", SENT_PICTURE)
 
 
-def text_to_image(query: str, scope: Scope) -> tuple[str, list[BusItem]]:
+def text_to_image(query: Query, scope: Scope) -> tuple[str, list[BusItem]]:
     """Items whose picture looks like a description ("a dark, rainy poster"), and only those."""
     index = scope.app.images
     scores = index.text_scores(query) if index is not None else None
@@ -113,20 +118,6 @@ def text_to_image(query: str, scope: Scope) -> tuple[str, list[BusItem]]:
     return _by_picture(narrowed, scores, "picture_text", f'its picture looks like "{query}"')
 
 
-TOOLS: dict[str, BaseTool] = {
-    f.__name__: StructuredTool.from_function(
-        f, description=TOOL_DESCRIPTIONS[f.__name__], response_format="content_and_artifact"
-    )
-    for f in (
-        personalized,
-        search_catalog,
-        similar_items,
-        related_by_people,
-        popular,
-        looks_like_picture,
-        text_to_image,
-    )
-}
 SENT_PICTURE = "looks like the picture you sent"
 
 
@@ -159,6 +150,48 @@ def _by_picture(
     return _summary(scope, bus), bus
 
 
+def suggest_titles(titles: Suggestions, scope: Scope) -> tuple[str, list[BusItem]]:
+    """Titles you know fit the request, as "Title (year)", best first."""
+    # A model's memory, not the catalog: each title must resolve to a catalog item (with
+    # the year it gave, if any) that meets the filters and is new to the user, else it is
+    # dropped. What is left is cited as the model's, for the user's words.
+    index, items = scope.app.titles, scope.app.dataset.items
+    excluded = set(scope.exclude)
+    found: dict[str, BusItem] = {}
+    for rank, title in enumerate(titles):
+        match = index.resolve(title)
+        if match is None or match.item_id in excluded or not scope.mask[match.row]:
+            continue
+        year = _year_of(title)
+        if year is not None and abs(int(items.years[match.row]) - year) > YEAR_SLACK:
+            continue  # a film of the same name from another year: not the one named
+        note = EvidenceNote(source=SUGGESTED, score=1.0 / (rank + 1), detail=scope.wish)
+        found.setdefault(
+            match.item_id, BusItem(item=match.item_id, score=note.score, evidence=[note])
+        )
+    bus = list(found.values())[: scope.k]
+    named = ", ".join(items.label(items.index[b.item]) for b in bus)
+    return (f"{len(bus)} of {len(titles)} found: {named}" if bus else "none found"), bus
+
+
+PLAN_TOOLS: dict[str, BaseTool] = {
+    f.__name__: StructuredTool.from_function(f, response_format="content_and_artifact")
+    for f in (
+        personalized,
+        search_catalog,
+        similar_items,
+        related_by_people,
+        popular,
+        looks_like_picture,
+        text_to_image,
+    )
+}
+SUGGEST_TOOL: BaseTool = StructuredTool.from_function(
+    suggest_titles, response_format="content_and_artifact"
+)
+TOOLS: dict[str, BaseTool] = {**PLAN_TOOLS, SUGGEST_TOOL.name: SUGGEST_TOOL}
+
+
 def _run(
     scope: ToolScope,
     weights: dict[str, float] | None,
@@ -181,6 +214,12 @@ def _summary(scope: ToolScope, bus: list[BusItem]) -> str:
     items = scope.app.dataset.items
     titles = ", ".join(items.label(items.index[b.item]) for b in bus[:5])
     return f"{len(bus)} candidates, e.g. {titles}" if bus else "no candidates"
+
+
+def _year_of(title: str) -> int | None:
+    """The year written in a title ("Heat (1995)"), if any."""
+    years = YEAR.findall(title)
+    return int(years[-1]) if years else None
 
 
 def _resolve(scope: ToolScope, titles: list[str]) -> tuple[str, ...]:
