@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from langchain_core.messages import AIMessage
+
 import agentic_recsys as ars
 from agentic_recsys.data.dataset import STATE_DIR
 from agentic_recsys.llm import register_chat_model
@@ -65,7 +67,13 @@ def capable_stand_in() -> str:
     """A model that always answers the schema it is asked for (calls counted, not timed)."""
     answers = {
         "intent": json.dumps({"kind": "recommend", "genres_in": ["Comedy"], "query": ""}),
-        "plan": json.dumps({"steps": [{"tool": "personalized"}, {"tool": "popular"}]}),
+        "plan": AIMessage(
+            content="",
+            tool_calls=[
+                {"name": "personalized", "args": {}, "id": "1"},
+                {"name": "popular", "args": {}, "id": "2"},
+            ],
+        ),
         "critic": json.dumps({"misfits": []}),
         "explain": json.dumps({"opening": "Here you go.", "reasons": ["Fits."] * 5}),
     }

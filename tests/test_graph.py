@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from langchain_core.messages import AIMessage
 
 import agentic_recsys as ars
 from agentic_recsys.app import App
@@ -361,14 +362,26 @@ def test_hostile_input_gets_a_sensible_reply(app: App) -> None:
 INTENT = {"kind": "recommend", "moods": ["cheerful"]}
 
 
-def plan_json(*steps: dict[str, object]) -> str:
-    return json.dumps({"steps": list(steps)})
+def tool_plan(*calls: tuple[str, dict[str, object]]) -> AIMessage:
+    """A provider's reply to bound tools: these calls, nothing else."""
+    return AIMessage(
+        content="",
+        tool_calls=[{"name": n, "args": a, "id": f"call-{i}"} for i, (n, a) in enumerate(calls)],
+    )
 
 
 def test_capable_llm_on_the_usual_path_makes_at_most_three_calls(app: App) -> None:
     # the parser reads genre, decade, count and title: an LLM reading would add nothing
     register_chat_model("fake:intent-ok", scripted_model([]))
-    register_chat_model("fake:plan-unused", scripted_model([]))  # the first plan is the policy's
+    planner = scripted_model(
+        [
+            tool_plan(
+                ("similar_items", {"titles": ["Toy Story"]}),
+                ("search_catalog", {"query": "light-hearted"}),
+            )
+        ]
+    )
+    register_chat_model("fake:plan-ok", planner)  # a mood to plan for: the model's tool calls
     critic = scripted_model([json.dumps({"misfits": [{"position": 1, "reason": "too dark"}]})])
     register_chat_model("fake:critic-ok", critic)
     register_chat_model(
@@ -392,7 +405,7 @@ def test_capable_llm_on_the_usual_path_makes_at_most_three_calls(app: App) -> No
     s = app.session(
         user_id="new-user-2",
         intent_model="fake:intent-ok",
-        planner_model="fake:plan-unused",
+        planner_model="fake:plan-ok",
         critic_model="fake:critic-ok",
         explainer_model="fake:explain-ok",
     )
@@ -404,15 +417,15 @@ def test_capable_llm_on_the_usual_path_makes_at_most_three_calls(app: App) -> No
     assert r.explanations[r.items[0]] == "A fun pick."
     assert {m.role: m.model for m in r.models} == {
         "intent": "rules",
-        "planner": "rules",
+        "planner": "fake:plan-ok",
         "critic": "fake:critic-ok",
         "explainer": "fake:explain-ok",
     }
-    assert r.llm_calls == 2
+    assert r.llm_calls == 3
     judged = critic.received[0][-1].content  # the critic saw the shortlist, and dropped #1
     first_judged = str(judged).split("<items>")[1].split("\n")[1]  # "1. Title (year) - genres"
     assert first_judged[3:].split(" - ")[0] not in r.text
-    assert s.values()["plan"].steps[0].tool == "similar_items"
+    assert [step.tool for step in s.values()["plan"].steps] == ["similar_items", "search_catalog"]
 
 
 def test_an_answer_the_llm_reads_as_a_new_request_still_refines(app: App) -> None:
@@ -441,7 +454,7 @@ def test_the_llm_planner_replans_after_a_critique(app: App) -> None:
         "count": 5,
     }
     register_chat_model("fake:intent-nw", scripted_model([json.dumps(noir_westerns)]))
-    planner = scripted_model([plan_json({"tool": "popular"})] * 2)
+    planner = scripted_model([tool_plan(("popular", {}))] * 2)
     register_chat_model("fake:plan-re", planner)
     s = app.session(
         user_id="new-user-6", intent_model="fake:intent-nw", planner_model="fake:plan-re"
@@ -450,7 +463,7 @@ def test_the_llm_planner_replans_after_a_critique(app: App) -> None:
     assert len(r.items) == 5
     planner_use = next(m for m in r.models if m.role == "planner" and m.calls)
     assert planner_use.model == "fake:plan-re"
-    assert "only" in str(planner.received[0][-1].content)  # the critique reached the LLM
+    assert "only" in str(planner.received[-1][-1].content)  # the critique reached the LLM
     assert s.values()["plan"].steps == [ToolCall(tool="popular")]
 
 

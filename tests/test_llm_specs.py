@@ -66,7 +66,7 @@ def test_parse_spec_refuses_malformed(text: str) -> None:
         parse_spec(text)
 
 
-ALL = {"words", "intent", "feedback", "critique", "plan"}
+ALL = {"words", "intent", "feedback", "critique", "plan", "suggest"}
 
 
 @pytest.mark.parametrize(

@@ -68,6 +68,10 @@ class ScriptedChatModel(BaseChatModel):
         """Bind tools as providers do: their schemas travel with every call."""
         return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
 
+    def with_structured_output(self, schema: Any, **kwargs: Any) -> Any:
+        """Not offered: a scripted reply is read as JSON, as from a model without the feature."""
+        raise NotImplementedError("scripted replies are read as JSON")
+
     @property
     def remaining(self) -> int:
         """How many script steps have not been played."""
