@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_llm_turns.py --data data/ml-100k [--model local:qwen2.5-1.5b]
     .venv/bin/python benchmarks/bench_llm_turns.py --data data/ml-100k --model none
+    .venv/bin/python benchmarks/bench_llm_turns.py --decide plan,suggest [--dialogues F --limit N]
 
 Plays fixed conversations (written for this benchmark in the style of people asking for
 movies: greetings, named movies, actors, negations, moods, feedback on shown items, typos,
@@ -9,6 +10,13 @@ all caps) and counts, per turn: seconds, LLM calls, feedback the message never g
 genre exclusions the message never stated, explanation wordings the faithfulness check
 replaced (listed: what the model tried to claim; every wording shown passed the check),
 and each role's fallbacks with their reasons. One thread ($ARS_THREADS).
+
+`--decide` lets a local model make decisions LOCAL_DECISIONS does not give it yet, to
+measure them: for the planner's tool calls ("plan", "suggest") it counts how many answers
+were valid, why the others were rejected, seconds per planner call, and how many titles
+the model named resolved in the catalog. `--dialogues` replays ReDial-style dialogues
+(`ars eval dialogues`) instead of the fixed conversations: Hit@k against the titles the
+seekers liked, and how many of those the model itself named.
 """
 
 from __future__ import annotations
@@ -24,11 +32,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from langchain_core.tools import StructuredTool
+
 import agentic_recsys as ars
 import agentic_recsys.agents.explainer as explainer_module
 import agentic_recsys.agents.intent as intent_module
+import agentic_recsys.agents.tool_plan as tool_plan_module
 from agentic_recsys.agents.faithful import unsupported_claims
 from agentic_recsys.app import App
+from agentic_recsys.evaluation.dialogues import DialoguesConfig, run_dialogues
+from agentic_recsys.llm.specs import ALL_DECISIONS, LOCAL_DECISIONS, parse_spec
+from agentic_recsys.tools.retrieval import SUGGESTED, TOOLS
 
 
 @dataclass(frozen=True)
@@ -150,6 +164,13 @@ class Counts:
     fallbacks: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
     intent_prompt_tokens: list[int] = field(default_factory=list)
+    planner_seconds: list[float] = field(default_factory=list)  # per planner call (attempt)
+    planner_answers: list[str] = field(default_factory=list)  # "ok" or why it was rejected
+    planner_tools: Counter[str] = field(default_factory=Counter)  # tools of valid plans
+    named: int = 0  # titles the model named through suggest_titles
+    resolved: list[str] = field(default_factory=list)  # ... found in the catalog and the scope
+    suggested_by_user: dict[str, set[str]] = field(default_factory=dict)
+    suggested_shown: int = 0  # shown items whose evidence holds the model's suggestion
 
 
 def main() -> None:
@@ -158,7 +179,13 @@ def main() -> None:
     parser.add_argument("--model", default="local:qwen2.5-1.5b")
     parser.add_argument("--timeout", type=float, default=60)
     parser.add_argument("--limit", type=int, default=0, help="play only the first N conversations")
+    parser.add_argument(
+        "--decide", default="", help="decisions to grant the local model, e.g. plan,suggest"
+    )
+    parser.add_argument("--dialogues", type=Path, help="replay these dialogues (JSON Lines)")
     args = parser.parse_args()
+    if args.decide:
+        _grant(args.model, args.decide)
 
     with tempfile.TemporaryDirectory(prefix="ars-bench-") as tmp:
         data = Path(tmp) / "data"
@@ -172,6 +199,9 @@ def main() -> None:
 
             load_chat_model(args.model)
         print(f"model {args.model}: loaded in {time.perf_counter() - start:.1f} s")
+        if args.dialogues:
+            _replay_dialogues(args.dialogues, data, args.model, args.limit, counts)
+            return
         conversations = CONVERSATIONS[: args.limit] if args.limit else CONVERSATIONS
         for n, conversation in enumerate(conversations):
             session = app.session(
@@ -188,7 +218,12 @@ def _play(app: App, session: Any, turn: Turn, counts: Counts) -> None:
     counts.seconds.append(time.perf_counter() - start)
     counts.cpu.append(time.process_time() - cpu)
     counts.calls.append(result.llm_calls)
-    intent = session.values()["intent"]
+    values = session.values()
+    bus = {c.item: c for c in values.get("candidates", [])}
+    counts.suggested_shown += sum(
+        1 for i in result.items if i in bus and any(e.source == SUGGESTED for e in bus[i].evidence)
+    )
+    intent = values["intent"]
     if intent.feedback and not turn.feedback:
         said = ", ".join(
             f"{f.verdict} {app.dataset.items.label(app.dataset.items.index[f.item])}"
@@ -208,10 +243,48 @@ def _play(app: App, session: Any, turn: Turn, counts: Counts) -> None:
     )
 
 
+def _grant(spec: str, decide: str) -> None:
+    """Let the local model of `spec` make these decisions too, for this run only."""
+    name = parse_spec(spec).model.lower()
+    extra = {d.strip() for d in decide.split(",")}
+    granted = LOCAL_DECISIONS.get(name, frozenset()) | {d for d in ALL_DECISIONS if d in extra}
+    LOCAL_DECISIONS[name] = granted
+    print(f"{spec} may decide (this run): {', '.join(sorted(granted))}")
+
+
+def _replay_dialogues(file: Path, data: Path, spec: str, limit: int, counts: Counts) -> None:
+    config = DialoguesConfig(limit=limit or None, model=spec)
+    report = run_dialogues(file, data, config)
+    print(f"\n== {spec}: {report.replayed} dialogues of {file.name}, {report.count} items ==")
+    for m in report.metrics:
+        hits = "  ".join(f"Hit@{k} {v:.3f}" for k, v in m.hit_at.items())
+        print(
+            f"{m.system:<22} {m.targets} targets  {hits}  empty when asked "
+            f"{m.empty_when_asked:.3f}  calls/turn {m.llm_calls_per_turn:.2f}  "
+            f"p50 {m.latency_p50:.1f} s  p95 {m.latency_p95:.1f} s"
+        )
+    system = report.metrics[0].system
+    named_targets = [
+        t.label
+        for log in report.logs
+        if log.system == system
+        for t in log.targets
+        if t.item in counts.suggested_by_user.get(log.user_id, set())
+    ]
+    print(f"targets the model named (resolved)  {len(named_targets)}: {named_targets}")
+    _report_planner(counts)
+
+
 def _instrument(counts: Counts) -> None:
-    """Record the intent prompts' sizes and every wording the faithfulness check replaced."""
+    """Record the intent prompts' sizes, every wording the faithfulness check replaced, the
+    planner's tool calls and the titles it suggested."""
     real_faithful = explainer_module.faithful
     real_ask_json = intent_module.ask_json
+    real_ask_tools = tool_plan_module.ask_tools
+    suggest_tool = TOOLS["suggest_titles"]
+    assert isinstance(suggest_tool, StructuredTool)
+    real_suggest = suggest_tool.func
+    assert real_suggest is not None
 
     def faithful(text: str, facts: str, app_: Any, item: str | None = None) -> bool:
         ok = real_faithful(text, facts, app_, item)
@@ -227,8 +300,27 @@ def _instrument(counts: Counts) -> None:
             counts.intent_prompt_tokens.append(len(llama.tokenize(text.encode(), add_bos=False)))
         return real_ask_json(model, schema, system, user, **kwargs)
 
+    def ask_tools(*args: Any, **kwargs: Any) -> Any:
+        steps, calls = real_ask_tools(*args, **kwargs)
+        for call in calls:
+            counts.planner_seconds.append(call.seconds)
+            counts.planner_answers.append("ok" if call.ok else f"{call.error}: {call.detail}")
+        counts.planner_tools.update(step.tool for step in steps or [])
+        return steps, calls
+
+    def suggest(titles: list[str], scope: Any) -> Any:
+        text, bus = real_suggest(titles, scope)
+        counts.named += len(titles)
+        counts.resolved += [
+            scope.app.dataset.items.label(scope.app.dataset.items.index[b.item]) for b in bus
+        ]
+        counts.suggested_by_user.setdefault(scope.user_id, set()).update(b.item for b in bus)
+        return text, bus
+
     explainer_module.faithful = faithful  # type: ignore[assignment]
     intent_module.ask_json = ask_json
+    tool_plan_module.ask_tools = ask_tools
+    suggest_tool.func = suggest
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -269,6 +361,25 @@ def _report(spec: str, c: Counts) -> None:
     print(f"fallbacks by role               {dict(c.fallbacks) or 0}")
     for why, k in c.reasons.most_common():
         print(f"    {k:3d}  {why}")
+    print(f"shown items the model named      {c.suggested_shown}")
+    _report_planner(c)
+
+
+def _report_planner(c: Counts) -> None:
+    if not c.planner_answers:
+        print("planner tool calls               none asked")
+        return
+    valid = c.planner_answers.count("ok")
+    print(
+        f"planner tool calls               {valid} of {len(c.planner_answers)} answers valid; "
+        f"seconds per call p50 {_pct(c.planner_seconds, 0.5):.1f} p95 "
+        f"{_pct(c.planner_seconds, 0.95):.1f}; tools used {dict(c.planner_tools)}"
+    )
+    for why, k in Counter(a for a in c.planner_answers if a != "ok").most_common():
+        print(f"    {k:3d}  {why[:110]}")
+    print(f"suggested titles                 {len(c.resolved)} of {c.named} resolved")
+    for title, k in Counter(c.resolved).most_common(15):
+        print(f"    {k:3d}  {title}")
 
 
 if __name__ == "__main__":

@@ -55,7 +55,7 @@ def planner_agent(state: State, runtime: Runtime[Context]) -> dict[str, object]:
     role = role_model(runtime, "planner")
     use = role.use()
     critique = state.get("critique")
-    if wants_model(role, bool(request.query), replanning=critique is not None):
+    if wants_model(role, bool(intent.query), replanning=critique is not None):
         steps, use = model_steps(
             role,
             steps,

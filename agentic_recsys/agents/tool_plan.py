@@ -33,8 +33,9 @@ def wants_model(role: RoleModel, has_themes: bool, replanning: bool) -> bool:
     """Whether the planner asks its model this time.
 
     The policy plans a first try well from what the parser read; a model earns its call
-    where its knowledge can add (moods and themes, for which it may know titles) or after
-    a critique said the policy's plan fell short.
+    where its knowledge can add (moods and themes this message says, for which it may know
+    titles) or after a critique said the policy's plan fell short. A turn that only gives
+    feedback or says "older" keeps the policy plan, and one LLM call fewer.
     """
     return (role.may("plan") or role.may("suggest")) and (has_themes or replanning)
 
