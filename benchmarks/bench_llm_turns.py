@@ -165,6 +165,7 @@ class Counts:
     reasons: Counter[str] = field(default_factory=Counter)
     intent_prompt_tokens: list[int] = field(default_factory=list)
     planner_seconds: list[float] = field(default_factory=list)  # per planner call (attempt)
+    planner_cpu: list[float] = field(default_factory=list)  # per planner step (all attempts)
     planner_answers: list[str] = field(default_factory=list)  # "ok" or why it was rejected
     planner_tools: Counter[str] = field(default_factory=Counter)  # tools of valid plans
     named: int = 0  # titles the model named through suggest_titles
@@ -301,7 +302,9 @@ def _instrument(counts: Counts) -> None:
         return real_ask_json(model, schema, system, user, **kwargs)
 
     def ask_tools(*args: Any, **kwargs: Any) -> Any:
+        cpu = time.process_time()
         steps, calls = real_ask_tools(*args, **kwargs)
+        counts.planner_cpu.append(time.process_time() - cpu)
         for call in calls:
             counts.planner_seconds.append(call.seconds)
             counts.planner_answers.append("ok" if call.ok else f"{call.error}: {call.detail}")
@@ -373,8 +376,10 @@ def _report_planner(c: Counts) -> None:
     print(
         f"planner tool calls               {valid} of {len(c.planner_answers)} answers valid; "
         f"seconds per call p50 {_pct(c.planner_seconds, 0.5):.1f} p95 "
-        f"{_pct(c.planner_seconds, 0.95):.1f}; tools used {dict(c.planner_tools)}"
+        f"{_pct(c.planner_seconds, 0.95):.1f}; CPU per planner step p50 "
+        f"{_pct(c.planner_cpu, 0.5):.1f} p95 {_pct(c.planner_cpu, 0.95):.1f}"
     )
+    print(f"    tools in valid plans: {dict(c.planner_tools)}")
     for why, k in Counter(a for a in c.planner_answers if a != "ok").most_common():
         print(f"    {k:3d}  {why[:110]}")
     print(f"suggested titles                 {len(c.resolved)} of {c.named} resolved")
