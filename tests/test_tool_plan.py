@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import importlib.util
-import json
+import operator
+from collections.abc import Iterator
+from functools import reduce
 from pathlib import Path
 
 import numpy as np
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
+from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 import agentic_recsys as ars
@@ -185,18 +187,41 @@ def test_suggested_items_are_explained_by_that_evidence_only(app: App) -> None:
         assert genres == f"a Crime pick ({', '.join(items.genres[items.index[item]])})"
 
 
-@pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None, reason="needs the local extra")
-def test_the_llama_cpp_tool_grammar_and_reply_parsing() -> None:
-    from agentic_recsys.llm.llama_chat import _tool_calls, _tool_grammar
+class CannedLlama:
+    """Stands in for llama.cpp: replies `text` in two pieces and keeps the call's options."""
 
-    schemas = [convert_to_openai_tool(t) for t in TOOLS.values()]
-    assert _tool_grammar(json.dumps(schemas)) is not None  # every tool's schema compiles
-    text = (
+    def __init__(self, text: str) -> None:
+        self.text, self.options = text, {}
+
+    def create_chat_completion(self, **options: object) -> Iterator[dict[str, object]]:
+        self.options = options
+        pieces = (self.text[:17], self.text[17:])
+        return iter({"choices": [{"delta": {"content": piece}}]} for piece in pieces)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None, reason="needs the local extra")
+def test_llama_cpp_tool_calls_reach_the_reply_streamed_or_not() -> None:
+    from agentic_recsys.llm.llama_chat import LlamaCppChatModel
+
+    reply = (
         '<tool_call>\n{"name": "search_catalog", "arguments": {"query": "heist"}}\n</tool_call>\n'
         '<tool_call>\n{"name": "popular", "arguments": {}}\n</tool_call>\n'
         '<tool_call>\n{"name": "similar_items", "arguments": {"titles": ["He'  # cut off
     )
-    assert [(c["name"], c["args"]) for c in _tool_calls(text)] == [
-        ("search_catalog", {"query": "heist"}),
-        ("popular", {}),
-    ]
+    llama = CannedLlama(reply)
+
+    class Canned(LlamaCppChatModel):
+        def model_post_init(self, context: object, /) -> None:
+            self._llama = llama
+
+    bound = Canned(model_path="canned.gguf").bind_tools(list(TOOLS.values()))
+    expected = [("search_catalog", {"query": "heist"}), ("popular", {})]
+    invoked = bound.invoke("heist films")
+    assert [(c["name"], c["args"]) for c in invoked.tool_calls] == expected
+    # inside a graph run, LangChain streams: the calls must survive that path too
+    streamed = reduce(operator.add, bound.stream("heist films"))
+    assert isinstance(streamed, AIMessageChunk)
+    assert [(c["name"], c["args"]) for c in streamed.tool_calls] == expected
+    sent = llama.options
+    assert sent["grammar"] is not None  # decoding held to calls of the bound tools
+    assert [t["function"]["name"] for t in sent["tools"]] == list(TOOLS)  # for the template

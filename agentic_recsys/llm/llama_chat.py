@@ -16,8 +16,9 @@ from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.language_models.chat_models import generate_from_stream
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, ToolCall
+from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.messages.utils import convert_to_openai_messages
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
@@ -94,11 +95,7 @@ class LlamaCppChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        if not kwargs.get("tools"):
-            return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
-        text = "".join(c.text for c in self._stream(messages, stop, run_manager, **kwargs))
-        message = AIMessage(content=text, tool_calls=_tool_calls(text))
-        return ChatResult(generations=[ChatGeneration(message=message)])
+        return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
 
     def _stream(
         self,
@@ -112,17 +109,42 @@ class LlamaCppChatModel(BaseChatModel):
         max_tokens: int | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        deadline = time.monotonic() + timeout if timeout else None
         if tools:
             grammar = _tool_grammar(json.dumps(tools))
         else:
             grammar = _grammar(json.dumps(bounded_schema(json_schema))) if json_schema else None
+        texts = self._texts(messages, stop, grammar, tools, timeout, max_tokens)
+        if tools:  # a call is whole only at the end of the reply: one chunk carries them all
+            text = "".join(texts)
+            chunks = [
+                tool_call_chunk(name=c["name"], args=json.dumps(c["args"]), id=c["id"], index=n)
+                for n, c in enumerate(_tool_calls(text))
+            ]
+            yield ChatGenerationChunk(message=AIMessageChunk(content=text, tool_call_chunks=chunks))
+            return
+        for text in texts:
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
+            if run_manager is not None:
+                run_manager.on_llm_new_token(text, chunk=chunk)
+            yield chunk
+
+    def _texts(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        grammar: Any,
+        tools: list[dict[str, Any]] | None,
+        timeout: float | None,
+        max_tokens: int | None,
+    ) -> Iterator[str]:
+        """The reply's text as llama.cpp generates it, stopped at the deadline."""
+        deadline = time.monotonic() + timeout if timeout else None
         # One llama.cpp context cannot serve two generations at once (an abandoned, timed-out
         # call may still be running in its thread until its own deadline).
         with self._lock:
             parts = self._llama.create_chat_completion(
                 messages=convert_to_openai_messages(messages),
-                tools=tools or None,
+                tools=tools or None,  # the GGUF's chat template writes them into the prompt
                 stream=True,
                 grammar=grammar,
                 max_tokens=max_tokens or self.max_tokens,
@@ -133,12 +155,8 @@ class LlamaCppChatModel(BaseChatModel):
                 if deadline is not None and time.monotonic() > deadline:
                     raise TimeoutError(f"{self.model_path}: no reply within {timeout:g} s")
                 text = part["choices"][0]["delta"].get("content")
-                if not text:
-                    continue
-                chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
-                if run_manager is not None:
-                    run_manager.on_llm_new_token(text, chunk=chunk)
-                yield chunk
+                if text:
+                    yield text
 
 
 @lru_cache(maxsize=32)
