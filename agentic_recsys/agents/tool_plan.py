@@ -21,7 +21,8 @@ from pydantic import BaseModel, ValidationError
 from agentic_recsys.agents.prompts import PLANNER_SYSTEM, PLANNER_USER, SUGGEST_SYSTEM
 from agentic_recsys.graphs.resources import RoleModel
 from agentic_recsys.graphs.state import ModelUse, ToolCall
-from agentic_recsys.llm.calls import InvalidToolCallError, ask_tools
+from agentic_recsys.llm import ask_tools
+from agentic_recsys.llm.calls import InvalidToolCallError
 from agentic_recsys.tools.retrieval import PLAN_TOOLS, SUGGEST_TOOL
 
 MAX_CALLS = 4  # a plan of more calls is rejected, not cut (which calls would be the plan?)

@@ -1,6 +1,6 @@
 """The model layer: specs per role, chat models for every provider, validated calls."""
 
-from agentic_recsys.llm.calls import LLMCall, ask_json, ask_text
+from agentic_recsys.llm.calls import LLMCall, ask_json, ask_text, ask_tools
 from agentic_recsys.llm.factory import (
     clear_model_cache,
     load_chat_model,
@@ -18,6 +18,7 @@ __all__ = [
     "Role",
     "ask_json",
     "ask_text",
+    "ask_tools",
     "decisions",
     "clear_model_cache",
     "load_chat_model",
