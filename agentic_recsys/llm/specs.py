@@ -28,6 +28,12 @@ ALL_DECISIONS: frozenset[Decision] = frozenset(get_args(Decision))
 #   readings, merged, gave no invented feedback and no unstated exclusion; its wordings of
 #   a reply failed in 6 of 7 turns (wrong number of reasons, or people and titles the facts
 #   did not hold) and cost most of a turn's time: intent only.
+#   Not "plan" nor "suggest" (bench_llm_turns.py --decide plan,suggest and --dialogues,
+#   2026-12-01, 1 thread, loaded machine): its tool calls were valid (7 of 7 on the probe
+#   turns, 20 of 20 that finished in time on ReDial) but a planner call costs 19-25 s of CPU
+#   (p50; p95 33-54 s), more than a whole turn's budget; the titles it names are the same
+#   famous ones whatever the request (8 of 113 resolved: The Godfather, The Shawshank
+#   Redemption, The Silence of the Lambs, ...) and none was a title a ReDial seeker liked.
 # - Qwen2.5-Coder-0.5B: not benchmarked yet, so it decides nothing.
 LOCAL_DECISIONS: dict[str, frozenset[Decision]] = {
     "smollm2": frozenset({"words"}),
