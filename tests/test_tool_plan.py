@@ -23,7 +23,7 @@ from agentic_recsys.llm import clear_model_cache, register_chat_model
 from agentic_recsys.llm.calls import ask_tools
 from agentic_recsys.llm.testing import scripted_model
 from agentic_recsys.session import TurnResult
-from agentic_recsys.tools.retrieval import PLAN_TOOLS, SUGGEST_TOOL, TOOLS, ToolScope
+from agentic_recsys.tools.retrieval import PICTURE_TOOLS, PLAN_TOOLS, SUGGEST_TOOL, TOOLS, ToolScope
 
 HEIST = "heist films"
 
@@ -67,7 +67,8 @@ def test_a_valid_tool_plan_is_the_plan(app: App) -> None:
     assert r.items
     # bound with the schemas LangChain derives from the tool functions; the scope is not in them
     bound = planner.tools[0]
-    assert bound == [convert_to_openai_tool(t) for t in [*PLAN_TOOLS.values(), SUGGEST_TOOL]]
+    offered = [t for t in PLAN_TOOLS.values() if t.name not in PICTURE_TOOLS]  # no image index
+    assert bound == [convert_to_openai_tool(t) for t in [*offered, SUGGEST_TOOL]]
     assert all("scope" not in t["function"]["parameters"].get("properties", {}) for t in bound)
 
 
@@ -120,7 +121,9 @@ def test_a_model_that_cannot_call_tools_falls_back_without_a_call() -> None:
 def test_a_model_that_may_only_suggest_adds_its_titles_to_the_policy_plan() -> None:
     model = scripted_model([calls(("suggest_titles", {"titles": ["Heat (1995)"]}))])
     role = RoleModel("planner", "fake:suggest", frozenset({"suggest"}), model)
-    steps, use = model_steps(role, POLICY_FOR_HEIST, HEIST, "mood/themes: heist", "", 5.0)
+    steps, use = model_steps(
+        role, POLICY_FOR_HEIST, HEIST, "mood/themes: heist", "", 5.0, pictures=False
+    )
     assert steps == [
         *POLICY_FOR_HEIST,
         ToolCall(tool="suggest_titles", args={"titles": ["Heat (1995)"]}),
@@ -130,7 +133,7 @@ def test_a_model_that_may_only_suggest_adds_its_titles_to_the_policy_plan() -> N
     # it may not plan: any other tool is unknown to it
     model = scripted_model([calls(("popular", {}))] * 2)
     role = RoleModel("planner", "fake:suggest", frozenset({"suggest"}), model)
-    steps, use = model_steps(role, POLICY_FOR_HEIST, HEIST, "", "", 5.0)
+    steps, use = model_steps(role, POLICY_FOR_HEIST, HEIST, "", "", 5.0, pictures=False)
     assert steps == POLICY_FOR_HEIST and use.why == "tool_call: unknown tool 'popular'"
 
 

@@ -63,6 +63,7 @@ def planner_agent(state: State, runtime: Runtime[Context]) -> dict[str, object]:
             _describe(request, app),
             "; ".join(critique.reasons) if critique is not None else "",
             ctx.llm_timeout_s,
+            pictures=app.images is not None,
         )
     plan = Plan(
         steps=steps,

@@ -23,7 +23,7 @@ from agentic_recsys.graphs.resources import RoleModel
 from agentic_recsys.graphs.state import ModelUse, ToolCall
 from agentic_recsys.llm import ask_tools
 from agentic_recsys.llm.calls import InvalidToolCallError
-from agentic_recsys.tools.retrieval import PLAN_TOOLS, SUGGEST_TOOL
+from agentic_recsys.tools.retrieval import PICTURE_TOOLS, PLAN_TOOLS, SUGGEST_TOOL
 
 MAX_CALLS = 4  # a plan of more calls is rejected, not cut (which calls would be the plan?)
 PLANNER_MAX_TOKENS = 200  # four short calls, or one of eight titles
@@ -48,10 +48,16 @@ def model_steps(
     request: str,
     critique: str,
     timeout_s: float,
+    pictures: bool,
 ) -> tuple[list[ToolCall], ModelUse]:
-    """The model's plan when it is valid, else the policy's; and how the planner ran."""
+    """The model's plan when it is valid, else the policy's; and how the planner ran.
+
+    The picture tools are offered only with a catalog image index (`pictures`): without
+    one they can find nothing.
+    """
     planning = role.may("plan")
-    tools: list[BaseTool] = list(PLAN_TOOLS.values()) if planning else []
+    offered = [t for t in PLAN_TOOLS.values() if pictures or t.name not in PICTURE_TOOLS]
+    tools: list[BaseTool] = offered if planning else []
     if role.may("suggest"):
         tools.append(SUGGEST_TOOL)
     bound = {t.name: t for t in tools}

@@ -186,6 +186,7 @@ PLAN_TOOLS: dict[str, BaseTool] = {
         text_to_image,
     )
 }
+PICTURE_TOOLS = frozenset({"looks_like_picture", "text_to_image"})  # need an image index
 SUGGEST_TOOL: BaseTool = StructuredTool.from_function(
     suggest_titles, response_format="content_and_artifact"
 )
