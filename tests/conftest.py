@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 import agentic_recsys as ars
 from agentic_recsys.data.dataset import STATE_DIR, Dataset
 from agentic_recsys.data.movielens import prepare_movielens_100k
+from agentic_recsys.llm import clear_model_cache
 
 os.environ.setdefault("LANGSMITH_TRACING", "false")
 
@@ -36,3 +38,10 @@ def ml100k_copy(ml100k_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     out = tmp_path_factory.mktemp("private") / "ml-100k"
     shutil.copytree(ml100k_dir, out, ignore=shutil.ignore_patterns(STATE_DIR))
     return out
+
+
+@pytest.fixture
+def registered_models_forgotten() -> Iterator[None]:
+    """Scripted chat models a test registers are gone after it (and cached models with them)."""
+    yield
+    clear_model_cache()

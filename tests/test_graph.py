@@ -13,21 +13,18 @@ import agentic_recsys as ars
 from agentic_recsys.app import App
 from agentic_recsys.graphs.graph import build_graph
 from agentic_recsys.graphs.state import ToolCall
-from agentic_recsys.llm import clear_model_cache, register_chat_model
+from agentic_recsys.llm import register_chat_model
 from agentic_recsys.llm.testing import Delayed, scripted_model
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "graph.mmd"
 
 
+pytestmark = pytest.mark.usefixtures("registered_models_forgotten")
+
+
 @pytest.fixture(scope="module")
 def app(ml100k_copy: Path) -> App:
     return ars.open(ml100k_copy)
-
-
-@pytest.fixture(autouse=True)
-def forget_registered_models():
-    yield
-    clear_model_cache()
 
 
 def years(app: App, ids: list[str]) -> list[int]:

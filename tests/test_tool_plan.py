@@ -19,7 +19,7 @@ from agentic_recsys.agents.tool_plan import model_steps
 from agentic_recsys.app import App
 from agentic_recsys.graphs.resources import RoleModel
 from agentic_recsys.graphs.state import ModelUse, ToolCall
-from agentic_recsys.llm import clear_model_cache, register_chat_model
+from agentic_recsys.llm import register_chat_model
 from agentic_recsys.llm.calls import ask_tools
 from agentic_recsys.llm.testing import scripted_model
 from agentic_recsys.session import TurnResult
@@ -28,15 +28,12 @@ from agentic_recsys.tools.retrieval import PICTURE_TOOLS, PLAN_TOOLS, SUGGEST_TO
 HEIST = "heist films"
 
 
+pytestmark = pytest.mark.usefixtures("registered_models_forgotten")
+
+
 @pytest.fixture(scope="module")
 def app(ml100k_copy: Path) -> App:
     return ars.open(ml100k_copy)
-
-
-@pytest.fixture(autouse=True)
-def forget_registered_models():
-    yield
-    clear_model_cache()
 
 
 def calls(*steps: tuple[str, dict[str, object]]) -> AIMessage:

@@ -13,7 +13,7 @@ from agentic_recsys.agents.intent import LLMIntent, proposal
 from agentic_recsys.agents.intent_rules import parse_intent
 from agentic_recsys.app import App
 from agentic_recsys.graphs.schema import Intent
-from agentic_recsys.llm import clear_model_cache, register_chat_model
+from agentic_recsys.llm import register_chat_model
 from agentic_recsys.llm.testing import scripted_model
 from agentic_recsys.understanding.merge import merge_intent, parser_is_sure
 
@@ -23,15 +23,12 @@ ALL_GENRES_BUT_ANIMATION = [
 ]  # fmt: skip
 
 
+pytestmark = pytest.mark.usefixtures("registered_models_forgotten")
+
+
 @pytest.fixture(scope="module")
 def app(ml100k_copy: Path) -> App:
     return ars.open(ml100k_copy)
-
-
-@pytest.fixture(autouse=True)
-def forget_registered_models():
-    yield
-    clear_model_cache()
 
 
 def merged(app: App, message: str, answer: dict[str, object], shown: list[str]) -> Intent:
