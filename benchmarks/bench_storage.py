@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -20,16 +21,8 @@ import agentic_recsys as ars
 from agentic_recsys.app import THREADS_FILE
 from agentic_recsys.data.dataset import STATE_DIR
 
-CONVERSATION = [
-    "a funny 90s movie like Toy Story, no horror",
-    "none of those",
-    "something darker",
-    "I loved the second one",
-    "why #1?",
-    "three thrillers from the 80s",
-    "older",
-    "thanks!",
-]
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_turns import CONVERSATION  # noqa: E402  (the same 8 turns, one thread)
 
 
 def main() -> None:
