@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pexpect
 
@@ -41,3 +44,17 @@ def say(child: pexpect.spawn, line: str) -> str:
     """Type a line; return what the chat printed before its next prompt."""
     child.sendline(line)
     return until_prompt(child)
+
+
+def piped_chat(data: Path, stdin: str | bytes, *args: str) -> subprocess.CompletedProcess[Any]:
+    """Run `ars chat ARGS` on `data` with no LLM and `stdin` as its whole input (no terminal);
+    output comes back as text when `stdin` is text, else as bytes."""
+    return subprocess.run(
+        [ARS, "chat", *args],
+        input=stdin,
+        env={**os.environ, "ARS_DATA": str(data), "ARS_MODEL": "none", "COLUMNS": "200"},
+        capture_output=True,
+        text=isinstance(stdin, str),
+        timeout=TIMEOUT,
+        check=False,
+    )

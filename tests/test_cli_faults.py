@@ -8,7 +8,6 @@ turn failed with a traceback.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from servers import free_port, running
+from terminal import piped_chat
 
 from agentic_recsys.app import THREADS_FILE
 from agentic_recsys.data.dataset import STATE_DIR
@@ -23,22 +23,13 @@ from agentic_recsys.errors import ArsError
 from agentic_recsys.graphs.schema import Preference
 from agentic_recsys.memory import MemoryStore
 
-ARS = str(Path(sys.executable).with_name("ars"))
 CHROMA = Path(sys.executable).with_name("chroma")
 
 pytestmark = pytest.mark.slow
 
 
 def chat_json(data: Path, stdin: bytes) -> subprocess.CompletedProcess[bytes]:
-    env = {**os.environ, "ARS_DATA": str(data), "ARS_MODEL": "none"}
-    return subprocess.run(
-        [ARS, "chat", "--json", "--user", "fault-tester"],
-        input=stdin,
-        env=env,
-        capture_output=True,
-        timeout=600,
-        check=False,
-    )
+    return piped_chat(data, stdin, "--json", "--user", "fault-tester")
 
 
 def test_invalid_utf8_on_stdin_is_an_error_object_for_that_line(ml100k_copy: Path) -> None:
@@ -50,14 +41,8 @@ def test_invalid_utf8_on_stdin_is_an_error_object_for_that_line(ml100k_copy: Pat
 
 
 def test_invalid_utf8_in_a_piped_chat_is_one_line_and_the_chat_goes_on(ml100k_copy: Path) -> None:
-    env = {**os.environ, "ARS_DATA": str(ml100k_copy), "ARS_MODEL": "none", "COLUMNS": "200"}
-    run = subprocess.run(
-        [ARS, "chat", "--user", "fault-tester"],
-        input=b"no \xff\xfe horror\na comedy please\n",
-        env=env,
-        capture_output=True,
-        timeout=600,
-        check=False,
+    run = piped_chat(
+        ml100k_copy, b"no \xff\xfe horror\na comedy please\n", "--user", "fault-tester"
     )
     out = run.stdout.decode()
     assert run.returncode == 0 and "Traceback" not in out + run.stderr.decode(), out

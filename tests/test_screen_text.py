@@ -7,13 +7,11 @@ memories reached the terminal (also through `ars memory show`).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from rich.console import Console
+from terminal import piped_chat
 from typer.testing import CliRunner
 
 from agentic_recsys.cli.chat_render import banner, items_table, show_reply, threads_table
@@ -25,7 +23,6 @@ from agentic_recsys.graphs.schema import Preference
 from agentic_recsys.memory import MemoryStore
 from agentic_recsys.session import ThreadInfo, TurnResult
 
-ARS = str(Path(sys.executable).with_name("ars"))
 HOSTILE_TITLES = {
     "1": "[/]",
     "2": "[link=http://x]a[/link]",
@@ -128,15 +125,6 @@ def test_memory_show_prints_memories_as_text(hostile: Dataset) -> None:
 
 @pytest.mark.slow
 def test_chat_starts_for_a_markup_user_id(ml100k_copy: Path) -> None:
-    env = {**os.environ, "ARS_DATA": str(ml100k_copy), "ARS_MODEL": "none"}
-    run = subprocess.run(
-        [ARS, "chat", "--user", "[/bold]x"],
-        input="/quit\n",
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    run = piped_chat(ml100k_copy, "/quit\n", "--user", "[/bold]x")
     assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
     assert "user [/bold]x" in run.stdout

@@ -7,19 +7,15 @@ is left as it was. A missing or empty user id is an error everywhere.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from terminal import piped_chat
 
 import agentic_recsys as ars
 from agentic_recsys.cli.chat_input import user_history
 from agentic_recsys.errors import NotYourThreadError, UserIdError
 from agentic_recsys.server_auth import DEV_PREFIX, MODE_ENV, TOKENS_ENV, user_for
-
-ARS = str(Path(sys.executable).with_name("ars"))
 
 
 @pytest.fixture(scope="module")
@@ -57,17 +53,9 @@ def test_no_user_id_is_an_error(ml100k_copy: Path, user: str | None) -> None:
 def test_chat_refuses_another_users_thread(
     ml100k_copy: Path, a_thread: str, json_mode: bool
 ) -> None:
-    env = {**os.environ, "ARS_DATA": str(ml100k_copy), "ARS_MODEL": "none"}
     before = human_turns(ml100k_copy, a_thread)
-    run = subprocess.run(
-        [ARS, "chat", "--thread", a_thread, "--user", "B", *(["--json"] if json_mode else [])],
-        input="a western\n",
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    json_flag = ["--json"] if json_mode else []
+    run = piped_chat(ml100k_copy, "a western\n", "--thread", a_thread, "--user", "B", *json_flag)
     assert run.returncode == 2, run.stderr
     assert not run.stdout.strip() and "Traceback" not in run.stderr
     lines = run.stderr.strip().splitlines()
@@ -77,16 +65,7 @@ def test_chat_refuses_another_users_thread(
 
 @pytest.mark.slow
 def test_chat_with_an_empty_user_is_one_line(ml100k_copy: Path) -> None:
-    env = {**os.environ, "ARS_DATA": str(ml100k_copy), "ARS_MODEL": "none"}
-    run = subprocess.run(
-        [ARS, "chat", "--user", "", "--json"],
-        input="hi\n",
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    run = piped_chat(ml100k_copy, "hi\n", "--user", "", "--json")
     assert run.returncode == 2 and run.stderr.count("\n") == 1, run.stderr
     assert "user id is needed" in run.stderr
 
