@@ -44,7 +44,12 @@ from agentic_recsys.graphs.schema import (
 from agentic_recsys.understanding.entities import EntityIndex
 from agentic_recsys.understanding.kinds import turn_kind
 from agentic_recsys.understanding.predicates import Predicate
-from agentic_recsys.understanding.readers import CLAUSE_BREAK, NEGATED_WISH, read_fields
+from agentic_recsys.understanding.readers import (
+    CLAUSE_BREAK,
+    NEGATED_WISH,
+    NEGATIVE_AUXILIARY,
+    read_fields,
+)
 
 MAX_CHARS = 1000  # a 100 kB paste is read as its first 1000 characters
 MAX_QUERY_WORDS = 20
@@ -499,10 +504,7 @@ def _fix_cue_typos(text: str) -> str:
 
 
 # a negation a few words before a verdict turns it around (apostrophes are often left out)
-_NEGATED_BEFORE = re.compile(
-    r"(?:n't|\b(?:not|never|no|dont|didnt|doesnt|havent|hasnt|hadnt|cant|wont|wasnt|isnt))"
-    r"\s+(?:[\w']+\s+){0,3}$"
-)
+_NEGATED_BEFORE = re.compile(rf"\b(?:not|never|no|{NEGATIVE_AUXILIARY})\s+(?:[\w']+\s+){{0,3}}$")
 _NOT_IN_NOUN_PHRASE = (
     r"(?:and|or|but|so|because|who|which|that|is|are|was|were|has|have|had|likes|loves|"
     r"enjoys|wants|watches|year|years|old)"

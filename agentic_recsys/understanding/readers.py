@@ -128,8 +128,13 @@ _ADJECTIVE_KIND = {
 # English negates a wish with an auxiliary and a verb of liking or wanting, a few adverbs
 # apart: "don't want", "doesnt care much for", "do not really like", "wouldn't enjoy".
 LIKE_VERB = r"(?:like|love|enjoy|adore|dig|want|fancy|care\s+(?:much\s+|at\s+all\s+)?for)"
+# a negated auxiliary, its apostrophe often left out: "don't", "doesnt", "haven't", "isnt"
+NEGATIVE_AUXILIARY = (
+    r"(?:(?:do|does|did|is|are|was|were|have|has|had|would|will|wo|ca|can|could)n'?t|"
+    r"(?:do|does|did|would|will|can)\s+not)"
+)
 NEGATED_WISH = (
-    r"(?:(?:do|does|did|would|will|wo|ca|can|could)n'?t|(?:do|does|did|would|will|can)\s+not)"
+    rf"{NEGATIVE_AUXILIARY}"
     rf"\s+(?:(?:really|much|even|particularly|usually|always|too|that|so)\s+){{0,2}}{LIKE_VERB}"
 )
 NEGATION = re.compile(
