@@ -15,6 +15,7 @@ from agentic_recsys.graphs.graph import build_graph
 from agentic_recsys.graphs.state import ToolCall
 from agentic_recsys.llm import register_chat_model
 from agentic_recsys.llm.testing import Delayed, scripted_model
+from agentic_recsys.tools.retrieval import MAX_TITLES
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "graph.mmd"
 
@@ -531,3 +532,24 @@ def test_unfaithful_wording_is_replaced_by_the_grounded_reason(app: App) -> None
     explainer = next(m for m in r.models if m.role == "explainer")
     assert explainer.model == "local:smollm2" and explainer.calls == 1
     assert all(m.model == "rules" for m in r.models if m.role != "explainer")
+
+
+def test_many_liked_titles_in_one_message_are_served(app: App) -> None:
+    """The policy starts from at most the tools' bound of titles (four crashed the turn)."""
+    titles = [
+        "Toy Story",
+        "Heat",
+        "Fargo",
+        "Casablanca",
+        "Jaws",
+        "Alien",
+        "Psycho",
+        "Vertigo",
+        "Rocky",
+        "Aladdin",
+        "Clueless",
+    ]
+    s = app.session(user_id="7")
+    r = s.send("I loved " + ", ".join(titles))
+    assert r.items
+    assert 3 < len(s.values()["plan"].steps[0].args["titles"]) <= MAX_TITLES

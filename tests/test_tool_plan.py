@@ -81,7 +81,7 @@ POLICY_FOR_HEIST = [
         (calls(("delete_user", {"user_id": "1"})), "unknown tool 'delete_user'"),
         (calls(("similar_items", {"titles": "Heat"})), "similar_items: titles: Input should be"),
         (calls(("search_catalog", {"query": ""})), "search_catalog: query: String should have"),
-        (calls(("similar_items", {"titles": ["a", "b", "c", "d"]})), "similar_items: titles:"),
+        (calls(("similar_items", {"titles": list("abcdefghijk")})), "similar_items: titles:"),
         (calls(("personalized", {"user_id": "1"})), "personalized: user_id is not the model's"),
         (
             calls(("search_catalog", {"query": "heist", "exclude": [], "scope": {}})),

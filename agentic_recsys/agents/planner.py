@@ -22,6 +22,7 @@ from agentic_recsys.graphs.context import Context
 from agentic_recsys.graphs.resources import app_of, context_of, role_model
 from agentic_recsys.graphs.schema import Constraints, Intent
 from agentic_recsys.graphs.state import Plan, Request, State, Taste, ToolCall
+from agentic_recsys.tools.retrieval import MAX_TITLES
 from agentic_recsys.understanding.predicates import Predicate, describe, mask
 
 DARK = ("Crime", "Thriller", "Film-Noir", "Drama", "War", "Mystery")
@@ -257,7 +258,8 @@ def policy_steps(
     if looks.picture:
         steps.append(ToolCall(tool="looks_like_picture"))
     if request.like_items:
-        steps.append(ToolCall(tool="similar_items", args={"titles": request.like_items}))
+        titles = request.like_items[:MAX_TITLES]  # "loved #1 to #5, and Heat, and ..."
+        steps.append(ToolCall(tool="similar_items", args={"titles": titles}))
     if request.query:
         steps.append(ToolCall(tool="search_catalog", args={"query": request.query}))
     if looks.described:

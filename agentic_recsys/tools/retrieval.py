@@ -54,7 +54,8 @@ class ToolScope:
 Scope = Annotated[ToolScope, InjectedToolArg]  # injected by the retrieval agent, unseen by models
 Query = Annotated[str, Field(min_length=1, max_length=200)]
 Title = Annotated[str, Field(min_length=1, max_length=120)]
-Titles = Annotated[list[Title], Field(min_length=1, max_length=3)]
+MAX_TITLES = 10  # titles one call may start from (a model's choice or the policy's)
+Titles = Annotated[list[Title], Field(min_length=1, max_length=MAX_TITLES)]
 Suggestions = Annotated[list[Title], Field(min_length=1, max_length=8)]
 
 
