@@ -78,7 +78,10 @@ class App:
     @cached_property
     def titles(self) -> TitleIndex:
         """Fuzzy title resolution over the catalog; ties go to the more popular item."""
-        return TitleIndex(self.dataset.items, popularity=self.item_counts)
+        domain = self.dataset.schema.domain
+        return TitleIndex(
+            self.dataset.items, popularity=self.item_counts, nouns=(domain.noun, domain.plural)
+        )
 
     @cached_property
     def entities(self) -> EntityIndex:

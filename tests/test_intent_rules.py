@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from agentic_recsys.agents.intent_rules import MAX_CHARS, parse_intent
-from agentic_recsys.agents.lexicon import canonical_genre, mood_leans
+from agentic_recsys.agents.lexicon import canonical_genre, correct_typo, mood_leans, typo_vocabulary
 from agentic_recsys.agents.titles import TitleIndex
 from agentic_recsys.data.dataset import Dataset, Items
 from agentic_recsys.graphs.schema import Intent
@@ -639,3 +639,73 @@ def test_canonical_genre_grounds_llm_output(items: Items) -> None:
     assert canonical_genre("kids", items) == "Children's"
     assert canonical_genre("Film Noir", items) == "Film-Noir"
     assert canonical_genre("Telenovela", items) is None
+
+
+# ---- words that look like references, titles or eras but are not ----------------------------
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        # an ordinal inside a phrase is no position; one before a function word is
+        ("the sixth sense is a great one", dict(feedback={})),
+        ("my first time seeing a western", dict(feedback={})),
+        (
+            "the second was great, the fourth sounds boring",
+            dict(feedback={"100": "liked", "1": "disliked"}),
+        ),
+        # "those kind of movies" is a kind, not the list
+        ("I enjoy those kind of movies", dict(feedback={})),
+        # a pronoun after titles the message names points at them, not at the list
+        ("I saw Heat and Fargo, loved them", dict(feedback={"273": "liked", "100": "liked"})),
+        ("I watched Toy Story 9 (2031) and liked them", dict(feedback={})),
+        # approval of the list is no rejection
+        ("i like those", dict(reject_shown=False)),
+    ],
+)
+def test_words_that_only_look_like_references(
+    items: Items, titles: TitleIndex, message: str, expected: dict[str, Any]
+) -> None:
+    assert_reads(parse(message, items, titles, SHOWN), expected)
+
+
+def test_a_lowercase_title_word_before_the_noun_qualifies_it(ml100k: Dataset) -> None:
+    movies = TitleIndex(ml100k.items, nouns=("movie", "movies"))
+    ghost = item_id(ml100k.items, "Ghost")
+    said = parse("I love ghost movies", ml100k.items, movies)
+    assert said.like_items == [] and said.feedback == []
+    assert parse("I love Ghost", ml100k.items, movies).like_items == [ghost]
+    assert parse("i loved ghost", ml100k.items, movies).like_items == [ghost]
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("I liked Psycho (1960), I know it's a bit old", dict(year_max=None)),
+        ("any film an old Star Wars (1977) fan would enjoy?", dict(year_max=None)),
+        ("an old movie please", dict(year_max=1979)),
+        ("classic horror", dict(genres_in=["Horror"], year_max=1979)),
+    ],
+)
+def test_an_era_word_about_a_title_is_no_wish(
+    items: Items, titles: TitleIndex, message: str, expected: dict[str, Any]
+) -> None:
+    assert_reads(parse(message, items, titles), expected)
+
+
+def test_words_run_together_are_split_when_one_is_the_catalogs(
+    items: Items, titles: TitleIndex
+) -> None:
+    assert_reads(parse("i am looking forthrillers", items, titles), dict(genres_in=["Thriller"]))
+    assert correct_typo("forthrillers", typo_vocabulary(items)) == "for thrillers"
+    assert correct_typo("tarantino", typo_vocabulary(items)) == "tarantino"
+
+
+def test_asking_for_more_with_an_unclear_verdict_still_gets_picks(
+    items: Items, titles: TitleIndex
+) -> None:
+    intent = parse("Any more suggestions? Seen it also.", items, titles, SHOWN)
+    assert intent.kind == "refine" and intent.feedback == []
+
+
+def test_a_title_we_lack_told_as_watched_still_gets_picks(items: Items, titles: TitleIndex) -> None:
+    intent = parse("i watched Toy Story 9 (2031) and i liked", items, titles)
+    assert intent.kind == "recommend" and intent.unresolved_titles == ["Toy Story 9 (2031)"]

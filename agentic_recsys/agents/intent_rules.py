@@ -79,15 +79,24 @@ _NOUN = (
     r"(?:movie|film|flick|pick|option|choice|recommendation|suggestion|title|one|"
     r"selection)"
 )
+# Words that may follow an ordinal naming a position ("the second was great", "the third
+# and fifth"): function words. Any other word makes it part of a phrase: "sixth sense",
+# "the first time", "my second favorite".
+_AFTER_ORDINAL = (
+    r"(?:and|or|nor|but|is|was|were|are|looks?|looked|sounds?|sounded|seems?|seemed|"
+    r"on|in|of|from|to|through|too|also|please|though|then|really|so|very|pretty|kinda|"
+    r"i|we|you|it|isn't|wasn't)\b"
+)
 # One shown item: "#2", "number 2", "the second one", "the 2nd movie", "the last one".
 _REF = (
     rf"(?:#\s?\d{{1,2}}|(?:number|no\.?|num\.?)\s?(?:\d{{1,2}}|{_NUM})\b|"
     rf"(?:the\s+)?(?:first|top|last)\s+(?:two|three|four|five|[2-5])(?:\s+{_NOUN}s?)?\b|"
-    rf"(?:the\s+)?(?:{_ORD})(?:\s+{_NOUN}s?)?\b|(?<![\w#.])\d{{1,2}}(?![\w.'])(?!\s+(?:[\w'-]+\s+){{0,2}}{_NOUN}s))"
+    rf"(?:the\s+)?(?:{_ORD})(?:\s+{_NOUN}s?\b|(?!\s+(?!{_AFTER_ORDINAL})[a-z]))\b|(?<![\w#.])\d{{1,2}}(?![\w.'])(?!\s+(?:[\w'-]+\s+){{0,2}}{_NOUN}s))"
 )
 _PRONOUN = (
     r"(?:all\s+of\s+(?:them|those|these|it)|all\s+(?:three|four|five|\d)|them\s+all|"
     r"both(?:\s+of\s+them)?|those|these|them|it|that(?:\s+one)?|this(?:\s+one)?|all)"
+    r"(?!\s+(?:kinds?|sorts?|types?)\s+of\b)"  # "I like those kind of movies": a kind
 )
 _REFS = rf"(?:{_REF}(?:\s*(?:,|and|&|or|\+)?\s*{_REF})*|{_PRONOUN})\b"
 _FEEDBACK_VERBS: dict[Verdict, str] = {
@@ -182,7 +191,7 @@ _SIMILAR_NO_TARGET = re.compile(
 )
 # A request with nothing else in it ("recommend a movie") still asks for something.
 _REQUEST = re.compile(
-    r"\b(?:recommend|suggest|show\s+me|give\s+me|find\s+me|what\s+should|"
+    r"\b(?:recommend(?:ations?)?|suggest(?:ions?)?|show\s+me|give\s+me|find\s+me|what\s+should|"
     r"what\s+to\s+watch|looking\s+for|i\s+want|i\s+need|in\s+the\s+mood\s+for|"
     r"any\s+(?:ideas|suggestions|recommendations)|"
     r"(?:a|any|some)\s+(?:good\s+|nice\s+|great\s+)?(?:movie|film|flick)s?\s+(?:for|to)\b)\b"
@@ -563,7 +572,8 @@ def _blank_titles(text: str, mentions: list[TitleMention], r: _Reading, shown: l
             r.unresolved.append(m.text)
             if m.cue == "explain":
                 r.wants_explain = True
-            r.wish_unresolved = r.wish_unresolved or m.cue in ("liked", "similar")
+            # "I loved X", "like X", "I watched X": a taste told, to act on with what we have
+            r.wish_unresolved = r.wish_unresolved or m.cue in ("liked", "similar", "seen")
             continue
         item = m.match.item_id
         r.named.append(item)
@@ -594,9 +604,9 @@ def _refs(text: str, shown: list[str], r: _Reading) -> list[str]:
     text = text.strip()
     if re.fullmatch(_PRONOUN, text):
         singular = re.match(r"(?:it|that|this)", text)
-        if singular and r.named:  # "I saw Heat and loved it": the title just named
-            return r.named[-1:]
-        if singular and r.unresolved:  # ... a title we lack: nothing shown is meant
+        if r.named:  # "I saw Heat and loved it", "... Heat and Ronin, loved them": those named
+            return r.named[-1:] if singular else list(r.named)
+        if r.unresolved:  # ... titles we lack: nothing shown is meant
             r.wish_unresolved = True
             return []
         if not shown or singular and len(shown) > 1:
@@ -914,7 +924,7 @@ def _read_periods(work: str, r: _Reading, last_year: int, has_shown: bool) -> st
     work = _sub(_NOT_OLD, work, not_old)
 
     def old(m: re.Match[str]) -> None:
-        if vague_only:
+        if vague_only and not _describes_a_thing(m):
             r.periods.append((None, OLD_BEFORE - 1, m.group()))
 
     old_era, recent_era = _ERAS[has_shown]
@@ -925,6 +935,19 @@ def _read_periods(work: str, r: _Reading, last_year: int, has_shown: bool) -> st
             r.periods.append((last_year - RECENT_YEARS + 1, None, m.group()))
 
     return _sub(recent_era, work, recent)
+
+
+_PREDICATIVE = re.compile(
+    r"\b(?:is|was|were|are|be|been|'s|looks?|seems?|feels?)\s+"
+    r"(?:(?:a\s+bit|a\s+little|kind\s+of|sort\s+of|too|so|very|pretty|really|quite|rather)\s+)*$"
+)
+
+
+def _describes_a_thing(m: re.Match[str]) -> bool:
+    """'it's a bit old', 'an old ____ nerd': the era word tells of a title, not of a wish."""
+    return (
+        bool(_PREDICATIVE.search(m.string[: m.start()])) or m.string[m.end() :].lstrip()[:1] == "_"
+    )
 
 
 def _read_count(work: str, r: _Reading, grammar: _Grammar) -> str:

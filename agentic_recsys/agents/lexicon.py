@@ -577,10 +577,16 @@ def correct_typo(word: str, vocabulary: Sequence[str]) -> str:
     """Map a misspelt word onto the vocabulary (same first letter, 1-2 edits), else keep it.
 
     Short words and English words are never changed, which is what keeps "horse" from
-    becoming "horror" and "never" from becoming "newer".
+    becoming "horror" and "never" from becoming "newer". Two words run together, the second
+    one of the vocabulary's, are split: "forthrillers" is "for thrillers".
     """
     if len(word) < TYPO_MIN_LEN or word in STOPWORDS or is_english(word):
         return word
+    for cut in range(2, len(word) - TYPO_MIN_LEN + 1):
+        head, tail = word[:cut], word[cut:]
+        known = {tail, tail.removesuffix("s"), tail.removesuffix("es")} & set(vocabulary)
+        if known and (head in STOPWORDS or is_english(head)):
+            return f"{head} {tail}"
     max_edits = 1 if len(word) < 8 else 2
     best = process.extractOne(
         word, vocabulary, scorer=DamerauLevenshtein.distance, score_cutoff=max_edits

@@ -177,8 +177,14 @@ class TitleIndex:
     same title, so "Sabrina" is the one most people mean; without it the earlier row wins.
     """
 
-    def __init__(self, items: Items, popularity: Sequence[float] | np.ndarray | None = None):
+    def __init__(
+        self,
+        items: Items,
+        popularity: Sequence[float] | np.ndarray | None = None,
+        nouns: Sequence[str] = ("item", "items"),
+    ):
         self.items = items
+        self._nouns = frozenset(title_key(n) for n in nouns)  # the domain's: "movie", "movies"
         pop = np.zeros(len(items)) if popularity is None else np.asarray(popularity, float)
         rows_by_key: dict[str, list[tuple[int, float, int]]] = {}
         for row, title in enumerate(items.titles):
@@ -311,7 +317,11 @@ class TitleIndex:
     ) -> tuple[int, TitleMatch] | None:
         """Find the longest run of leading words that is a title, exactly, else fuzzily."""
         keys = [w.key for w in words]
-        plausible = [n for n in range(len(words), 0, -1) if _plausible_title(words[:n], message)]
+        plausible = [
+            n
+            for n in range(len(words), 0, -1)
+            if _plausible_title(words[:n], message) and not self._modifier(words, n)
+        ]
         for n in plausible:
             rows = self._rows.get(title_key_of_words(keys[:n]))
             if rows:
@@ -325,6 +335,11 @@ class TitleIndex:
             return None
         _, n, match = max(fuzzy, key=lambda x: (x[0], x[1]))
         return n, match
+
+    def _modifier(self, words: list[_Word], n: int) -> bool:
+        """Whether the first n words, in lowercase, qualify the domain's noun: "ghost movies"."""
+        follows = words[n].key if n < len(words) else ""
+        return follows in self._nouns and not any(w.raw[:1].isupper() for w in words[:n])
 
     def _whole_title(self, words: list[_Word], message: str) -> tuple[int, TitleMatch] | None:
         """Match a whole message against titles, exactly only: it has no cue to go on."""

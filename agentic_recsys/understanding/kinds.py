@@ -59,6 +59,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "ok, sounds good",
         "lol that is funny",
         "that is true",
+        "I like those",
+        "these look great",
     ),
 }
 MIN_SIMILARITY = 0.3  # below it, nearest examples say too little to decide
