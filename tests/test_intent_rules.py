@@ -709,3 +709,16 @@ def test_asking_for_more_with_an_unclear_verdict_still_gets_picks(
 def test_a_title_we_lack_told_as_watched_still_gets_picks(items: Items, titles: TitleIndex) -> None:
     intent = parse("i watched Toy Story 9 (2031) and i liked", items, titles)
     assert intent.kind == "recommend" and intent.unresolved_titles == ["Toy Story 9 (2031)"]
+
+
+@pytest.mark.parametrize(
+    ("message", "query"),
+    [
+        ("Hi there, how is it going? I want something about space travel", "space travel"),
+        ("Good morning! a comedy please", ""),
+    ],
+)
+def test_talk_in_a_request_is_not_searched(
+    items: Items, titles: TitleIndex, message: str, query: str
+) -> None:
+    assert parse(message, items, titles).query == query

@@ -150,6 +150,14 @@ def test_find_in_resolves_titles_after_cues(
         ('something like "Inception"', "Inception"),
         ("why Inception?", "Inception"),
         ("movies like Amelie, but in English", "Amelie"),
+        # a title with its year starts after the cue inside the capitalised run
+        ("Liked the The Matrix (1999) a lot", "The Matrix (1999)"),
+        ("Saw Saw (2004)", "Saw (2004)"),
+        ("I like Think Like a Man (2012)", "Think Like a Man (2012)"),
+        (
+            "into films like The Texas Chain Saw Massacre (2031)",
+            "The Texas Chain Saw Massacre (2031)",
+        ),
     ],
 )
 def test_explicit_titles_missing_from_the_catalog_are_reported(

@@ -392,7 +392,7 @@ def _read(
     work = _read_refinements(work, r, bool(shown))
     work = _read_genres(work, r, grammar)
     _read_similar_pronoun(work, r, list(shown))
-    r.query.extend(_query_words(work))
+    r.query.extend(_query_words(work, domain))
     return _decide(text, r, len(shown), domain)
 
 
@@ -1032,8 +1032,23 @@ def _said(text: str) -> str:
     return " ".join(text.split())[:200]
 
 
-def _query_words(work: str) -> list[str]:
-    words = re.findall(r"[a-z0-9][a-z0-9'-]*", work)
+def _query_words(work: str, domain: Domain) -> list[str]:
+    """Words left over, as themes to search for; none from a sentence that is only talk.
+
+    "Hello, what's your favorite movie?" or "I saw that play, it was amazing" ask for no
+    theme: searched, their words would only match titles ("My Favorite Year").
+    """
+    return [
+        w
+        for sentence in re.split(r"[.!?;\n]+|,\s+", work)
+        if (words := _content_words(sentence))
+        and turn_kind(sentence.replace("_", " "), domain) != "talk"
+        for w in words
+    ]
+
+
+def _content_words(text: str) -> list[str]:
+    words = re.findall(r"[a-z0-9][a-z0-9'-]*", text)
     return [
         w
         for w in words
@@ -1142,7 +1157,10 @@ def _decide(text: str, r: _Reading, shown_count: int, domain: Domain) -> Intent:
     )
     sense = "unsure" if concrete else turn_kind(text, domain)
     # After a list, a remark that is not clearly a request is talk: the list stands.
-    if sense == "talk" or (sense == "unsure" and not concrete and shown_count):
+    # ... unless it asked for what the catalog cannot tell ("no aliens"): that is said
+    if not r.unsupported and (
+        sense == "talk" or sense == "unsure" and not concrete and shown_count
+    ):
         return Intent(kind="chitchat")
     # "I like comedies" in a recommender's chat asks for some, and is remembered too
     asks = wants or sense == "request" or bool(r.query or r.liked_genres)

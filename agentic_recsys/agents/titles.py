@@ -269,6 +269,8 @@ class TitleIndex:
             if match is None:
                 fuzzy = self._fuzzy(f"{title_key_of_words([w.key for w in run])} {year}")
                 match = fuzzy if fuzzy is not None and fuzzy.score >= 90 else None
+            if match is None:  # "Liked the The Matrix (1999)": a title we lack starts after a cue
+                start = _after_cues(message, run)
             cue = _cue_before(message, start)
             mentions.append(
                 TitleMention(
@@ -462,6 +464,22 @@ def _cue_before(message: str, quote_start: int) -> Cue:
         if any(m.end() == len(before) for m in pattern.finditer(before)):
             return cue
     return "quoted"
+
+
+def _after_cues(message: str, run: list[_Word]) -> int:
+    """Where the run's title starts: after the cues ("Liked", "Saw") it opens with.
+
+    A cue further in is part of the title ("Think Like a Man", "The Texas Chain Saw").
+    """
+    cut = run[0].start
+    while cut < run[-1].start and (
+        c := next((m for _, p in CUES if (m := p.match(message, cut)) is not None), None)
+    ):
+        cut = c.end()
+    rest = [w for w in run if w.start >= cut]
+    while len(rest) > 1 and rest[0].key in CONNECTORS and not rest[0].raw[:1].isupper():
+        rest.pop(0)
+    return rest[0].start if rest else run[0].start
 
 
 def _plausible_title(words: list[_Word], message: str) -> bool:

@@ -61,6 +61,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "that is true",
         "I like those",
         "these look great",
+        "what is your favorite {noun}?",
+        "I saw it and it was great",
     ),
 }
 MIN_SIMILARITY = 0.3  # below it, nearest examples say too little to decide
