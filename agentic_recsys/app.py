@@ -3,27 +3,18 @@
 `agentic_recsys.open("data/ml-100k")` builds missing indexes (or reuses them) and returns
 an `App`; `app.recommend("42", k=10)` returns item ids with the user's seen items excluded;
 `app.session(user_id="42").send("a funny 90s movie")` runs the agents. One App per dataset
-folder and process: the graph's nodes reach the same one through `app_for_dir`.
+folder and process: the graph's nodes work with the same resources (`resources.shared`).
 """
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from agentic_recsys.agents.titles import TitleIndex
-from agentic_recsys.data.dataset import META_FILE, Dataset, assign_uid
-from agentic_recsys.engines.recommender import Recommender
-from agentic_recsys.memory import MemoryStore
-from agentic_recsys.understanding.entities import EntityIndex
-from agentic_recsys.vision.index import ImageIndex, open_image_index
+from agentic_recsys.resources import Resources, shared
 
 if TYPE_CHECKING:  # the graph imports this module: break the cycle for type checking only
     from langgraph.checkpoint.sqlite import SqliteSaver
@@ -33,65 +24,10 @@ if TYPE_CHECKING:  # the graph imports this module: break the cycle for type che
 
 THREADS_FILE = "threads.sqlite"
 
-log = logging.getLogger(__name__)
-
 
 @dataclass
-class App:
+class App(Resources):
     """An opened dataset with its recommender; what a service keeps for its lifetime."""
-
-    dataset: Dataset
-    recommender: Recommender
-
-    def recommend(self, user_id: str, k: int = 10) -> list[str]:
-        """Return the k best item ids for a user (popularity if unknown), seen items excluded."""
-        profile, _ = self.recommender.profile(user_id)
-        ids = self.dataset.items.ids
-        return [ids[c.item] for c in self.recommender.recommend(profile, k)]
-
-    def seen(self, user_id: str) -> list[str]:
-        """Item ids a known user has interacted with (never recommended back); [] if unknown."""
-        user = self.dataset.interactions.user_index.get(user_id)
-        if user is None:
-            return []
-        ids = self.dataset.items.ids
-        return [ids[row] for row in self.recommender.histories.items_of(user)]
-
-    @cached_property
-    def item_counts(self) -> np.ndarray:
-        """How many interactions each item has (catalog order)."""
-        return np.bincount(self.dataset.interactions.items, minlength=len(self.dataset.items))
-
-    @cached_property
-    def popularity_percentile(self) -> np.ndarray:
-        """Each item's popularity as a percentile in [0, 1] (0 = least interacted with)."""
-        return self.item_counts.argsort().argsort() / max(1, len(self.item_counts) - 1)
-
-    @cached_property
-    def images(self) -> ImageIndex | None:
-        """The catalog's image index, if one was built and still matches (else logged why)."""
-        index, status = open_image_index(self.dataset)
-        if status.state in ("stale", "unusable"):
-            log.warning("the image index of %s is not used: %s", self.dataset.path, status.line())
-        return index
-
-    @cached_property
-    def titles(self) -> TitleIndex:
-        """Fuzzy title resolution over the catalog; ties go to the more popular item."""
-        domain = self.dataset.schema.domain
-        return TitleIndex(
-            self.dataset.items, popularity=self.item_counts, nouns=(domain.noun, domain.plural)
-        )
-
-    @cached_property
-    def entities(self) -> EntityIndex:
-        """Knowledge-graph entities a user may name ("by Le Guin"): trusted, written as names."""
-        return EntityIndex.of(self.dataset)
-
-    @cached_property
-    def memory(self) -> MemoryStore:
-        """Long-term memory: beside the dataset, or on the Chroma server in $ARS_CHROMA_URL."""
-        return MemoryStore.for_dataset(self.dataset)
 
     @cached_property
     def checkpointer(self) -> SqliteSaver:
@@ -115,8 +51,8 @@ class App:
         `model` is a provider:model spec for every role; `settings` are further
         `Context` fields (e.g. explainer_model="local:smollm2", max_revisions=1).
         """
-        from agentic_recsys.graphs.context import Context
         from agentic_recsys.session import Session
+        from agentic_recsys.turn.context import Context
 
         context = Context(data_dir=str(self.dataset.path), **settings)
         if model is not None:
@@ -141,27 +77,10 @@ class App:
         return list_threads(self.checkpointer, user_id)
 
 
-_apps: dict[tuple[Path, int], App] = {}
-_apps_lock = threading.Lock()
-
-
 def open(path: Path | str, progress: Callable[[str, float], None] | None = None) -> App:  # noqa: A001
     """Open a prepared dataset folder, building its indexes if missing or stale.
 
-    The App is shared by the process (and reopened when the dataset folder is replaced).
+    The App is shared by the process (and reopened when the dataset folder is replaced):
+    the graph's nodes work with the same resources (see `resources.shared`).
     """
-    folder = Path(path).resolve()
-    meta = folder / META_FILE
-    if meta.is_file():
-        assign_uid(folder)  # first, as it rewrites the file whose time keys the App
-    key = (folder, meta.stat().st_mtime_ns if meta.is_file() else 0)
-    with _apps_lock:
-        if key not in _apps:
-            dataset = Dataset.open(folder)
-            _apps[key] = App(dataset, Recommender.load_or_build(dataset, progress))
-        return _apps[key]
-
-
-def app_for_dir(path: Path | str) -> App:
-    """The process-wide App for a folder (what graph nodes use)."""
-    return open(path)
+    return shared(path, App, progress)

@@ -25,15 +25,16 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import StreamMode
 
 from agentic_recsys import threads
-from agentic_recsys.app import app_for_dir
 from agentic_recsys.errors import ArsError, NotYourThreadError, require_user_id
-from agentic_recsys.graphs import schema, state
-from agentic_recsys.graphs.context import Context
 from agentic_recsys.graphs.graph import build_graph
 from agentic_recsys.graphs.memory_steps import MAX_MESSAGE_CHARS
-from agentic_recsys.graphs.state import ModelUse
 from agentic_recsys.perception import vision
 from agentic_recsys.perception.images import ImageSource, store_images, urls_allowed
+from agentic_recsys.resources import Resources, shared
+from agentic_recsys.turn import state
+from agentic_recsys.turn.context import Context
+from agentic_recsys.turn.state import ModelUse
+from agentic_recsys.understanding import schema
 
 # Checkpoints hold our pydantic models; only these may be rebuilt when a thread is loaded.
 STATE_TYPES = [
@@ -179,7 +180,7 @@ class Session:
         start = time.perf_counter()
         config = self._config()
         saver = self.graph.checkpointer
-        state_dir = app_for_dir(self.context.data_dir).dataset.state_dir
+        state_dir = shared(self.context.data_dir, Resources).dataset.state_dir
         refs = [s.ref for s in store_images(state_dir, images, allow_urls=self.allow_image_urls)]
         with threads.one_run(saver, self.thread_id):
             # cut before it is stored; one character more than the graph reads, so it says so

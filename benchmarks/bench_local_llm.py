@@ -13,10 +13,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from agentic_recsys.graphs.schema import Intent
 from agentic_recsys.llm import ask_json, ask_text
 from agentic_recsys.llm.llama_chat import LlamaCppChatModel
 from agentic_recsys.llm.weights import local_gguf
+from agentic_recsys.understanding.schema import Intent
 
 EXPLAIN_SYSTEM = (
     "You explain a movie recommendation in one short sentence, using only the "

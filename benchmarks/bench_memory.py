@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from agentic_recsys.graphs.schema import Feedback, Preference
 from agentic_recsys.memory import Episode, MemoryStore
+from agentic_recsys.understanding.schema import Feedback, Preference
 
 GENRES = [
     "Action",

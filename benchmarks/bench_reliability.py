@@ -66,8 +66,8 @@ def _store(where: str) -> Any:
 
 def write_for(where: str, process: int, threads: int, seconds: float, out: str) -> None:
     """One writer process: `threads` threads writing turns until `seconds` have passed."""
-    from agentic_recsys.graphs.schema import Feedback, Preference
     from agentic_recsys.memory import Episode
+    from agentic_recsys.understanding.schema import Feedback, Preference
 
     store = _store(where)
     written: list[str] = []

@@ -13,8 +13,8 @@ from agentic_recsys.cli.chat_render import (
     show_reply,
 )
 from agentic_recsys.data.dataset import Dataset
-from agentic_recsys.graphs.state import ModelUse
 from agentic_recsys.session import TurnResult
+from agentic_recsys.turn.state import ModelUse
 
 
 def result(

@@ -20,8 +20,8 @@ from terminal import piped_chat
 from agentic_recsys.app import THREADS_FILE
 from agentic_recsys.data.dataset import STATE_DIR
 from agentic_recsys.errors import ArsError
-from agentic_recsys.graphs.schema import Preference
 from agentic_recsys.memory import MemoryStore
+from agentic_recsys.understanding.schema import Preference
 
 CHROMA = Path(sys.executable).with_name("chroma")
 

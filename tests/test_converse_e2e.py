@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from agentic_recsys.cli.main import app
 from agentic_recsys.data.dataset import Dataset
+from agentic_recsys.engines.split import leave_one_out
 from agentic_recsys.evaluation.converse import (
     ALS_BASELINE,
     POPULARITY_BASELINE,
@@ -17,7 +18,6 @@ from agentic_recsys.evaluation.converse import (
     run_converse,
     train_only,
 )
-from agentic_recsys.evaluation.split import leave_one_out
 
 
 def test_three_users_twice_same_transcripts_and_a_table(ml100k_dir: Path, tmp_path: Path) -> None:

@@ -25,9 +25,9 @@ from agentic_recsys.data.dataset import (
     write_dataset,
 )
 from agentic_recsys.errors import DataError
-from agentic_recsys.graphs.schema import Preference
 from agentic_recsys.memory import MemoryStore
 from agentic_recsys.memory.chroma import collection_name
+from agentic_recsys.understanding.schema import Preference
 
 CHROMA = Path(sys.executable).with_name("chroma")
 ITEMS = [ItemRecord(id="1", title="Toy Story", year=1995, genres=("Animation",))]

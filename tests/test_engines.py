@@ -10,8 +10,8 @@ from agentic_recsys.engines.base import Profile
 from agentic_recsys.engines.recommender import Blend, Recommender
 from agentic_recsys.engines.registry import ENGINE_NAMES, EngineConfigs, make_engine
 from agentic_recsys.engines.testing import write_synthetic_dataset
-from agentic_recsys.graphs.schema import Constraints
 from agentic_recsys.understanding.predicates import Predicate, PredicateError, mask, validate
+from agentic_recsys.understanding.schema import Constraints
 
 HISTORY_ENGINES = [n for n in ENGINE_NAMES if n not in {"popularity", "recent_popularity"}]
 

@@ -6,8 +6,8 @@ from agentic_recsys.engines.base import Evidence, Profile
 from agentic_recsys.engines.fusion import Pools, fuse, standardise, top_k, tune_weights
 from agentic_recsys.engines.recommender import case_scores
 from agentic_recsys.engines.registry import EngineConfigs, make_engine
+from agentic_recsys.engines.split import cases, leave_one_out
 from agentic_recsys.engines.testing import write_synthetic_dataset
-from agentic_recsys.evaluation.split import cases, leave_one_out
 
 
 class Noise:

@@ -12,10 +12,10 @@ from langchain_core.messages import AIMessage
 import agentic_recsys as ars
 from agentic_recsys.app import App
 from agentic_recsys.graphs.graph import build_graph
-from agentic_recsys.graphs.state import ToolCall
 from agentic_recsys.llm import register_chat_model
 from agentic_recsys.llm.testing import Delayed, scripted_model
 from agentic_recsys.tools.retrieval import MAX_TITLES
+from agentic_recsys.turn.state import ToolCall
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "graph.mmd"
 
@@ -139,8 +139,8 @@ def test_after_a_miss_the_system_asks_what_the_request_leaves_open(app: App) -> 
 
 def test_around_a_year_ranks_the_years_nearest_it_first(app: App) -> None:
     from agentic_recsys.agents.retrieval import TOOL_WEIGHTS, fuse
-    from agentic_recsys.graphs.schema import Constraints
-    from agentic_recsys.graphs.state import BusItem, Plan
+    from agentic_recsys.turn.state import BusItem, Plan
+    from agentic_recsys.understanding.schema import Constraints
 
     items = app.dataset.items
     by_year = {int(y): i for i, y in zip(items.ids, items.years, strict=True)}
@@ -168,8 +168,8 @@ def test_no_tool_shows_a_known_user_what_they_have_seen(app: App) -> None:
 
 def test_a_named_title_outweighs_a_searched_mood(app: App) -> None:
     from agentic_recsys.agents.retrieval import TOOL_WEIGHTS, fuse
-    from agentic_recsys.graphs.schema import Constraints
-    from agentic_recsys.graphs.state import BusItem, Plan
+    from agentic_recsys.turn.state import BusItem, Plan
+    from agentic_recsys.understanding.schema import Constraints
 
     plan = Plan(steps=[], constraints=Constraints(), count=5)
     mood = [BusItem(item="1", score=1.0), BusItem(item="2", score=0.5)]
@@ -184,8 +184,8 @@ def test_a_named_title_outweighs_a_searched_mood(app: App) -> None:
 def test_a_wish_met_lifts_an_item_from_deep_in_the_personal_ranking(app: App) -> None:
     """The one movie with both genres asked for, 60th in the ranking, is shown first."""
     from agentic_recsys.agents.retrieval import MIN_POOL, TOOL_WEIGHTS, fuse
-    from agentic_recsys.graphs.schema import Constraints
-    from agentic_recsys.graphs.state import BusItem, Plan
+    from agentic_recsys.turn.state import BusItem, Plan
+    from agentic_recsys.understanding.schema import Constraints
 
     items = app.dataset.items
     both = [
@@ -275,7 +275,7 @@ def test_a_remark_after_a_list_goes_on_from_it_and_a_title_we_lack_keeps_the_req
 
 def test_a_movie_listed_twice_in_the_catalog_is_shown_once(app: App) -> None:
     from agentic_recsys.agents.critic import diversify
-    from agentic_recsys.graphs.state import BusItem
+    from agentic_recsys.turn.state import BusItem
 
     items = app.dataset.items
     twins = [i for i in items.ids if items.label(items.index[i]) == "Chasing Amy (1997)"]

@@ -11,9 +11,9 @@ from langchain_core.messages import AIMessage, HumanMessage
 
 import agentic_recsys as ars
 from agentic_recsys.app import App
-from agentic_recsys.graphs.context import Context
 from agentic_recsys.graphs.memory_steps import turn_message
-from agentic_recsys.graphs.state import State
+from agentic_recsys.turn.context import Context
+from agentic_recsys.turn.state import State
 
 
 @pytest.fixture(scope="module")

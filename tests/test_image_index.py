@@ -26,9 +26,9 @@ from agentic_recsys.agents.faithful import unsupported_claims
 from agentic_recsys.agents.retrieval import TOOL_WEIGHTS
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.errors import DataError
-from agentic_recsys.graphs.context import Context
-from agentic_recsys.graphs.state import EvidenceNote
 from agentic_recsys.tools.retrieval import TOOLS
+from agentic_recsys.turn.context import Context
+from agentic_recsys.turn.state import EvidenceNote
 from agentic_recsys.vision.encoder import EncoderError, load_encoder
 from agentic_recsys.vision.index import ImageIndex, build_image_index, open_image_index
 from agentic_recsys.vision.standin import write_standin

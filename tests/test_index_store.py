@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import agentic_recsys as ars
-from agentic_recsys import app as app_module
+from agentic_recsys import resources as resources_module
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.engines import index_store
 from agentic_recsys.engines import recommender as recommender_module
@@ -66,7 +66,7 @@ def builds(monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(recommender_module, "build_index", counting)
-    monkeypatch.setattr(app_module, "_apps", {})
+    monkeypatch.setattr(resources_module, "_shared", {})
     return calls
 
 

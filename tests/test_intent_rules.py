@@ -8,13 +8,18 @@ from typing import Any
 import numpy as np
 import pytest
 
-from agentic_recsys.agents.intent_rules import MAX_CHARS, parse_intent
-from agentic_recsys.agents.lexicon import canonical_genre, correct_typo, mood_leans, typo_vocabulary
-from agentic_recsys.agents.titles import TitleIndex
 from agentic_recsys.data.dataset import Dataset, Items
-from agentic_recsys.graphs.schema import Intent
 from agentic_recsys.understanding.entities import EntityIndex
+from agentic_recsys.understanding.intent_rules import MAX_CHARS, parse_intent
+from agentic_recsys.understanding.lexicon import (
+    canonical_genre,
+    correct_typo,
+    mood_leans,
+    typo_vocabulary,
+)
 from agentic_recsys.understanding.predicates import Predicate
+from agentic_recsys.understanding.schema import Intent
+from agentic_recsys.understanding.titles import TitleIndex
 
 # What was shown last turn: Star Wars, Fargo, Return of the Jedi, Toy Story, The Godfather.
 SHOWN = ["50", "100", "181", "1", "127"]
@@ -722,3 +727,21 @@ def test_talk_in_a_request_is_not_searched(
     items: Items, titles: TitleIndex, message: str, query: str
 ) -> None:
     assert parse(message, items, titles).query == query
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("no preachy dramas", dict(genres_out=["Drama"])),
+        (
+            "something funny, nothing too gritty crime",
+            dict(genres_in=["Comedy"], genres_out=["Crime"]),
+        ),
+        ("nothing but horror", dict(genres_in=["Horror"], genres_out=[])),
+        ("I love campy horror", dict(genres_in=["Horror"], genres_out=[])),
+    ],
+)
+def test_a_word_that_qualifies_a_negated_genre_keeps_the_negation(
+    items: Items, titles: TitleIndex, message: str, expected: dict[str, Any]
+) -> None:
+    assert_reads(parse(message, items, titles), expected)

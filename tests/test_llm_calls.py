@@ -14,11 +14,11 @@ from langchain_core.messages import AIMessage
 from langgraph.graph import END, START, StateGraph
 from pydantic import BaseModel, Field
 
-from agentic_recsys.graphs.schema import Intent
 from agentic_recsys.llm import ask_json, ask_text
 from agentic_recsys.llm.calls import ROLE_METADATA_KEY
 from agentic_recsys.llm.json_replies import bounded_schema, extract_json_object
 from agentic_recsys.llm.testing import Delayed, scripted_model
+from agentic_recsys.understanding.schema import Intent
 
 
 class Pick(BaseModel):

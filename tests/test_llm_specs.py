@@ -9,7 +9,6 @@ from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
 from agentic_recsys.errors import ArsError
-from agentic_recsys.graphs.context import Context
 from agentic_recsys.llm import (
     clear_model_cache,
     decisions,
@@ -18,6 +17,7 @@ from agentic_recsys.llm import (
     sees,
 )
 from agentic_recsys.llm.factory import PLACEHOLDER_API_KEY, model_label
+from agentic_recsys.turn.context import Context
 
 
 @pytest.fixture(autouse=True)

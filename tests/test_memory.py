@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from agentic_recsys.errors import ArsError
-from agentic_recsys.graphs.schema import Feedback, Preference
 from agentic_recsys.memory import Episode, MemoryConfig, MemoryStore
+from agentic_recsys.understanding.schema import Feedback, Preference
 
 TITLES = {"1": "Toy Story (1995)", "50": "Star Wars (1977)", "100": "Fargo (1996)"}
 

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from agentic_recsys.cli.main import app
 from agentic_recsys.data.dataset import Dataset, InteractionRecord, ItemRecord, write_dataset
-from agentic_recsys.graphs.schema import Feedback, Preference
 from agentic_recsys.memory import Episode, MemoryStore
+from agentic_recsys.understanding.schema import Feedback, Preference
 
 runner = CliRunner()
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from agentic_recsys.graphs.schema import Feedback, Preference
 from agentic_recsys.memory import Episode, MemoryStore
 from agentic_recsys.memory.chroma import collection_name
+from agentic_recsys.understanding.schema import Feedback, Preference
 
 HOSTILE_IDS = [
     "alice",

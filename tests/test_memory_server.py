@@ -10,8 +10,8 @@ import pytest
 from servers import free_port, running
 
 from agentic_recsys.errors import ArsError
-from agentic_recsys.graphs.schema import Feedback, Preference
 from agentic_recsys.memory import Episode, MemoryStore
+from agentic_recsys.understanding.schema import Feedback, Preference
 
 pytestmark = pytest.mark.slow
 

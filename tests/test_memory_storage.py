@@ -13,16 +13,16 @@ import pytest
 
 from agentic_recsys.embeddings import MiniLMEmbeddingFunction
 from agentic_recsys.errors import ArsError
-from agentic_recsys.graphs.schema import Feedback, Preference
 from agentic_recsys.memory import Episode, MemoryStore
 from agentic_recsys.memory.chroma import SQLITE_FILE, ChromaSpace, collection_name
 from agentic_recsys.memory.legacy import legacy_names
 from agentic_recsys.memory.profile import Profile
+from agentic_recsys.understanding.schema import Feedback, Preference
 
 WRITE = """
 import sys
 from pathlib import Path
-from agentic_recsys.graphs.schema import Feedback, Preference
+from agentic_recsys.understanding.schema import Feedback, Preference
 from agentic_recsys.memory import Episode, MemoryStore
 
 store = MemoryStore.open(Path(sys.argv[1]))

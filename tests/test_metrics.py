@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from agentic_recsys.data.dataset import Dataset, InteractionRecord, ItemRecord, write_dataset
-from agentic_recsys.evaluation.metrics import hit_rate, ndcg, rank_of_target
-from agentic_recsys.evaluation.split import cases, leave_one_out, sampled_negatives
+from agentic_recsys.engines.metrics import hit_rate, ndcg, rank_of_target
+from agentic_recsys.engines.split import cases, leave_one_out, sampled_negatives
 
 
 def test_rank_counts_allowed_items_scoring_at_least_the_target():

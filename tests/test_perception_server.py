@@ -16,7 +16,7 @@ from langgraph_sdk import get_sync_client
 from PIL import Image
 from servers import langgraph_dev
 
-from agentic_recsys.perception.perceive import NO_VISION_NOTICE
+from agentic_recsys.agents.perceive import NO_VISION_NOTICE
 
 TOY_STORY = {"item_type": "movie poster", "titles": ["Toy Story"], "genre_cues": ["animation"]}
 

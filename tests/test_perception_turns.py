@@ -17,14 +17,14 @@ from langchain_core.messages import HumanMessage
 from PIL import Image
 
 import agentic_recsys as ars
-from agentic_recsys.agents.intent_rules import parse_intent
+from agentic_recsys.agents.perceive import NO_VISION_NOTICE, with_picture
 from agentic_recsys.app import THREADS_FILE, App
 from agentic_recsys.llm import clear_model_cache, register_chat_model
 from agentic_recsys.llm.testing import ScriptedChatModel, scripted_model
 from agentic_recsys.perception.images import ImageError
-from agentic_recsys.perception.perceive import NO_VISION_NOTICE, with_picture
 from agentic_recsys.perception.vision import ImageDescription, Picture
 from agentic_recsys.session import TurnResult
+from agentic_recsys.understanding.intent_rules import parse_intent
 
 VISION = "fake:vision"
 TOY_STORY_POSTER = {

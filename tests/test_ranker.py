@@ -5,6 +5,7 @@ import pytest
 from test_fusion import Noise
 
 from agentic_recsys.data.dataset import Dataset
+from agentic_recsys.engines.metrics import ndcg, rank_of_target
 from agentic_recsys.engines.ranker import (
     LearnedRanker,
     RankerConfig,
@@ -16,9 +17,8 @@ from agentic_recsys.engines.ranker import (
 )
 from agentic_recsys.engines.recommender import Recommender, case_scores
 from agentic_recsys.engines.registry import EngineConfigs, make_engine
+from agentic_recsys.engines.split import cases, leave_one_out
 from agentic_recsys.engines.testing import write_synthetic_dataset
-from agentic_recsys.evaluation.metrics import ndcg, rank_of_target
-from agentic_recsys.evaluation.split import cases, leave_one_out
 
 
 def test_features_are_z_scores_and_log_ranks_among_allowed_items():

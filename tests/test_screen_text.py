@@ -18,10 +18,10 @@ from agentic_recsys.cli.chat_render import banner, items_table, show_reply, thre
 from agentic_recsys.cli.main import app as ars_app
 from agentic_recsys.cli.screen_text import clean
 from agentic_recsys.data.dataset import Dataset, InteractionRecord, ItemRecord, write_dataset
-from agentic_recsys.graphs.context import Context
-from agentic_recsys.graphs.schema import Preference
 from agentic_recsys.memory import MemoryStore
 from agentic_recsys.session import ThreadInfo, TurnResult
+from agentic_recsys.turn.context import Context
+from agentic_recsys.understanding.schema import Preference
 
 HOSTILE_TITLES = {
     "1": "[/]",

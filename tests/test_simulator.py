@@ -10,6 +10,7 @@ import pytest
 
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.engines.history import UserHistories
+from agentic_recsys.engines.split import leave_one_out
 from agentic_recsys.evaluation.converse import run_episode, sampled_targets
 from agentic_recsys.evaluation.keyword_baselines import KeywordFilters, KeywordTurn
 from agentic_recsys.evaluation.simulator import (
@@ -21,7 +22,6 @@ from agentic_recsys.evaluation.simulator import (
     era_phrases,
     misspell,
 )
-from agentic_recsys.evaluation.split import leave_one_out
 
 SHOWN = SystemReply(text="Here are five picks.", items=["1", "2", "3", "4", "5"])
 ASK_ERA = SystemReply(text="", items=[], question="Which decade are you thinking of?")

@@ -19,9 +19,9 @@ import agentic_recsys as ars
 from agentic_recsys import threads
 from agentic_recsys.app import THREADS_FILE, App
 from agentic_recsys.errors import ArsError
-from agentic_recsys.graphs import state
 from agentic_recsys.graphs.memory_steps import MAX_MESSAGE_CHARS
-from agentic_recsys.graphs.schema import Preference
+from agentic_recsys.turn import state
+from agentic_recsys.understanding.schema import Preference
 
 ARS = Path(sys.executable).with_name("ars")
 REQUESTS = ["a funny 90s movie", "something darker", "none of those", "three thrillers"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agentic_recsys.agents.titles import TitleIndex, title_key
 from agentic_recsys.data.dataset import Dataset
+from agentic_recsys.understanding.titles import TitleIndex, title_key
 
 
 @pytest.fixture(scope="module")

@@ -17,13 +17,13 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 import agentic_recsys as ars
 from agentic_recsys.agents.tool_plan import model_steps
 from agentic_recsys.app import App
-from agentic_recsys.graphs.resources import RoleModel
-from agentic_recsys.graphs.state import ModelUse, ToolCall
 from agentic_recsys.llm import register_chat_model
 from agentic_recsys.llm.calls import ask_tools
 from agentic_recsys.llm.testing import scripted_model
 from agentic_recsys.session import TurnResult
 from agentic_recsys.tools.retrieval import PICTURE_TOOLS, PLAN_TOOLS, SUGGEST_TOOL, TOOLS, ToolScope
+from agentic_recsys.turn.resources import RoleModel
+from agentic_recsys.turn.state import ModelUse, ToolCall
 
 HEIST = "heist films"
 

@@ -12,13 +12,12 @@ import numpy as np
 import pytest
 
 import agentic_recsys as ars
-from agentic_recsys.agents.intent_rules import parse_intent
 from agentic_recsys.app import App
 from agentic_recsys.data.dataset import Dataset, InteractionRecord, ItemRecord, write_dataset
 from agentic_recsys.data.fields import profile_column
 from agentic_recsys.evaluation.fielded import generate_films, write_films
-from agentic_recsys.graphs.schema import Intent
 from agentic_recsys.understanding.english import is_english
+from agentic_recsys.understanding.intent_rules import parse_intent
 from agentic_recsys.understanding.predicates import (
     Predicate,
     PredicateError,
@@ -26,6 +25,7 @@ from agentic_recsys.understanding.predicates import (
     mask,
     validate,
 )
+from agentic_recsys.understanding.schema import Intent
 
 BOOKS = [
     ("b1", "Dune", 1965, ("Science Fiction",), 412, "Frank Herbert"),
@@ -264,7 +264,11 @@ def test_the_parser_does_not_special_case_simulator_sentences() -> None:
     root = P(agentic_recsys.__file__).parent
     parser = " ".join(
         (root / name).read_text().casefold()
-        for name in ("agents/intent_rules.py", "agents/lexicon.py", "understanding/readers.py")
+        for name in (
+            "understanding/intent_rules.py",
+            "understanding/lexicon.py",
+            "understanding/readers.py",
+        )
     )
     parser = " ".join(regex.findall(r"[a-z']+", parser))
     templates = [

@@ -10,12 +10,12 @@ import pytest
 
 import agentic_recsys as ars
 from agentic_recsys.agents.intent import LLMIntent, proposal
-from agentic_recsys.agents.intent_rules import parse_intent
 from agentic_recsys.app import App
-from agentic_recsys.graphs.schema import Intent
 from agentic_recsys.llm import register_chat_model
 from agentic_recsys.llm.testing import scripted_model
+from agentic_recsys.understanding.intent_rules import parse_intent
 from agentic_recsys.understanding.merge import merge_intent, parser_is_sure
+from agentic_recsys.understanding.schema import Intent
 
 ALL_GENRES_BUT_ANIMATION = [
     "Action", "Adventure", "Children's", "Comedy", "Crime", "Drama", "Fantasy", "Horror",

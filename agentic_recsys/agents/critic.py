@@ -19,11 +19,11 @@ from pydantic import BaseModel, Field
 
 from agentic_recsys.agents.prompts import CRITIC_SYSTEM, CRITIC_USER
 from agentic_recsys.agents.retrieval import constraint_mask, known_to_user
-from agentic_recsys.app import App
-from agentic_recsys.graphs.context import Context
-from agentic_recsys.graphs.resources import app_of, context_of, role_model
-from agentic_recsys.graphs.state import BusItem, Critique, Plan, Request, State
 from agentic_recsys.llm import ask_json
+from agentic_recsys.resources import Resources
+from agentic_recsys.turn.context import Context
+from agentic_recsys.turn.resources import app_of, context_of, role_model
+from agentic_recsys.turn.state import BusItem, Critique, Plan, Request, State
 
 # Follow-up questions in the order they are asked. A mood narrows the movie itself, so it
 # comes before an example, which says more about the user than about the movie.
@@ -127,7 +127,7 @@ def critic_agent(
     )
 
 
-def follow_up_question(topic: str, app: App) -> str:
+def follow_up_question(topic: str, app: Resources) -> str:
     """The question for a follow-up topic, in the catalog's words and with its top genres."""
     field = app.dataset.schema.field("genres")
     genres = [g.casefold() for g in field.values[:3]] if field else []
@@ -149,7 +149,7 @@ def follow_up_topic(request: Request) -> str | None:
 
 
 def check(
-    candidates: list[BusItem], app: App, plan: Plan, blocked: set[str]
+    candidates: list[BusItem], app: Resources, plan: Plan, blocked: set[str]
 ) -> tuple[list[BusItem], list[str]]:
     """The candidates that pass every hard check, and what was removed and why."""
     index = app.dataset.items.index
@@ -171,7 +171,7 @@ def check(
     return valid, reasons
 
 
-def diversify(candidates: list[BusItem], count: int, app: App) -> list[BusItem]:
+def diversify(candidates: list[BusItem], count: int, app: Resources) -> list[BusItem]:
     """Pick `count` items in rank order, passing over ones whose genres repeat the list's.
 
     A catalog may list one movie twice under two ids (MovieLens-100K does): one is shown.
@@ -206,7 +206,7 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a | b else 0.0
 
 
-def _item_lines(app: App, shortlist: list[BusItem]) -> str:
+def _item_lines(app: Resources, shortlist: list[BusItem]) -> str:
     items = app.dataset.items
     lines = []
     for n, c in enumerate(shortlist, 1):

@@ -16,16 +16,16 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
 
 from agentic_recsys.agents.faithful import faithful
-from agentic_recsys.agents.intent_rules import cannot_use
 from agentic_recsys.agents.prompts import CHITCHAT_SYSTEM, EXPLAINER_SYSTEM, EXPLAINER_USER
-from agentic_recsys.app import App
-from agentic_recsys.graphs.context import Context
-from agentic_recsys.graphs.resources import RoleModel, app_of, context_of, role_model
-from agentic_recsys.graphs.schema import Intent
-from agentic_recsys.graphs.state import BusItem, EvidenceNote, ModelUse, Plan, State
 from agentic_recsys.llm import ask_json, ask_text
+from agentic_recsys.resources import Resources
 from agentic_recsys.tools.retrieval import SUGGESTED
+from agentic_recsys.turn.context import Context
+from agentic_recsys.turn.resources import RoleModel, app_of, context_of, role_model
+from agentic_recsys.turn.state import BusItem, EvidenceNote, ModelUse, Plan, State
+from agentic_recsys.understanding.intent_rules import cannot_use
 from agentic_recsys.understanding.predicates import describe
+from agentic_recsys.understanding.schema import Intent
 
 RELATION_NAMES = {
     "directed_by": "director",
@@ -100,7 +100,7 @@ def explainer_agent(state: State, runtime: Runtime[Context]) -> dict[str, object
 def _reply_with_items(
     state: State,
     runtime: Runtime[Context],
-    app: App,
+    app: Resources,
     role: RoleModel,
     intent: Intent,
     items: list[str],
@@ -173,7 +173,7 @@ def _reply(
     return update
 
 
-def item_facts(app: App, item: str, why: str) -> str:
+def item_facts(app: Resources, item: str, why: str) -> str:
     """What the LLM is told about one item, and all its wording may claim."""
     items = app.dataset.items
     row = items.index[item]
@@ -181,7 +181,7 @@ def item_facts(app: App, item: str, why: str) -> str:
     return f"{items.label(row)}: {why}" + (f". About: {about}" if about else "")
 
 
-def reason(app: App, item: BusItem, plan: Plan) -> str:
+def reason(app: Resources, item: BusItem, plan: Plan) -> str:
     """One line on why an item is here, from its evidence and the catalog only."""
     items = app.dataset.items
     row = items.index[item.item]
@@ -205,7 +205,7 @@ def reason(app: App, item: BusItem, plan: Plan) -> str:
     return "; ".join(parts) or "a good match overall"
 
 
-def _evidence_text(app: App, e: EvidenceNote, item: str | None = None) -> str:
+def _evidence_text(app: Resources, e: EvidenceNote, item: str | None = None) -> str:
     """How one piece of evidence reads in a reply; "" when it is too weak to mention."""
     items = app.dataset.items
     liked = items.label(items.index[e.because]) if e.because in items.index else ""
@@ -234,7 +234,7 @@ def _evidence_text(app: App, e: EvidenceNote, item: str | None = None) -> str:
     return SOURCE_ONLY.get(e.source, "").format(verb=verb)
 
 
-def cites_picture(app: App, e: EvidenceNote) -> bool:
+def cites_picture(app: Resources, e: EvidenceNote) -> bool:
     """Whether a picture's score is worth saying: only from the image index, above its bar.
 
     A picture the user sent must be closer than half the catalog's pictures are to their
@@ -247,7 +247,7 @@ def cites_picture(app: App, e: EvidenceNote) -> bool:
     return e.score > bar
 
 
-def heading(app: App, plan: Plan, n: int) -> str:
+def heading(app: Resources, plan: Plan, n: int) -> str:
     """The opening line: what was asked for, anything relaxed, and what nothing meets."""
     c, schema = plan.constraints, app.dataset.schema
     what = "1 pick" if n == 1 else f"{n} picks"
@@ -270,7 +270,7 @@ def heading(app: App, plan: Plan, n: int) -> str:
     return f"Here {'is' if n == 1 else 'are'} {what}:{notes}"
 
 
-def acknowledge(intent: Intent, app: App) -> str:
+def acknowledge(intent: Intent, app: Resources) -> str:
     """Say back the feedback and lasting preferences taken, and titles not found."""
     items = app.dataset.items
     said = []
@@ -305,7 +305,7 @@ def acknowledge(intent: Intent, app: App) -> str:
     return (said[0][0].upper() + "; ".join(said)[1:] + ".") if said else ""
 
 
-def explain(app: App, state: State, intent: Intent) -> str:
+def explain(app: Resources, state: State, intent: Intent) -> str:
     """Why the asked-about items were shown, from the evidence kept on the bus."""
     items = app.dataset.items
     bus = {c.item: c for c in state.get("candidates", [])}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from agentic_recsys.app import App
+from agentic_recsys.resources import Resources
 
 MAX_CHARS = 400
 MIN_TITLE_CHARS = 8  # shorter titles ("Heat", "Big") are ordinary words in a sentence
@@ -33,7 +33,7 @@ NAME = re.compile(r"(?<![\w'])[A-Z][\w'.-]*(?:\s+(?:of\s+|the\s+|de\s+|van\s+)?[
 SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n)$")
 
 
-def unsupported_claims(text: str, facts: str, app: App, item: str | None = None) -> list[str]:
+def unsupported_claims(text: str, facts: str, app: Resources, item: str | None = None) -> list[str]:
     """The claims in `text` that `facts` (and the item's own relations) do not support."""
     if not text.strip():
         return ["(empty)"]
@@ -62,12 +62,12 @@ def unsupported_claims(text: str, facts: str, app: App, item: str | None = None)
     return list(dict.fromkeys(claims))
 
 
-def faithful(text: str, facts: str, app: App, item: str | None = None) -> bool:
+def faithful(text: str, facts: str, app: Resources, item: str | None = None) -> bool:
     """Whether `text` claims nothing beyond `facts` (see `unsupported_claims`)."""
     return not unsupported_claims(text, facts, app, item)
 
 
-def _entity_words(app: App, item: str | None) -> set[str]:
+def _entity_words(app: Resources, item: str | None) -> set[str]:
     """Words of the names (people, studios...) the item's trusted relations link it to."""
     items, dataset = app.dataset.items, app.dataset
     if item is None or item not in items.index or not dataset.relations_trusted:

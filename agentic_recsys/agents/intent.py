@@ -15,23 +15,23 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command
 from pydantic import BaseModel, Field
 
-from agentic_recsys.agents.intent_rules import parse_intent, starts_over
-from agentic_recsys.agents.lexicon import canonical_genre
+from agentic_recsys.agents.perceive import QUIET_KINDS, with_picture
 from agentic_recsys.agents.prompts import INTENT_SYSTEM, INTENT_USER
-from agentic_recsys.app import App
-from agentic_recsys.graphs.context import Context
-from agentic_recsys.graphs.resources import app_of, context_of, role_model
-from agentic_recsys.graphs.schema import (
+from agentic_recsys.llm import ask_json
+from agentic_recsys.resources import Resources
+from agentic_recsys.turn.context import Context
+from agentic_recsys.turn.resources import app_of, context_of, role_model
+from agentic_recsys.turn.state import State
+from agentic_recsys.understanding.intent_rules import parse_intent, starts_over
+from agentic_recsys.understanding.lexicon import canonical_genre
+from agentic_recsys.understanding.merge import merge_intent, parser_is_sure
+from agentic_recsys.understanding.schema import (
     Constraints,
     Feedback,
     Intent,
     IntentKind,
     Verdict,
 )
-from agentic_recsys.graphs.state import State
-from agentic_recsys.llm import ask_json
-from agentic_recsys.perception.perceive import QUIET_KINDS, with_picture
-from agentic_recsys.understanding.merge import merge_intent, parser_is_sure
 
 MAX_MESSAGE_CHARS = 2000
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e]")
@@ -120,12 +120,12 @@ def intent_agent(
     )
 
 
-def intent_system(app: App) -> str:
+def intent_system(app: Resources) -> str:
     """The intent role's instructions, with the catalog's genres."""
     return INTENT_SYSTEM.format(genres=", ".join(app.dataset.items.genre_vocab))
 
 
-def intent_user(state: State, app: App, message: str, shown: list[str]) -> str:
+def intent_user(state: State, app: Resources, message: str, shown: list[str]) -> str:
     """The message with its context: the last turns, the shown list, quoted memories.
 
     A picture the user sent comes after their words, as a marked, quoted description.
@@ -139,7 +139,7 @@ def intent_user(state: State, app: App, message: str, shown: list[str]) -> str:
     )
 
 
-def proposal(answer: LLMIntent, app: App, shown: list[str]) -> Intent:
+def proposal(answer: LLMIntent, app: Resources, shown: list[str]) -> Intent:
     """An LLM's answer as an Intent, every title, genre and position resolved or dropped.
 
     Whether the message supports it is `merge_intent`'s question; unresolved titles are
@@ -167,7 +167,9 @@ def proposal(answer: LLMIntent, app: App, shown: list[str]) -> Intent:
     )
 
 
-def own_copies(intent: Intent, app: App, user_id: str, message: str, shown: list[str]) -> Intent:
+def own_copies(
+    intent: Intent, app: Resources, user_id: str, message: str, shown: list[str]
+) -> Intent:
     """Of two movies with the title the user named, take the one they have seen.
 
     "I loved Cape Fear" from someone who rated the 1962 film means that one, not the more
@@ -228,7 +230,7 @@ def _recent_turns(state: State, turns: int = 2) -> str:
     return "\n".join(lines)
 
 
-def _shown_lines(app: App, shown: list[str]) -> str:
+def _shown_lines(app: Resources, shown: list[str]) -> str:
     items = app.dataset.items
     return "\n".join(
         f"{n}. {items.label(items.index[i])}"

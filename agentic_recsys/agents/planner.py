@@ -14,16 +14,16 @@ from dataclasses import dataclass
 import numpy as np
 from langgraph.runtime import Runtime
 
-from agentic_recsys.agents.lexicon import mood_leans
 from agentic_recsys.agents.retrieval import known_to_user
 from agentic_recsys.agents.tool_plan import model_steps, wants_model, wish_of
-from agentic_recsys.app import App
-from agentic_recsys.graphs.context import Context
-from agentic_recsys.graphs.resources import app_of, context_of, role_model
-from agentic_recsys.graphs.schema import Constraints, Intent
-from agentic_recsys.graphs.state import Plan, Request, State, Taste, ToolCall
+from agentic_recsys.resources import Resources
 from agentic_recsys.tools.retrieval import MAX_TITLES
+from agentic_recsys.turn.context import Context
+from agentic_recsys.turn.resources import app_of, context_of, role_model
+from agentic_recsys.turn.state import Plan, Request, State, Taste, ToolCall
+from agentic_recsys.understanding.lexicon import mood_leans
 from agentic_recsys.understanding.predicates import Predicate, describe, mask
+from agentic_recsys.understanding.schema import Constraints, Intent
 
 DARK = ("Crime", "Thriller", "Film-Noir", "Drama", "War", "Mystery")
 LIGHT = ("Comedy", "Romance", "Children's", "Animation", "Musical", "Adventure")
@@ -80,7 +80,7 @@ def planner_agent(state: State, runtime: Runtime[Context]) -> dict[str, object]:
     return {"plan": plan, "request": request, "models": [*state.get("models", []), use]}
 
 
-def next_request(prev: Request, intent: Intent, app: App, shown: list[str]) -> Request:
+def next_request(prev: Request, intent: Intent, app: Resources, shown: list[str]) -> Request:
     """The request this turn serves: a new one, or the last one refined."""
     items = app.dataset.items
     if intent.kind == "recommend" and not intent.reject_shown:  # a fresh request
@@ -135,7 +135,9 @@ def merge_predicates(old: list[Predicate], new: list[Predicate]) -> list[Predica
     return list(dict.fromkeys([*kept, *new]))
 
 
-def apply_refinements(request: Request, intent: Intent, app: App, shown: list[str]) -> Request:
+def apply_refinements(
+    request: Request, intent: Intent, app: Resources, shown: list[str]
+) -> Request:
     """Apply "darker", "older", "more popular", ... relative to what was shown."""
     items = app.dataset.items
     vocab = set(items.genre_vocab)
@@ -176,7 +178,9 @@ def effective_constraints(c: Constraints, taste: Taste) -> tuple[Constraints, li
     return out, notes
 
 
-def drop_unmeetable(c: Constraints, app: App, known: set[str]) -> tuple[Constraints, list[str]]:
+def drop_unmeetable(
+    c: Constraints, app: Resources, known: set[str]
+) -> tuple[Constraints, list[str]]:
     """When no new item meets every hard constraint, drop the fewest that make it possible.
 
     What is dropped is returned in words, so the reply says the list does not meet it
@@ -276,7 +280,7 @@ def _years(c: Constraints) -> str:
     return f"{c.year_min or 'any'}-{c.year_max or 'now'}"
 
 
-def _describe(request: Request, app: App) -> str:
+def _describe(request: Request, app: Resources) -> str:
     items = app.dataset.items
     like = [items.label(items.index[i]) for i in request.like_items if i in items.index]
     c = request.constraints

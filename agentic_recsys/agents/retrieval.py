@@ -12,11 +12,11 @@ import uuid
 import numpy as np
 from langgraph.runtime import Runtime
 
-from agentic_recsys.app import App
-from agentic_recsys.graphs.context import Context
-from agentic_recsys.graphs.resources import app_of
-from agentic_recsys.graphs.state import BusItem, Plan, State, Taste
+from agentic_recsys.resources import Resources
 from agentic_recsys.tools.retrieval import TOOLS, ToolScope
+from agentic_recsys.turn.context import Context
+from agentic_recsys.turn.resources import app_of
+from agentic_recsys.turn.state import BusItem, Plan, State, Taste
 from agentic_recsys.understanding.predicates import mask
 
 RRF_K = 20.0
@@ -81,7 +81,7 @@ def retrieval_agent(state: State, runtime: Runtime[Context]) -> dict[str, object
     return {"candidates": fuse(ranked_lists, app, plan)}
 
 
-def known_to_user(state: State, app: App) -> set[str]:
+def known_to_user(state: State, app: Resources) -> set[str]:
     """Items the user knows already (shown, rejected, liked, seen): never shown as new."""
     taste = state.get("taste") or Taste()
     return {
@@ -95,12 +95,14 @@ def known_to_user(state: State, app: App) -> set[str]:
     }
 
 
-def constraint_mask(app: App, plan: Plan) -> np.ndarray:
+def constraint_mask(app: Resources, plan: Plan) -> np.ndarray:
     """Catalog rows that meet every hard constraint of the plan."""
     return mask(plan.constraints.all_predicates(), app.dataset)
 
 
-def fuse(ranked_lists: list[tuple[float, list[BusItem]]], app: App, plan: Plan) -> list[BusItem]:
+def fuse(
+    ranked_lists: list[tuple[float, list[BusItem]]], app: Resources, plan: Plan
+) -> list[BusItem]:
     """Weighted reciprocal-rank fusion of the tools' (weight, list) pairs, plus soft wishes."""
     merged: dict[str, BusItem] = {}
     for weight, ranked in ranked_lists:

@@ -19,11 +19,11 @@ from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ValidationError
 
 from agentic_recsys.agents.prompts import PLANNER_SYSTEM, PLANNER_USER, SUGGEST_SYSTEM
-from agentic_recsys.graphs.resources import RoleModel
-from agentic_recsys.graphs.state import ModelUse, ToolCall
 from agentic_recsys.llm import ask_tools
 from agentic_recsys.llm.calls import InvalidToolCallError
 from agentic_recsys.tools.retrieval import PICTURE_TOOLS, PLAN_TOOLS, SUGGEST_TOOL
+from agentic_recsys.turn.resources import RoleModel
+from agentic_recsys.turn.state import ModelUse, ToolCall
 
 MAX_CALLS = 4  # a plan of more calls is rejected, not cut (which calls would be the plan?)
 PLANNER_MAX_TOKENS = 200  # four short calls, or one of eight titles

@@ -21,9 +21,9 @@ from rich.text import Text
 from agentic_recsys.cli.chat_commands import HELP
 from agentic_recsys.cli.screen_text import shown
 from agentic_recsys.data.dataset import Dataset, Items
-from agentic_recsys.graphs.context import Context
-from agentic_recsys.graphs.state import ModelUse
 from agentic_recsys.llm import ROLES, sees
+from agentic_recsys.turn.context import Context
+from agentic_recsys.turn.state import ModelUse
 
 if TYPE_CHECKING:
     from agentic_recsys.session import ThreadInfo, TurnResult

@@ -23,10 +23,10 @@ from agentic_recsys.cli.chat_screen import ChatScreen
 from agentic_recsys.cli.chat_turns import load_models, open_session
 from agentic_recsys.data.dataset import META_FILE
 from agentic_recsys.errors import ArsError, UserIdError, require_user_id
-from agentic_recsys.graphs.context import Context
 from agentic_recsys.llm import parse_spec
 from agentic_recsys.perception.images import urls_allowed
 from agentic_recsys.session import Session
+from agentic_recsys.turn.context import Context
 
 LOG_FILE = "chat.log"
 

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from rich.console import Console
 
-from agentic_recsys.graphs.context import Context
 from agentic_recsys.llm import ROLES, decisions, load_chat_model, sees
+from agentic_recsys.turn.context import Context
 
 if TYPE_CHECKING:
     from agentic_recsys.app import App

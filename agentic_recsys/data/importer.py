@@ -55,7 +55,6 @@ from agentic_recsys.data.dataset import InteractionRecord, ItemRecord, write_dat
 from agentic_recsys.data.placeholders import PLACEHOLDERS
 from agentic_recsys.data.readers import Row, read_rows
 from agentic_recsys.errors import DataError
-from agentic_recsys.vision.pictures import is_url
 
 ITEM_COLUMNS = {
     "id": ("id", "item_id", "itemid", "movie_id"),
@@ -100,6 +99,14 @@ class ImportReport:
             f"{first.path}, field '{first.field}': {values} imported as empty "
             f"(line{'s' if n > 1 else ''} {lines}; {first.message})"
         )
+
+
+URL_SCHEMES = ("http://", "https://", "ftp://", "data:")
+
+
+def is_url(ref: str) -> bool:
+    """Whether an image reference is a URL rather than a local path."""
+    return ref.strip().lower().startswith(URL_SCHEMES)
 
 
 def import_dataset(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentic_recsys.evaluation.metrics import ndcg
+from agentic_recsys.engines.metrics import ndcg
 
 CUTOFF = 10  # the NDCG cutoff weights are tuned for
 

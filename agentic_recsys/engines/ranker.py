@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from scipy.optimize import minimize
 
 from agentic_recsys.engines.fusion import CUTOFF, standardise
+from agentic_recsys.engines.metrics import ndcg
 from agentic_recsys.engines.state import State
-from agentic_recsys.evaluation.metrics import ndcg
 
 FEATURES_PER_ENGINE = 2  # z-score, log(1 + rank)
 

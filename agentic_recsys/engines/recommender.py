@@ -37,8 +37,8 @@ from agentic_recsys.engines.ranker import (
 )
 from agentic_recsys.engines.registry import ENGINE_NAMES, EngineConfigs, make_engine
 from agentic_recsys.engines.semantic import Semantic, item_vectors
+from agentic_recsys.engines.split import Case, cases, leave_one_out
 from agentic_recsys.errors import ArsError
-from agentic_recsys.evaluation.split import Case, cases, leave_one_out
 
 Progress = Callable[[str, float], None]
 COLD_START = {"popularity": 1.0}

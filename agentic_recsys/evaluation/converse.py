@@ -34,6 +34,7 @@ from agentic_recsys.engines.als import ALS
 from agentic_recsys.engines.history import UserHistories
 from agentic_recsys.engines.popularity import Popularity
 from agentic_recsys.engines.recommender import Recommender
+from agentic_recsys.engines.split import leave_one_out
 from agentic_recsys.errors import ArsError
 from agentic_recsys.evaluation.episodes import ConverseMetrics, Episode, Turn, summarize
 from agentic_recsys.evaluation.keyword_baselines import fitted_baselines
@@ -46,7 +47,6 @@ from agentic_recsys.evaluation.simulator import (
     UserSimulator,
     found,
 )
-from agentic_recsys.evaluation.split import leave_one_out
 
 SYSTEM = "agentic-recsys"
 POPULARITY_BASELINE = "popularity+keywords"

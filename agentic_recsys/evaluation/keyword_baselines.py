@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from agentic_recsys.agents.lexicon import DECADE_WORDS, lexicon_of
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.engines.base import Engine, Profile
 from agentic_recsys.engines.history import UserHistories
 from agentic_recsys.evaluation.simulator import TOP_K
+from agentic_recsys.understanding.lexicon import DECADE_WORDS, lexicon_of
 
 # A negation word at most three words before, in the same sentence.
 NEGATION = re.compile(r"\b(?:no|not|nothing|without|never)\b(?:[^\w.!?;]+\w+){0,3}[^\w.!?;]*$")

@@ -23,11 +23,11 @@ from threadpoolctl import threadpool_limits
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.engines.base import Engine
 from agentic_recsys.engines.fusion import FusionConfig, fuse
+from agentic_recsys.engines.metrics import hit_rate, ndcg, rank_of_target
 from agentic_recsys.engines.ranker import RankerConfig
 from agentic_recsys.engines.recommender import TunedFusion, case_scores, tune_fusion
 from agentic_recsys.engines.registry import ENGINE_NAMES, EngineConfigs, make_engine
-from agentic_recsys.evaluation.metrics import hit_rate, ndcg, rank_of_target
-from agentic_recsys.evaluation.split import Case, cases, leave_one_out, sampled_negatives
+from agentic_recsys.engines.split import Case, cases, leave_one_out, sampled_negatives
 
 LINEAR = "fusion (linear)"
 LEARNED = "fusion (learned)"

@@ -18,12 +18,12 @@ from langgraph.graph import END, START, StateGraph
 from agentic_recsys.agents.critic import critic_agent
 from agentic_recsys.agents.explainer import explainer_agent
 from agentic_recsys.agents.intent import intent_agent
+from agentic_recsys.agents.perceive import after_recall, perceive
 from agentic_recsys.agents.planner import planner_agent
 from agentic_recsys.agents.retrieval import retrieval_agent
-from agentic_recsys.graphs.context import Context
 from agentic_recsys.graphs.memory_steps import recall_memories, remember_turn
-from agentic_recsys.graphs.state import InputState, OutputState, State
-from agentic_recsys.perception.perceive import after_recall, perceive
+from agentic_recsys.turn.context import Context
+from agentic_recsys.turn.state import InputState, OutputState, State
 
 
 def build_graph() -> StateGraph[State, Context, InputState, OutputState]:

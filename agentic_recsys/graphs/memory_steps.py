@@ -15,11 +15,11 @@ from langgraph.config import get_config
 from langgraph.runtime import Runtime
 
 from agentic_recsys.agents.intent import clean_message
-from agentic_recsys.graphs.context import Context
-from agentic_recsys.graphs.resources import app_of, turn_user
-from agentic_recsys.graphs.state import State, Taste
 from agentic_recsys.memory import Episode
 from agentic_recsys.perception.images import block_images, picture_mark, store_images, urls_allowed
+from agentic_recsys.turn.context import Context
+from agentic_recsys.turn.resources import app_of, turn_user
+from agentic_recsys.turn.state import State, Taste
 
 RECALL_K = 6
 EMPTY = "(empty message)"

@@ -1,4 +1,4 @@
-"""The agent roles that may use an LLM (each configured by `graphs.context.Context`)."""
+"""The agent roles that may use an LLM (each configured by `turn.context.Context`)."""
 
 from __future__ import annotations
 

@@ -22,8 +22,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from agentic_recsys.graphs.schema import Feedback, Preference, Verdict
 from agentic_recsys.memory.records import Episode, Memory, MemoryKind
+from agentic_recsys.understanding.schema import Feedback, Preference, Verdict
 
 PROFILE_ID = "profile"  # the head state record, and the profile's id in `show()`
 BUCKETS = 128  # ~12 verdicts each at 1,600: a turn rewrites about 1 KB per item

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from agentic_recsys.graphs.schema import Preference, Verdict
+from agentic_recsys.understanding.schema import Preference, Verdict
 
 MemoryKind = Literal["profile", "preference", "feedback", "episode"]
 KIND_ORDER: dict[str, int] = {"profile": 0, "preference": 1, "feedback": 2, "episode": 3}

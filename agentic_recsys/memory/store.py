@@ -27,12 +27,12 @@ from pydantic import BaseModel, Field
 
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.embeddings import DIM, embedder
-from agentic_recsys.graphs.schema import Feedback, Preference, Verdict
 from agentic_recsys.memory.chroma import ChromaSpace, collection_name
 from agentic_recsys.memory.exclusive import LEASE_ID
 from agentic_recsys.memory.legacy import upgrade
 from agentic_recsys.memory.profile import NOTHING_YET, PROFILE_ID, STATE_IDS, Profile
 from agentic_recsys.memory.records import KIND_ORDER, Episode, Memory, Recall
+from agentic_recsys.understanding.schema import Feedback, Preference, Verdict
 
 T = TypeVar("T")
 URL_ENV = "ARS_CHROMA_URL"

@@ -19,12 +19,12 @@ from langchain_core.tools import BaseTool, InjectedToolArg, StructuredTool
 from PIL import Image
 from pydantic import Field
 
-from agentic_recsys.app import App
 from agentic_recsys.engines.base import Candidate
 from agentic_recsys.engines.fusion import top_k
 from agentic_recsys.engines.recommender import Blend
-from agentic_recsys.graphs.state import BusItem, EvidenceNote
 from agentic_recsys.perception.images import ImageError, image_path
+from agentic_recsys.resources import Resources
+from agentic_recsys.turn.state import BusItem, EvidenceNote
 from agentic_recsys.vision.pictures import user_picture
 
 SUGGESTED = "suggested"  # the evidence source of items a model named (see suggest_titles)
@@ -41,7 +41,7 @@ TASTE_WEIGHT = 0.5
 class ToolScope:
     """What a tool call may not choose: the user, their history, the exclusions, the filters."""
 
-    app: App
+    app: Resources
     user_id: str
     liked: tuple[str, ...]
     exclude: tuple[str, ...]
@@ -240,7 +240,7 @@ def _taste(scope: ToolScope) -> tuple[Blend, ...]:
     return (Blend(user, weight=TASTE_WEIGHT),) if user.history else ()
 
 
-def to_bus_item(app: App, c: Candidate) -> BusItem:
+def to_bus_item(app: Resources, c: Candidate) -> BusItem:
     """An engine candidate (catalog rows) as a bus entry (item ids)."""
     ids = app.dataset.items.ids
     return BusItem(

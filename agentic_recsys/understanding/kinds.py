@@ -59,7 +59,6 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "ok, sounds good",
         "lol that is funny",
         "that is true",
-        "I like those",
         "these look great",
         "what is your favorite {noun}?",
         "I saw it and it was great",

@@ -21,11 +21,11 @@ import re
 from collections.abc import Sequence
 from difflib import SequenceMatcher
 
-from agentic_recsys.agents.intent_rules import GO_ON_QUESTION, VAGUE_QUESTION
-from agentic_recsys.agents.lexicon import NUMBER_WORDS, ORDINALS, lexicon_of
-from agentic_recsys.agents.titles import title_key, title_key_of_words
 from agentic_recsys.data.dataset import Items
-from agentic_recsys.graphs.schema import Feedback, Intent
+from agentic_recsys.understanding.intent_rules import GO_ON_QUESTION, VAGUE_QUESTION
+from agentic_recsys.understanding.lexicon import NUMBER_WORDS, ORDINALS, lexicon_of
+from agentic_recsys.understanding.schema import Feedback, Intent
+from agentic_recsys.understanding.titles import title_key, title_key_of_words
 
 MAX_ADDED_QUERY_WORDS = 8
 TITLE_MATCH = 0.85  # SequenceMatcher ratio between a title's key and a span of the message

@@ -27,6 +27,7 @@ import numpy as np
 from PIL import Image
 
 from agentic_recsys.data.dataset import Dataset
+from agentic_recsys.data.importer import is_url
 from agentic_recsys.engines import index_store
 from agentic_recsys.engines.semantic import NEIGHBOUR_SAMPLE, NULL_QUERIES
 from agentic_recsys.errors import DataError
@@ -38,7 +39,7 @@ from agentic_recsys.vision.encoder import (
     folder_identity,
     load_encoder,
 )
-from agentic_recsys.vision.pictures import PictureError, is_url, open_picture
+from agentic_recsys.vision.pictures import PictureError, open_picture
 
 FOLDER = "images"
 PART = "pictures"

@@ -15,16 +15,10 @@ from PIL import Image, UnidentifiedImageError
 
 MAX_PIXELS = 40_000_000  # a poster or a cover is far smaller; above this, a decompression bomb
 MAX_BYTES = 50_000_000
-URL_SCHEMES = ("http://", "https://", "ftp://", "data:")
 
 
 class PictureError(Exception):
     """Why a picture cannot be read (a few words: "missing", "not a picture", ...)."""
-
-
-def is_url(ref: str) -> bool:
-    """Whether an image reference is a URL rather than a local path."""
-    return ref.strip().lower().startswith(URL_SCHEMES)
 
 
 def open_picture(path: Path) -> Image.Image:

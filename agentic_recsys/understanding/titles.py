@@ -20,8 +20,8 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Levenshtein
 
-from agentic_recsys.agents.lexicon import STOPWORDS, is_common_word
 from agentic_recsys.data.dataset import Items
+from agentic_recsys.understanding.lexicon import STOPWORDS, is_common_word
 
 Cue = Literal["similar", "liked", "disliked", "seen", "explain", "quoted", "bare"]
 

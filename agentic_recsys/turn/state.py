@@ -13,8 +13,8 @@ from langgraph.graph.message import Messages, add_messages
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import TypedDict
 
-from agentic_recsys.graphs.schema import Constraints, Intent
 from agentic_recsys.perception.vision import Picture
+from agentic_recsys.understanding.schema import Constraints, Intent
 
 MAX_MESSAGES = 40  # the last 20 turns: more than any prompt shows (intent reads the last 8)
 
@@ -147,7 +147,7 @@ class State(InputState, OutputState):
     heard: str  # id of the human message the latest turn answered (see `recall_memories`)
     turns: int  # turns in this thread (messages keep only the recent ones)
     notice: str  # said before the reply: what was done to the message (cut to a length)
-    picture: Picture | None  # what this turn's pictures showed (see perception/perceive)
+    picture: Picture | None  # what this turn's pictures showed (see agents/perceive)
     memories: list[str]  # recalled long-term memories, shown to LLMs as data
     taste: Taste  # the structured part of long-term memory, which planner and critic honour
     intent: Intent | None

@@ -14,13 +14,13 @@ from typing import Literal
 
 from langgraph.runtime import Runtime
 
-from agentic_recsys.agents.lexicon import canonical_genre
 from agentic_recsys.data.dataset import Items
-from agentic_recsys.graphs.context import Context
-from agentic_recsys.graphs.resources import app_of, context_of, vision_model
-from agentic_recsys.graphs.schema import Intent
-from agentic_recsys.graphs.state import ModelUse, State
 from agentic_recsys.perception.vision import Picture, describe_images
+from agentic_recsys.turn.context import Context
+from agentic_recsys.turn.resources import app_of, context_of, vision_model
+from agentic_recsys.turn.state import ModelUse, State
+from agentic_recsys.understanding.lexicon import canonical_genre
+from agentic_recsys.understanding.schema import Intent
 
 NO_VISION_NOTICE = (
     "(I cannot see pictures: no vision model is set. Use --vision-model openai:gpt-4o-mini "

@@ -12,11 +12,11 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import RunnableConfig
 from langgraph.runtime import Runtime
 
-from agentic_recsys.app import App, app_for_dir
 from agentic_recsys.errors import require_user_id
-from agentic_recsys.graphs.context import Context
-from agentic_recsys.graphs.state import ModelUse
 from agentic_recsys.llm import Decision, LLMCall, decisions, load_chat_model, sees
+from agentic_recsys.resources import Resources, shared
+from agentic_recsys.turn.context import Context
+from agentic_recsys.turn.state import ModelUse
 
 
 @dataclass(frozen=True)
@@ -48,9 +48,9 @@ class RoleModel:
         )
 
 
-def app_of(runtime: Runtime[Context]) -> App:
+def app_of(runtime: Runtime[Context]) -> Resources:
     """The opened dataset, engines, memory and title index for this run's data folder."""
-    return app_for_dir(context_of(runtime).data_dir)
+    return shared(context_of(runtime).data_dir, Resources)
 
 
 def role_model(runtime: Runtime[Context], role: str) -> RoleModel:

@@ -16,7 +16,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from agentic_recsys.agents.lexicon import (
+from agentic_recsys.data.dataset import Dataset, Items
+from agentic_recsys.data.fields import DOMAINS, CatalogSchema, Domain
+from agentic_recsys.understanding.entities import EntityIndex
+from agentic_recsys.understanding.kinds import turn_kind
+from agentic_recsys.understanding.lexicon import (
     CHITCHAT,
     DECADE_WORDS,
     FILLER,
@@ -30,19 +34,6 @@ from agentic_recsys.agents.lexicon import (
     genre_lexicon,
     typo_vocabulary,
 )
-from agentic_recsys.agents.titles import TitleIndex, TitleMention
-from agentic_recsys.data.dataset import Dataset, Items
-from agentic_recsys.data.fields import DOMAINS, CatalogSchema, Domain
-from agentic_recsys.graphs.schema import (
-    Constraints,
-    Feedback,
-    Intent,
-    Preference,
-    Refinement,
-    Verdict,
-)
-from agentic_recsys.understanding.entities import EntityIndex
-from agentic_recsys.understanding.kinds import turn_kind
 from agentic_recsys.understanding.predicates import Predicate
 from agentic_recsys.understanding.readers import (
     CLAUSE_BREAK,
@@ -50,6 +41,15 @@ from agentic_recsys.understanding.readers import (
     NEGATIVE_AUXILIARY,
     read_fields,
 )
+from agentic_recsys.understanding.schema import (
+    Constraints,
+    Feedback,
+    Intent,
+    Preference,
+    Refinement,
+    Verdict,
+)
+from agentic_recsys.understanding.titles import TitleIndex, TitleMention
 
 MAX_CHARS = 1000  # a 100 kB paste is read as its first 1000 characters
 MAX_QUERY_WORDS = 20
@@ -238,14 +238,16 @@ _ERAS = {
 }
 _ADVERBS = (
     r"too|very|so|really|any|more|of|the|a|an|overly|super|remotely|particularly|"
-    r"real|that|kind\s+of|sort\s+of|cheesy|dumb"
+    r"real|that|kind\s+of|sort\s+of"
 )
+# One word that qualifies the genre ("no sappy romance", "nothing too gritty crime"): any
+# word but a genre or one that joins or compares ("nothing but horror").
+_QUALIFIER = r"(?!(?:but|and|or|nor|than|like|except|i|we|you|it)\s)[a-z][a-z'-]*\s+"
 # "nothing for children", "no sappy romance", "nothing about war": words between a
 # negation and the genre it rules out.
 _FILLER = (
     rf"(?:(?:{_ADVERBS}|anything|something|stuff|movies?|films?|with|in|watching|"
-    rf"to\s+watch|to\s+see|for|about|involving|featuring|sappy|mushy|corny|soppy)\s+)"
-    rf"{{0,3}}"
+    rf"to\s+watch|to\s+see|for|about|involving|featuring)\s+){{0,3}}"
 )
 # Words that may sit inside a negated list ("no horror or too much romance"); an article
 # starts a new phrase instead ("no horror, a comedy" asks for the comedy).
@@ -534,7 +536,8 @@ def _grammar(vocab: tuple[str, ...]) -> _Grammar:
     alternation = "|".join(re.escape(p) for p in sorted(lexicon.phrases, key=len, reverse=True))
     genre = rf"(?:{alternation})(?:e?s)?(?![\w'-])"
     genre_list = (
-        rf"{_FILLER}(?<![\w'-]){genre}(?:\s*(?:,|or|and|nor|/)\s*(?:no\s+|not\s+)?"
+        rf"{_FILLER}(?:(?!{genre}){_QUALIFIER})?(?<![\w'-]){genre}"
+        rf"(?:\s*(?:,|or|and|nor|/)\s*(?:no\s+|not\s+)?"
         rf"{_LIST_FILLER}{genre})*"
     )
     count_noun = rf"(?:{_NOUN}s|movies?|films?|flicks?|{genre})"
