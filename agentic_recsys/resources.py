@@ -70,7 +70,10 @@ class Resources:
         """Fuzzy title resolution over the catalog; ties go to the more popular item."""
         domain = self.dataset.schema.domain
         return TitleIndex(
-            self.dataset.items, popularity=self.item_counts, nouns=(domain.noun, domain.plural)
+            self.dataset.items,
+            popularity=self.item_counts,
+            nouns=(domain.noun, domain.plural),
+            verbs=(domain.verb,),
         )
 
     @cached_property

@@ -745,3 +745,18 @@ def test_a_word_that_qualifies_a_negated_genre_keeps_the_negation(
     items: Items, titles: TitleIndex, message: str, expected: dict[str, Any]
 ) -> None:
     assert_reads(parse(message, items, titles), expected)
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("ugh, these are all old", dict(refinements=["newer"], year_max=None)),
+        ("hmm those look too recent", dict(refinements=["older"], year_min=None)),
+        ("the fourth one? I have seen it", dict(feedback={"1": "seen"})),
+        ("something funny but not stupid", dict(genres_in=["Comedy"], query="")),
+    ],
+)
+def test_what_is_said_of_the_list_refines_it(
+    items: Items, titles: TitleIndex, message: str, expected: dict[str, Any]
+) -> None:
+    assert_reads(parse(message, items, titles, SHOWN), expected)

@@ -206,6 +206,17 @@ def test_partial_names_and_relative_words(books: App) -> None:
     assert preds(shorter) == {("pages", "<=", 411.0)}
 
 
+def test_the_domains_verb_is_a_verdict_and_its_words_are_no_search(books: App) -> None:
+    shown = ("b1", "b2", "b3")
+    for message in ("I've read #2", "already read the second one", "finished #2"):
+        assert {(f.item, f.verdict) for f in read(books, message, shown).feedback} == {
+            ("b2", "seen")
+        }, message
+    dune = read(books, "I have read Dune")
+    assert [(f.item, f.verdict) for f in dune.feedback] == [("b1", "seen")]
+    assert dune.query == "" and read(books, "books by Tolkien").query == ""
+
+
 def test_typo_fixes_only_words_that_are_not_english(books: App) -> None:
     assert is_english("never") and is_english("minister") and not is_english("comdy")
     intent = read(books, "a romance, never science fiction")

@@ -109,8 +109,11 @@ _FEEDBACK_VERBS: dict[Verdict, str] = {
         r"don'?t\s+(?:like|want)|do\s+not\s+(?:like|want)|can'?t\s+stand|"
         r"not\s+a\s+fan\s+of|hate|not|no)"
     ),
-    "seen": r"(?:seen|watched|saw)(?:\s+already)?",
+    "seen": r"(?:{seen})(?:\s+already)?",
 }
+# Verbs of having had an item, whatever the domain; the domain's own verb joins them
+# ("read" for books, "bought" for products: see `_seen_verbs`).
+_SEEN = r"seen|watched|saw|finished|already\s+(?:have|own)"
 _VERDICT_WORDS: dict[Verdict, str] = {
     "liked": (
         r"(?:great|good|amazing|awesome|perfect|fantastic|brilliant|excellent|"
@@ -120,7 +123,7 @@ _VERDICT_WORDS: dict[Verdict, str] = {
         r"(?:boring|bad|terrible|awful|meh|lame|dull|stupid|horrible|"
         r"not\s+(?:good|great|for\s+me)|overrated|trash|garbage)"
     ),
-    "seen": r"(?:(?:i'?ve|i\s+have|i|we'?ve)\s+)?(?:already\s+)?(?:seen|watched)",
+    "seen": r"(?:(?:i'?ve|i\s+have|i|we'?ve)\s+)?(?:already\s+)?(?:{seen})",
 }
 _REFINEMENTS: tuple[tuple[Refinement, str], ...] = (
     (
@@ -383,12 +386,9 @@ def _read(
     work = re.sub(r"[a-z][a-z'-]{3,}", lambda m: correct_typo(m.group(), vocabulary), work)
     work = _read_unsupported(work, r, dataset.schema if dataset is not None else None)
     work = _read_rejection(work, r, list(shown), domain)
-    for read in (
-        _read_explain,
-        _read_feedback,
-        _read_similar_refs,
-    ):
-        work = read(work, r, list(shown))
+    work = _read_explain(work, r, list(shown))
+    work = _read_feedback(work, r, list(shown), domain)
+    work = _read_similar_refs(work, r, list(shown))
     work = _read_periods(work, r, int(items.years.max()) if len(items) else 0, bool(shown))
     work = _read_count(work, r, grammar)
     work = _read_refinements(work, r, bool(shown))
@@ -711,44 +711,54 @@ def _read_explain(work: str, r: _Reading, shown: list[str]) -> str:
     return _sub(_WHY, work, explain)
 
 
-_FEEDBACK_PATTERNS: tuple[tuple[Verdict, re.Pattern[str]], ...] = (
-    tuple(
-        (verdict, re.compile(rf"\b{verb}\s+(?P<refs>{_REFS})"))
-        for verdict, verb in _FEEDBACK_VERBS.items()
-    )
-    + tuple(
-        (
-            verdict,
-            re.compile(
-                rf"(?:^|\b)(?P<refs>{_REFS})\s+(?:(?:was|is|were|are|looks?|"
-                rf"sounds?|seems?)\s+)?(?:(?:really|so|very|pretty|kinda|too)\s+)?"
-                rf"{words}\b"
+def _seen_verbs(domain: Domain) -> str:
+    return "|".join((_SEEN, re.escape(domain.verb)))
+
+
+@lru_cache(maxsize=8)
+def _feedback_patterns(seen: str) -> tuple[tuple[Verdict, re.Pattern[str]], ...]:
+    """The verdict patterns with the domain's verbs of having had an item."""
+    return (
+        tuple(
+            (verdict, re.compile(rf"\b{verb.format(seen=seen)}\s+(?P<refs>{_REFS})"))
+            for verdict, verb in _FEEDBACK_VERBS.items()
+        )
+        + tuple(
+            (
+                verdict,
+                re.compile(
+                    rf"(?:^|\b)(?P<refs>{_REFS})\s+(?:(?:was|is|were|are|looks?|"
+                    rf"sounds?|seems?)\s+)?(?:(?:really|so|very|pretty|kinda|too)\s+)?"
+                    rf"{words.format(seen=seen)}\b"
+                ),
+            )
+            for verdict, words in _VERDICT_WORDS.items()
+        )
+        + (
+            (
+                "seen",
+                re.compile(
+                    r"\b(?:(?:i'?ve|i\s+have|we'?ve)\s+)?(?:already\s+)?"
+                    rf"(?:{seen})\s*(?:(?P<refs>it|them|those|these)\s*)?"
+                    r"(?:all|already|before)?(?=\W*$)"
+                ),
             ),
         )
-        for verdict, words in _VERDICT_WORDS.items()
     )
-    + (
-        (
-            "seen",
-            re.compile(
-                r"\b(?:(?:i'?ve|i\s+have|we'?ve)\s+)?(?:already\s+)?"
-                r"(?:seen|watched|saw)\s*(?:(?P<refs>it|them|those|these)\s*)?"
-                r"(?:all|already|before)?(?=\W*$)"
-            ),
-        ),
-    )
-)
 
 
-def _read_feedback(work: str, r: _Reading, shown: list[str]) -> str:
+def _read_feedback(work: str, r: _Reading, shown: list[str], domain: Domain) -> str:
     """'loved #2', 'seen #1 and #3', 'the first one was boring', a bare 'seen it'."""
-    for verdict, pattern in _FEEDBACK_PATTERNS:
+    for verdict, pattern in _feedback_patterns(_seen_verbs(domain)):
 
         def record(m: re.Match[str], verdict: Verdict = verdict) -> None:
             clause = CLAUSE_BREAK.split(m.string[: m.start()])[-1]
             if verdict in ("seen", "liked") and _NEGATED_BEFORE.search(clause):
                 return  # "I haven't seen #2", "I don't think I've seen it": no verdict
             refs = m.groupdict().get("refs")
+            earlier = list(re.finditer(_REF, m.string[: m.start()]))
+            if refs in ("it", "that", "that one") and earlier:  # "#2 sounds good, seen it"
+                refs = earlier[-1].group()
             # a bare "seen them" or "already seen" covers the list; "seen it" asks which
             targets = _refs(refs, shown, r) if refs is not None else list(shown)
             for item in targets:
@@ -927,23 +937,29 @@ def _read_periods(work: str, r: _Reading, last_year: int, has_shown: bool) -> st
     work = _sub(_NOT_OLD, work, not_old)
 
     def old(m: re.Match[str]) -> None:
-        if vague_only and not _describes_a_thing(m):
+        if has_shown and _TOO.search(m.string[: m.start()]):
+            r.refinements.append("newer")  # "these are all too old": less of it
+        elif vague_only and not _describes_a_thing(m):
             r.periods.append((None, OLD_BEFORE - 1, m.group()))
 
     old_era, recent_era = _ERAS[has_shown]
     work = _sub(old_era, work, old)
 
     def recent(m: re.Match[str]) -> None:
-        if last_year and vague_only:
+        if has_shown and _TOO.search(m.string[: m.start()]):
+            r.refinements.append("older")
+        elif last_year and vague_only and not _describes_a_thing(m):
             r.periods.append((last_year - RECENT_YEARS + 1, None, m.group()))
 
     return _sub(recent_era, work, recent)
 
 
+_DEGREE = r"a\s+bit|a\s+little|kind\s+of|sort\s+of|all|too|so|very|pretty|really|quite|rather"
 _PREDICATIVE = re.compile(
-    r"\b(?:is|was|were|are|be|been|'s|looks?|seems?|feels?)\s+"
-    r"(?:(?:a\s+bit|a\s+little|kind\s+of|sort\s+of|too|so|very|pretty|really|quite|rather)\s+)*$"
+    rf"\b(?:is|was|were|are|be|been|'s|looks?|seems?|feels?)\s+(?:(?:{_DEGREE})\s+)*$"
 )
+# "these are all old", "too recent for me": said of what was shown, it asks for less of it
+_TOO = re.compile(rf"\b(?:are|were|'re|is|seem|look)\s+(?:(?:{_DEGREE})\s+)*(?:too|all|so)\s+$")
 
 
 def _describes_a_thing(m: re.Match[str]) -> bool:
@@ -1035,6 +1051,12 @@ def _said(text: str) -> str:
     return " ".join(text.split())[:200]
 
 
+# "funny but not stupid": a word ruled out is no word to search for
+_NEGATED_WORD = re.compile(
+    r"\b(?:not|no|never|without|nothing)\s+(?:(?:too|very|so|that|really|overly)\s+)?[a-z][a-z'-]*"
+)
+
+
 def _query_words(work: str, domain: Domain) -> list[str]:
     """Words left over, as themes to search for; none from a sentence that is only talk.
 
@@ -1044,18 +1066,21 @@ def _query_words(work: str, domain: Domain) -> list[str]:
     return [
         w
         for sentence in re.split(r"[.!?;\n]+|,\s+", work)
-        if (words := _content_words(sentence))
+        if (words := _content_words(sentence, domain))
         and turn_kind(sentence.replace("_", " "), domain) != "talk"
         for w in words
     ]
 
 
-def _content_words(text: str) -> list[str]:
-    words = re.findall(r"[a-z0-9][a-z0-9'-]*", text)
+def _content_words(text: str, domain: Domain) -> list[str]:
+    """Words that may say what the user wants: not the domain's own ("books", "read")."""
+    own = {domain.noun, domain.plural, domain.verb, domain.verb_base, "movie", "movies"}
+    words = re.findall(r"[a-z0-9][a-z0-9'-]*", _NEGATED_WORD.sub(" ", text))
     return [
         w
         for w in words
-        if w not in STOPWORDS
+        if w not in own
+        and w not in STOPWORDS
         and w not in _NOT_QUERY
         and w not in VAGUE
         and w not in FILLER
@@ -1117,8 +1142,6 @@ _NOT_QUERY = frozenset(
         "second",
         "third",
         "one",
-        "movie",
-        "movies",
         "lol",
         "hmm",
         "top",

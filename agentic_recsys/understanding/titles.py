@@ -74,7 +74,7 @@ CUES: tuple[tuple[Cue, re.Pattern[str]], ...] = (
             re.IGNORECASE,
         ),
     ),
-    ("seen", re.compile(r"\b(?:seen|watched|saw)\s+(?:already\s+)?", re.IGNORECASE)),
+    ("seen", re.compile(r"\b(?:seen|watched|saw|finished)\s+(?:already\s+)?", re.IGNORECASE)),
     (
         "liked",
         re.compile(
@@ -182,9 +182,11 @@ class TitleIndex:
         items: Items,
         popularity: Sequence[float] | np.ndarray | None = None,
         nouns: Sequence[str] = ("item", "items"),
+        verbs: Sequence[str] = (),
     ):
         self.items = items
         self._nouns = frozenset(title_key(n) for n in nouns)  # the domain's: "movie", "movies"
+        self._cues = _cues_with(verbs)  # "I've read Dune" on books
         pop = np.zeros(len(items)) if popularity is None else np.asarray(popularity, float)
         rows_by_key: dict[str, list[tuple[int, float, int]]] = {}
         for row, title in enumerate(items.titles):
@@ -225,7 +227,9 @@ class TitleIndex:
         """Titles the message names after a cue, in quotes, or as the whole message."""
         message = message[:MAX_MESSAGE_CHARS]  # offsets stay valid: a prefix
         mentions: list[TitleMention] = self._yeared_mentions(message)
-        spans = _candidate_spans(message)[:MAX_CANDIDATES]  # "like like like ...": bounded
+        spans = _candidate_spans(message, self._cues)[
+            :MAX_CANDIDATES
+        ]  # "like like like ...": bounded
         while spans and len(mentions) < MAX_MENTIONS:
             start, end, cue, quoted = spans.pop(0)
             mention = self._mention_at(message, start, end, cue, quoted)
@@ -270,8 +274,8 @@ class TitleIndex:
                 fuzzy = self._fuzzy(f"{title_key_of_words([w.key for w in run])} {year}")
                 match = fuzzy if fuzzy is not None and fuzzy.score >= 90 else None
             if match is None:  # "Liked the The Matrix (1999)": a title we lack starts after a cue
-                start = _after_cues(message, run)
-            cue = _cue_before(message, start)
+                start = _after_cues(message, run, self._cues)
+            cue = _cue_before(message, start, self._cues)
             mentions.append(
                 TitleMention(
                     message[start : m.end()],
@@ -441,13 +445,25 @@ def _skip_lead_in(words: list[_Word]) -> list[_Word]:
     return words
 
 
-def _candidate_spans(message: str) -> list[tuple[int, int, Cue, bool]]:
+def _cues_with(verbs: Sequence[str]) -> tuple[tuple[Cue, re.Pattern[str]], ...]:
+    """The cues, with the domain's verbs of having had an item among the "seen" ones."""
+    own = [v for v in verbs if v.casefold() not in ("seen", "watched", "saw", "finished")]
+    if not own:
+        return CUES
+    said = "|".join(re.escape(v) for v in own)
+    seen = re.compile(rf"\b(?:{said})\s+(?:already\s+)?", re.IGNORECASE)
+    return (*CUES, ("seen", seen))
+
+
+def _candidate_spans(
+    message: str, cues: Sequence[tuple[Cue, re.Pattern[str]]]
+) -> list[tuple[int, int, Cue, bool]]:
     """Where a title may start and end: (start, end, cue, quoted), in the message's order."""
     spans: list[tuple[int, int, Cue, bool]] = []
     for m in QUOTED.finditer(message):
         group = 1 if m.group(1) is not None else 2
-        spans.append((m.start(group), m.end(group), _cue_before(message, m.start()), True))
-    for cue, pattern in CUES:
+        spans.append((m.start(group), m.end(group), _cue_before(message, m.start(), cues), True))
+    for cue, pattern in cues:
         for m in pattern.finditer(message):
             spans.append((m.end(), min(len(message), m.end() + 120), cue, False))
     stripped = BARE_PREFIX.sub("", message.strip()).rstrip("?!. ")
@@ -458,22 +474,22 @@ def _candidate_spans(message: str) -> list[tuple[int, int, Cue, bool]]:
     return sorted(spans, key=lambda s: (not s[3], s[0]))
 
 
-def _cue_before(message: str, quote_start: int) -> Cue:
+def _cue_before(message: str, quote_start: int, cues: Sequence[tuple[Cue, re.Pattern[str]]]) -> Cue:
     before = message[max(0, quote_start - 40) : quote_start]
-    for cue, pattern in CUES:
+    for cue, pattern in cues:
         if any(m.end() == len(before) for m in pattern.finditer(before)):
             return cue
     return "quoted"
 
 
-def _after_cues(message: str, run: list[_Word]) -> int:
+def _after_cues(message: str, run: list[_Word], cues: Sequence[tuple[Cue, re.Pattern[str]]]) -> int:
     """Where the run's title starts: after the cues ("Liked", "Saw") it opens with.
 
     A cue further in is part of the title ("Think Like a Man", "The Texas Chain Saw").
     """
     cut = run[0].start
     while cut < run[-1].start and (
-        c := next((m for _, p in CUES if (m := p.match(message, cut)) is not None), None)
+        c := next((m for _, p in cues if (m := p.match(message, cut)) is not None), None)
     ):
         cut = c.end()
     rest = [w for w in run if w.start >= cut]
