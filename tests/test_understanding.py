@@ -299,3 +299,18 @@ def test_the_parser_does_not_special_case_simulator_sentences() -> None:
                 if f" {run} " in f" {parser} ":
                     copied.append(run)
     assert not copied, copied
+
+
+def test_a_name_the_catalog_knows_needs_no_cue(books: App) -> None:
+    for message, author in (
+        ("what about Ursula K. Le Guin?", "Ursula K. Le Guin"),
+        ("Le Guin please", "Ursula K. Le Guin"),
+        ("I love Tolkien", "J.R.R. Tolkien"),
+    ):
+        intent = read(books, message)
+        assert preds(intent) == {("author", "contains", author)}, message
+        assert intent.unresolved_titles == [], message
+    assert preds(read(books, "nothing from Le Guin this time")) == {
+        ("author", "not contains", "Ursula K. Le Guin")
+    }
+    assert preds(read(books, "King of the hill is a fun one")) == set()  # "King" is English

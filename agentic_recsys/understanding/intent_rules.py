@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from agentic_recsys.data.dataset import Dataset, Items
 from agentic_recsys.data.fields import DOMAINS, CatalogSchema, Domain
+from agentic_recsys.understanding.english import is_english
 from agentic_recsys.understanding.entities import EntityIndex
 from agentic_recsys.understanding.kinds import turn_kind
 from agentic_recsys.understanding.lexicon import (
@@ -464,6 +465,42 @@ def _read_people(
                 continue
             r.unsupported.append(f'"{" ".join(typed[:n])}"')
         end = m.start("name") + words[n - 1].end()
+        work = work[: m.start()] + " " * (end - m.start()) + work[end:]
+    return _read_named_entities(work, text, r, entities, titles) if entities else work
+
+
+_CAPITALIZED_RUN = re.compile(r"\b[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)*")
+
+
+def _read_named_entities(
+    work: str, text: str, r: _Reading, entities: EntityIndex, titles: TitleIndex
+) -> str:
+    """A name the catalog knows, written without a cue: "what about Stephen King", "Le Guin?".
+
+    Only as typed with capitals, and a lone word only when it is no English word nor a
+    title ("Tolkien", not "King"), so ordinary words never become people.
+    """
+    for said in list(r.unresolved):  # "I love Tolkien": a name, not a title we lack
+        found = entities.lookup(said.split())
+        if found and found[0] == len(said.split()):
+            r.predicates.append(found[1])
+            r.unresolved.remove(said)
+    if len(text) != len(work):
+        return work
+    for m in _CAPITALIZED_RUN.finditer(text):
+        words = m.group().split()
+        if work[m.start() : m.end()] != m.group().lower():
+            continue  # read already: a title, a cued name
+        found = entities.lookup(words)
+        if found is None:
+            continue
+        n, predicate = found
+        if n == 1 and (is_english(words[0]) or titles.is_title(words[0])):
+            continue
+        end = m.start() + len(" ".join(words[:n]))
+        if _NEGATED_CUE.search(work[max(0, m.start() - 20) : m.start()]):
+            predicate = predicate.model_copy(update={"op": "not contains"})
+        r.predicates.append(predicate)
         work = work[: m.start()] + " " * (end - m.start()) + work[end:]
     return work
 
