@@ -4,6 +4,7 @@
 an `App`; `app.recommend("42", k=10)` returns item ids with the user's seen items excluded;
 `app.session(user_id="42").send("a funny 90s movie")` runs the agents. One App per dataset
 folder and process: the graph's nodes work with the same resources (`resources.shared`).
+`app.close()` (or `with ars.open(...) as app:`) closes its files when a process is done with it.
 """
 
 from __future__ import annotations
@@ -75,6 +76,20 @@ class App(Resources):
         from agentic_recsys.session import list_threads
 
         return list_threads(self.checkpointer, user_id)
+
+    def close(self) -> None:
+        """Close the files the App holds open (conversations, memory: about 16) once done.
+
+        Sessions made before cannot go on; `open` on the folder gives a new App. Not while
+        a turn runs. Without it, each App a process opens keeps its files to the end.
+        """
+        from agentic_recsys import threads
+
+        super().close()
+        opened = self.__dict__  # cached properties, as far as they were used
+        opened.pop("graph", None)
+        if "checkpointer" in opened:
+            threads.close(opened.pop("checkpointer"))
 
 
 def open(path: Path | str, progress: Callable[[str, float], None] | None = None) -> App:  # noqa: A001

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TypeVar
+from typing import Self, TypeVar
 
 import numpy as np
 
@@ -85,6 +85,20 @@ class Resources:
     def memory(self) -> MemoryStore:
         """Long-term memory: beside the dataset, or on the Chroma server in $ARS_CHROMA_URL."""
         return MemoryStore.for_dataset(self.dataset)
+
+    def close(self) -> None:
+        """Close the memory's files, and open the folder anew at the next `shared`."""
+        with _shared_lock:
+            for key in [key for key, found in _shared.items() if found is self]:
+                del _shared[key]
+        if "memory" in self.__dict__:  # opened (a cached property)
+            self.__dict__.pop("memory").close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 R = TypeVar("R", bound=Resources)

@@ -16,6 +16,7 @@ import os
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,7 +29,9 @@ from agentic_recsys.locks import byte_locked
 RUN_WAIT_S = 120.0  # a turn with a local model takes up to a minute
 KEEP_CHECKPOINTS = 10  # the last turn's steps (about 8), for Studio's history, and the latest
 _runs: dict[tuple[str, str], threading.Lock] = {}
-_lock_files: dict[str, int] = {}  # lockf locks vanish when any descriptor of the file closes
+# By database: its lock file, open once per process since lockf locks vanish when any
+# descriptor of the file closes, and the checkpointers that use it (closed with the last).
+_lock_files: dict[str, tuple[int, weakref.WeakSet[SqliteSaver]]] = {}
 _guard = threading.Lock()
 
 
@@ -51,11 +54,11 @@ def one_run(saver: object, thread_id: str) -> Iterator[None]:
     if not lock.acquire(timeout=RUN_WAIT_S):
         raise ArsError(busy)
     try:
-        if not path:
+        if not path or not isinstance(saver, SqliteSaver):
             yield
             return
         left = max(0.0, RUN_WAIT_S - (time.monotonic() - start))
-        with byte_locked(_lock_file(path), thread_id, left, busy):
+        with byte_locked(_lock_file(path, saver), thread_id, left, busy):
             yield
     finally:
         lock.release()
@@ -97,6 +100,22 @@ def delete_user(saver: SqliteSaver, user_id: str) -> int:
     return delete(saver, of_user(saver, user_id))
 
 
+def close(saver: SqliteSaver) -> None:
+    """Close the checkpointer's database, and its lock file once no other checkpointer uses it.
+
+    Not while a turn of it runs: its lock would go with the file.
+    """
+    path = database_file(saver)
+    saver.conn.close()
+    with _guard:
+        if path in _lock_files:
+            fd, users = _lock_files[path]
+            users.discard(saver)
+            if not users:
+                del _lock_files[path]
+                os.close(fd)
+
+
 def prepare(conn: sqlite3.Connection) -> None:
     """Make a new database give freed pages back to the file system (before its tables exist)."""
     if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
@@ -112,8 +131,11 @@ def _give_back(saver: SqliteSaver) -> None:
             cur.execute("PRAGMA incremental_vacuum")
 
 
-def _lock_file(path: str) -> int:
+def _lock_file(path: str, saver: SqliteSaver) -> int:
     with _guard:
         if path not in _lock_files:
-            _lock_files[path] = os.open(Path(path + ".lock"), os.O_CREAT | os.O_RDWR, 0o644)
-        return _lock_files[path]
+            fd = os.open(Path(path + ".lock"), os.O_CREAT | os.O_RDWR, 0o644)
+            _lock_files[path] = (fd, weakref.WeakSet())
+        fd, users = _lock_files[path]
+        users.add(saver)
+        return fd

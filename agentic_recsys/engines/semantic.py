@@ -13,9 +13,11 @@ from pathlib import Path
 
 import chromadb
 import numpy as np
+from chromadb.api import ClientAPI
 from chromadb.config import Settings
 from pydantic import BaseModel, ConfigDict, Field
 
+from agentic_recsys import chroma_clients
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.embeddings import DIM, MiniLMEmbeddingFunction, embedder
 from agentic_recsys.engines.base import Evidence, Profile
@@ -156,6 +158,15 @@ def item_vectors(dataset: Dataset, progress: Callable[[float], None] | None = No
         path=str(Path(dataset.index_dir) / CHROMA_DIR),
         settings=Settings(anonymized_telemetry=False),
     )
+    try:
+        return _stored_vectors(client, dataset, progress)
+    finally:
+        chroma_clients.close(client)
+
+
+def _stored_vectors(
+    client: ClientAPI, dataset: Dataset, progress: Callable[[float], None] | None
+) -> np.ndarray:
     name = COLLECTION_PREFIX + dataset.fingerprint
     for collection in client.list_collections():
         if collection.name.startswith(COLLECTION_PREFIX) and collection.name != name:

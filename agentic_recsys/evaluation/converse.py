@@ -119,8 +119,7 @@ def run_converse(
     dataset = Dataset.open(path)
     test = leave_one_out(dataset.interactions, config.seed).test
     cached = train_only(dataset, test, config.seed)
-    with stateless_copy(cached) as work:
-        app = open_app(work)
+    with stateless_copy(cached) as work, open_app(work) as app:
         baselines = fitted_baselines(
             app.dataset, [(POPULARITY_BASELINE, Popularity()), (ALS_BASELINE, ALS())], config.seed
         )

@@ -139,8 +139,7 @@ def run_dialogues(
     dataset = Dataset.open(data)
     Recommender.load_or_build(dataset)  # built once in the folder itself, as a chat would
     logs: list[DialogueLog] = []
-    with stateless_copy(Path(data)) as work:
-        app = open_app(work)
+    with stateless_copy(Path(data)) as work, open_app(work) as app:
         items = app.dataset.items
         catalog = CatalogNames(items)
         scripts = [s for s in (script_of(d, catalog) for d in dialogues) if s.targets]

@@ -393,27 +393,27 @@ def run_fielded(folder: Path, model: str = "none", seed: int = 7) -> FieldedResu
 
     films = generate_films(seed=seed)
     write_films(folder, films, seed=seed)
-    app = ars.open(folder)
     by_id = {f.id: f for f in films}
     answerable = ok = unanswerable = abstained = 0
     failures = []
     start = time.perf_counter()
-    for n, case in enumerate(cases(films)):
-        valid = [f for f in films if case.check(f)]
-        reply = app.session(user_id=f"fielded-{n}", model=model).send(case.text)
-        if valid:
-            answerable += 1
-            first = by_id.get(reply.items[0]) if reply.items else None
-            if first is not None and case.check(first) and not reply.unmet:
-                ok += 1
+    with ars.open(folder) as app:
+        for n, case in enumerate(cases(films)):
+            valid = [f for f in films if case.check(f)]
+            reply = app.session(user_id=f"fielded-{n}", model=model).send(case.text)
+            if valid:
+                answerable += 1
+                first = by_id.get(reply.items[0]) if reply.items else None
+                if first is not None and case.check(first) and not reply.unmet:
+                    ok += 1
+                else:
+                    failures.append(f"{case.text!r} -> {first.title if first else 'no items'}")
             else:
-                failures.append(f"{case.text!r} -> {first.title if first else 'no items'}")
-        else:
-            unanswerable += 1
-            if reply.unmet or not reply.items:
-                abstained += 1
-            else:
-                failures.append(f"{case.text!r} (no valid item) -> shown as meeting it")
+                unanswerable += 1
+                if reply.unmet or not reply.items:
+                    abstained += 1
+                else:
+                    failures.append(f"{case.text!r} (no valid item) -> shown as meeting it")
     return FieldedResult(
         answerable, ok, unanswerable, abstained, failures, time.perf_counter() - start
     )

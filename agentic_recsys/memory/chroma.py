@@ -26,6 +26,7 @@ from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings
 from chromadb.errors import ChromaError, NotFoundError
 
+from agentic_recsys import chroma_clients
 from agentic_recsys.embeddings import MiniLMEmbeddingFunction
 from agentic_recsys.errors import ArsError
 from agentic_recsys.memory import exclusive
@@ -95,6 +96,13 @@ class ChromaSpace:
         if isinstance(self._client, EmbeddedFolder):
             return self._client.hold(write)
         return nullcontext()
+
+    def close(self) -> None:
+        """Release the client's files and connections (an embedded folder reopens on next use)."""
+        if isinstance(self._client, EmbeddedFolder):
+            self._client.close()
+        else:
+            chroma_clients.close(self._client)
 
     def writing(self, user: Collection, vector: np.ndarray) -> AbstractContextManager[None]:
         """Hold the user's lease on a server (an embedded folder is already `locked`)."""

@@ -26,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 from chromadb.api import ClientAPI
-from chromadb.api.client import Client
 from chromadb.api.models.Collection import Collection
 
+from agentic_recsys import chroma_clients
 from agentic_recsys.errors import ArsError
 from agentic_recsys.locks import flocked
 
@@ -90,10 +90,15 @@ class EmbeddedFolder:
                         os.pwrite(fd, self._seen, 0)
                     self._wrote = False
 
+    def close(self) -> None:
+        """Release the client's files; the next `hold` opens the folder again."""
+        with self._mutex:
+            if self._client is not None:
+                chroma_clients.close(self._client)
+                self._client = None
+
     def _reopen(self) -> None:
-        if isinstance(self._client, Client):  # what PersistentClient returns
-            self._client.close()
-        self._client = None
+        self.close()
         self._client = self._open_client(self.path)
         self.generation += 1
 

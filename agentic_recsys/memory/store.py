@@ -99,6 +99,16 @@ class MemoryStore:
             former_namespace=dataset.name,
         )
 
+    def close(self) -> None:
+        """Release the store's files and connections; a later use of a folder opens it again."""
+        self.space.close()
+
+    def __enter__(self) -> MemoryStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def remember_turn(
         self,
         user_id: str,
