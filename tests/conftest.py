@@ -10,11 +10,25 @@ from pathlib import Path
 import pytest
 
 import agentic_recsys as ars
+from agentic_recsys import resources
 from agentic_recsys.data.dataset import STATE_DIR, Dataset
 from agentic_recsys.data.movielens import prepare_movielens_100k
 from agentic_recsys.llm import clear_model_cache
+from agentic_recsys.memory import exclusive
 
 os.environ.setdefault("LANGSMITH_TRACING", "false")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def files_closed() -> Iterator[None]:
+    """What a test module opened is closed after it: an App holds about 16 files, a memory
+    folder about 12, and a whole run went past the usual limit of 1,024."""
+    before = set(map(id, resources._shared.values()))
+    yield
+    for opened in [r for r in resources._shared.values() if id(r) not in before]:
+        opened.close()
+    for folder in list(exclusive._folders.values()):
+        folder.close()  # opened again on its next use
 
 
 @pytest.fixture(scope="session")
