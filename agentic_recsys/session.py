@@ -26,6 +26,8 @@ from langgraph.types import StreamMode
 
 from agentic_recsys import threads
 from agentic_recsys.errors import ArsError, NotYourThreadError, require_user_id
+from agentic_recsys.graphs import schema as stored_schema
+from agentic_recsys.graphs import state as stored_state
 from agentic_recsys.graphs.graph import build_graph
 from agentic_recsys.graphs.memory_steps import MAX_MESSAGE_CHARS
 from agentic_recsys.perception import vision
@@ -36,24 +38,26 @@ from agentic_recsys.turn.context import Context
 from agentic_recsys.turn.state import ModelUse
 from agentic_recsys.understanding import schema
 
-# Checkpoints hold our pydantic models; only these may be rebuilt when a thread is loaded.
+# Checkpoints hold our pydantic models; only these may be rebuilt when a thread is loaded
+# (also under the modules that held them before: `graphs.state`, `graphs.schema`).
+_SCHEMA_TYPES = ("Intent", "Constraints", "Feedback", "Preference")
+_STATE_TYPES = (
+    "Plan",
+    "ToolCall",
+    "BusItem",
+    "EvidenceNote",
+    "Critique",
+    "Request",
+    "Taste",
+    "ModelUse",
+)
 STATE_TYPES = [
     (module.__name__, name)
     for module, names in (
-        (schema, ("Intent", "Constraints", "Feedback", "Preference")),
-        (
-            state,
-            (
-                "Plan",
-                "ToolCall",
-                "BusItem",
-                "EvidenceNote",
-                "Critique",
-                "Request",
-                "Taste",
-                "ModelUse",
-            ),
-        ),
+        (schema, _SCHEMA_TYPES),
+        (state, _STATE_TYPES),
+        (stored_schema, _SCHEMA_TYPES),
+        (stored_state, _STATE_TYPES),
         (vision, ("ImageDescription", "Picture")),
     )
     for name in names

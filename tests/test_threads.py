@@ -184,3 +184,23 @@ def test_deleting_a_users_memory_deletes_their_conversations_too(app: App) -> No
 
     s.send("a comedy")  # and the API does the same
     assert app.forget("forget-me")[1] == 1 and app.threads("forget-me") == []
+
+
+def test_state_stored_under_the_types_old_modules_loads_as_those_types(tmp_path: Path) -> None:
+    """Threads stored before the state types moved (graphs.* -> turn/understanding) load."""
+    import ormsgpack
+    from langgraph.checkpoint.serde.jsonplus import EXT_PYDANTIC_V2, _msgpack_enc
+
+    from agentic_recsys.session import open_checkpointer
+
+    def stored(module: str, obj: object) -> bytes:  # as an older version wrote it
+        dump = obj.model_dump()  # type: ignore[attr-defined]
+        fields = (module, type(obj).__name__, dump, "model_validate_json")
+        return ormsgpack.packb(ormsgpack.Ext(EXT_PYDANTIC_V2, _msgpack_enc(fields)))
+
+    serde = open_checkpointer(tmp_path / THREADS_FILE).serde
+    item = state.BusItem(item="50", score=1.0)
+    back = serde.loads_typed(("msgpack", stored("agentic_recsys.graphs.state", item)))
+    assert back == item and isinstance(back, state.BusItem)
+    taste = Preference(key="genre:Horror", polarity="avoid", text="no horror")
+    assert serde.loads_typed(("msgpack", stored("agentic_recsys.graphs.schema", taste))) == taste
