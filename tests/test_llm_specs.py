@@ -157,9 +157,12 @@ def test_local_missing_file(tmp_path: object) -> None:
         load_chat_model(f"local:{tmp_path}/absent.gguf")
 
 
-def test_unknown_provider_is_one_line_error() -> None:
-    with pytest.raises(ArsError, match="nosuchprovider"):
+def test_unknown_provider_is_one_line_naming_the_known_ones() -> None:
+    with pytest.raises(ArsError, match="nosuchprovider") as err:
         load_chat_model("nosuchprovider:some-model")
+    said = str(err.value)
+    assert "\n" not in said
+    assert all(p in said for p in ("anthropic", "openai", "none", "local:MODEL")), said
 
 
 @pytest.mark.parametrize(

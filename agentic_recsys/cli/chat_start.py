@@ -67,12 +67,17 @@ def login_name() -> str:
 
 
 def open_app(data: Path, console: Console) -> App:
-    """Open the dataset, with a progress bar while indexes are built on first use."""
+    """Open the dataset, with a progress bar on a terminal while indexes are built.
+
+    Elsewhere (`--json`, stderr piped) no bar: rich ends even a transient one with a line.
+    """
     if not (data / META_FILE).is_file():
         raise ArsError(
             f"no dataset in {data}: prepare MovieLens-100K with "
             f"`ars data movielens-100k --out {data}`, or pass --data DIR"
         )
+    if not console.is_terminal:
+        return apps.open(data)
     columns = (
         SpinnerColumn(),
         TextColumn("{task.description}"),

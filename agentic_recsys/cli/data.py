@@ -11,6 +11,7 @@ from rich.table import Table
 
 from agentic_recsys.cli.output import progress_bar
 from agentic_recsys.cli.screen_text import shown
+from agentic_recsys.cli.usage import Command
 from agentic_recsys.data.dataset import META_FILE, Dataset
 from agentic_recsys.data.importer import import_dataset
 from agentic_recsys.data.movielens import prepare_movielens_100k
@@ -84,7 +85,7 @@ def import_(
     _print_info(Dataset.open(out))
 
 
-@app.command("index-images")
+@app.command("index-images", cls=Command)
 def index_images(
     path: Annotated[Path, typer.Argument(help="A prepared dataset folder with item pictures.")],
     encoder: Annotated[
@@ -118,7 +119,7 @@ def standin_encoder(out: OutDir) -> None:
     console.print(shown(f"wrote the stand-in encoder (not a real CLIP) to {write_standin(out)}"))
 
 
-@app.command("info")
+@app.command("info", cls=Command)
 def info(path: Annotated[Path, typer.Argument(help="A prepared dataset folder.")]) -> None:
     """Show counts, sparsity and top genres of a dataset."""
     _print_info(Dataset.open(path))

@@ -15,6 +15,7 @@ from agentic_recsys.cli.converse import converse
 from agentic_recsys.cli.dialogues import dialogues
 from agentic_recsys.cli.output import print_table
 from agentic_recsys.cli.screen_text import shown
+from agentic_recsys.cli.usage import Command
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.evaluation.offline import (
     FUSIONS,
@@ -28,12 +29,12 @@ app = typer.Typer(
     help="Measure recommendations: offline ranking, simulated and real conversations.",
     no_args_is_help=True,
 )
-app.command("converse")(converse)
-app.command("dialogues")(dialogues)
+app.command("converse", cls=Command)(converse)
+app.command("dialogues", cls=Command)(dialogues)
 console = Console()
 
 
-@app.command("offline")
+@app.command("offline", cls=Command)
 def offline(
     path: Annotated[Path, typer.Argument(help="A prepared dataset folder.")],
     seed: Annotated[int, typer.Option(help="Orders equal timestamps and draws negatives.")] = 0,

@@ -11,6 +11,7 @@ from rich.text import Text
 from agentic_recsys.cli import data, evaluate, memory, threads
 from agentic_recsys.cli.chat import chat
 from agentic_recsys.cli.screen_text import shown
+from agentic_recsys.cli.usage import UsageError, usage_line
 from agentic_recsys.errors import ArsError
 
 app = typer.Typer(
@@ -34,10 +35,22 @@ def run() -> None:
     """Entry point of the console script."""
     err = Console(stderr=True)
     try:
-        app()
+        status = app(standalone_mode=False)  # usage errors reach us, to be said in one line
+    except UsageError as e:
+        if type(e).__name__ != "NoArgsIsHelpError":  # a bare `ars data`: the help is printed
+            err.print(
+                Text.assemble(("error: ", "bold red"), shown(usage_line(e))),
+                highlight=False,
+                soft_wrap=True,
+            )
+        sys.exit(e.exit_code)
     except ArsError as e:
         err.print(Text.assemble(("error: ", "bold red"), shown(e)), highlight=False, soft_wrap=True)
         sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(EXIT_INTERRUPTED)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(1)
+    sys.exit(status if isinstance(status, int) else 0)

@@ -3,7 +3,8 @@
 Every item field is profiled once (at import, stored in `dataset.json`; folders written
 before that are profiled on open): numeric (range and a unit guessed from the name and
 the values), categorical (its values), list-valued (its values), free text, and the
-relation types of the knowledge graph. Constraints are predicates over these fields, so
+relation types of the knowledge graph (a name column such as `author` or `brand` is
+imported as relations: see `is_name_column`). Constraints are predicates over these fields, so
 "no longer than 120 minutes" or "books by Le Guin" work for any catalog that has them.
 The profile also carries the domain's words (movie/watched, book/read) for every reply.
 """
@@ -25,6 +26,17 @@ MAX_VALUES = 400  # a categorical or list field with more distinct values is fre
 LIST_SPLIT = re.compile(r"\s*[|;]\s*")
 NUMBER = re.compile(r"^[^\d\-+.]{0,3}\s*([-+]?\d[\d,]*(?:\.\d+)?|[-+]?\.\d+)\s*([^\d\s]{0,12})$")
 RELATED = "related"  # the pseudo-field of every relation an item has
+# A column whose header ends in one of these names who made or sells an item: the importer
+# reads its values as relations (item, column, name), like a relations file's rows.
+NAME_FIELDS = frozenset(
+    {
+        *("author", "authors", "writer", "writers", "creator", "creators", "editor"),
+        *("director", "directors", "cast", "actor", "actors", "stars", "starring"),
+        *("artist", "artists", "composer", "illustrator", "narrator"),
+        *("brand", "manufacturer", "maker", "publisher", "developer", "developers", "studio"),
+    }
+)
+MAX_NAME_LENGTH = 40  # a median value longer than this is prose, not a name
 
 # Words a user says about a quantity of each kind; the field's own name is always added.
 UNIT_WORDS: dict[str, tuple[str, ...]] = {
@@ -216,6 +228,24 @@ def profile_column(name: str, values: Sequence[str]) -> FieldProfile:
             words=words,
         )
     return FieldProfile(name=name, kind="text", words=words)
+
+
+def is_name_column(name: str, values: Sequence[str]) -> bool:
+    """Whether a column names people or makers: its header says so (`author`, `book_brand`)
+    and its values are short names, not numbers or prose (`author_id`, `cast_size` are not).
+
+    The header decides, not the look of the values: a language or a country is written
+    like a name too, and "books by English" would be nonsense.
+    """
+    words = split_name(name).split()
+    if not words or words[-1] not in NAME_FIELDS:
+        return False
+    parts = [p for v in values for p in LIST_SPLIT.split(v.strip()) if p]
+    if not parts:
+        return False
+    numbers = sum(parse_number(p)[0] is not None for p in parts)
+    short = np.median([len(p) for p in parts]) <= MAX_NAME_LENGTH
+    return bool(short) and numbers < len(parts) / 2
 
 
 def parse_number(text: str) -> tuple[float | None, str]:

@@ -19,6 +19,12 @@ items        id (item_id, itemid, movie_id)                  required, unique
              image (image_url, poster)                       a path (a relative one is
                                                              read from the items file's
                                                              folder) or a URL
+             a column named for who made or sells an item (author, director, cast,
+                                                             artist, brand, publisher, ...:
+                                                             `fields.NAME_FIELDS`) holds
+                                                             names: imported as relations
+                                                             (item, column, name), a list
+                                                             split on `|` or `;`
              every other column is kept as text metadata; an unnamed column is ignored.
 interactions user (user_id, userid)                          required
 (optional)
@@ -46,12 +52,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from agentic_recsys.data.dataset import InteractionRecord, ItemRecord, write_dataset
+from agentic_recsys.data.fields import LIST_SPLIT, is_name_column
 from agentic_recsys.data.placeholders import PLACEHOLDERS
 from agentic_recsys.data.readers import Row, read_rows
 from agentic_recsys.errors import DataError
@@ -128,8 +135,36 @@ def import_dataset(
     known = {it.id for it in items}
     interactions = list(read_interactions(interactions_path, known)) if interactions_path else []
     relations = list(read_relations(relations_path, known)) if relations_path else []
+    items, named = links_from_columns(items)
+    relations = list(dict.fromkeys([*relations, *named]))  # a link in both files is one link
     out = write_dataset(out, name or out.resolve().name, items, interactions, relations)
     return ImportReport(out, not_years or [])
+
+
+def links_from_columns(
+    items: list[ItemRecord],
+) -> tuple[list[ItemRecord], list[tuple[str, str, str]]]:
+    """Name columns (author, brand, cast: see `fields.is_name_column`) as relation rows.
+
+    What the catalog knows as names is relations: "by Tolkien", "no Sony", and a reply
+    citing the author work the same whether the names came in a column or a relations
+    file. A value listing several (`a; b`, `a|b`) links each; the column leaves the metadata.
+    """
+    keys = dict.fromkeys(k for it in items for k in it.extra)
+    names = [k for k in keys if is_name_column(k, [it.extra.get(k, "") for it in items])]
+    if not names:
+        return items, []
+    links = [
+        (it.id, column, name)
+        for it in items
+        for column in names
+        for name in dict.fromkeys(LIST_SPLIT.split(it.extra.get(column, "").strip()))
+        if name
+    ]
+    kept = [
+        replace(it, extra={k: v for k, v in it.extra.items() if k not in names}) for it in items
+    ]
+    return kept, links
 
 
 def _columns(

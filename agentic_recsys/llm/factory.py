@@ -120,4 +120,7 @@ def _other_provider(spec: ModelSpec) -> BaseChatModel:
     except ImportError as exc:
         raise ArsError(f"model {spec.text}: {exc}".splitlines()[0]) from exc
     except ValueError as exc:  # unknown provider, or the integration refused its settings
-        raise ArsError(f"model {spec.text}: {str(exc).splitlines()[0]}") from exc
+        said = " ".join(str(exc).split())  # the known providers are on its later lines
+        if "unsupported provider" in said.lower():
+            said += "; also none, local:MODEL and openai:MODEL@URL"
+        raise ArsError(f"model {spec.text}: {said}") from exc
