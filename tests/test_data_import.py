@@ -14,13 +14,14 @@ import pytest
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.data.importer import import_dataset, read_interactions, read_items
 from agentic_recsys.errors import DataError
+from agentic_recsys.understanding.entities import EntityIndex
 from agentic_recsys.understanding.predicates import Predicate, mask
 
 ITEMS_CSV = """\
-item_id,Title,release_year,genres,director,overview
-1,Heat,1995,Action|Crime,Michael Mann,"A thief, a cop, and one last job"
-2,Up,2009,Animation|Adventure,Pete Docter,
-3,"The Good, the Bad and the Ugly",,Western,Sergio Leone,"Three men, ""one"" treasure"
+item_id,Title,release_year,genres,country,overview
+1,Heat,1995,Action|Crime,United States,"A thief, a cop, and one last job"
+2,Up,2009,Animation|Adventure,United States,
+3,"The Good, the Bad and the Ugly",,Western,Italy,"Three men, ""one"" treasure"
 """
 INTER_CSV = """\
 user_id,item_id,rating,timestamp
@@ -52,7 +53,9 @@ def test_csv_with_aliases_quotes_and_metadata(tmp_path: Path) -> None:
     assert items.genres[0] == ("Action", "Crime")
     assert items.descriptions[0] == "A thief, a cop, and one last job"
     assert items.descriptions[2] == 'Three men, "one" treasure'
-    assert items.extra == {"director": ["Michael Mann", "Pete Docter", "Sergio Leone"]}
+    # a column written like names but not named for who made the item stays metadata
+    assert items.extra == {"country": ["United States", "United States", "Italy"]}
+    assert len(ds.relations) == 0
     assert ds.interactions.user_ids == ["u1", "u2"]
     assert ds.interactions.ratings.tolist() == [4.5, 3.0, 5.0]
     assert ds.interactions.timestamps.tolist() == [100.0, 200.0, 300.0]
@@ -289,3 +292,62 @@ def test_a_catalog_nobody_has_used_yet_imports(tmp_path: Path, interactions: str
     assert len(ds.items) == 3
     assert (len(ds.interactions), len(ds.interactions.user_ids)) == (0, 0)
     assert ds.summary()["interactions"] == 0
+
+
+BOOKS_CSV = """\
+id,title,author,year,pages,genres
+b1,Dune,Frank Herbert,1965,412,Science Fiction|Adventure
+b2,The Hobbit,J.R.R. Tolkien,1937,310,Fantasy|Adventure
+b3,The Two Towers,J.R.R. Tolkien,1954,352,Fantasy
+b4,A Wizard of Earthsea,Ursula K. Le Guin,1968,183,Fantasy
+b5,Good Omens,Terry Pratchett; Neil Gaiman,1990,383,Fantasy|Humor
+b6,The Lathe of Heaven,Ursula K. Le Guin,1971,184,Science Fiction
+"""
+PRODUCTS_CSV = """\
+id,title,brand,price,author_id,category
+p1,Noise-cancelling headphones,Sony,199.99,11,Audio
+p2,Earbuds,Sony|Apple,149,12,Audio
+p3,Tablet,Apple,329,13,Computers
+p4,Kettle,,25,14,Kitchen
+"""
+
+
+def test_a_name_column_is_imported_as_relations_the_catalog_knows(tmp_path: Path) -> None:
+    out = import_dataset(write(tmp_path / "books.csv", BOOKS_CSV), None, tmp_path / "out").path
+    ds = Dataset.open(out)
+    assert "author" not in ds.items.extra and "pages" in ds.items.extra
+    author = ds.schema.field("author")
+    assert author is not None and author.kind == "relation"
+    assert ds.schema.domain.noun == "book"
+    links = set(zip(ds.relations.relations, ds.relations.entities, strict=True))
+    assert ("author", "Terry Pratchett") in links and ("author", "Neil Gaiman") in links
+    assert len(ds.relations) == 7  # a list of two names is two links
+
+    entities = EntityIndex.of(ds)
+    found = {}
+    for words in (["Tolkien"], ["Le", "Guin"], ["Gaiman"]):
+        hit = entities.lookup(words, cue="written by")
+        assert hit is not None, words
+        found[words[-1]] = hit[1]
+    assert found["Tolkien"] == Predicate(field="author", op="contains", value="J.R.R. Tolkien")
+    rows = mask([found["Guin"]], ds)
+    assert [ds.items.ids[i] for i in np.flatnonzero(rows)] == ["b4", "b6"]
+    assert mask([found["Gaiman"]], ds).tolist() == [False, False, False, False, True, False]
+
+
+def test_a_brand_column_is_relations_and_a_link_in_both_files_is_one(tmp_path: Path) -> None:
+    links = write(tmp_path / "links.csv", "item,relation,entity\np1,brand,Sony\np4,maker,Acme\n")
+    items = write(tmp_path / "products.csv", PRODUCTS_CSV)
+    ds = Dataset.open(import_dataset(items, None, tmp_path / "out", relations_path=links).path)
+    assert sorted(zip(ds.relations.relations, ds.relations.entities, strict=True)) == [
+        ("brand", "Apple"),
+        ("brand", "Apple"),
+        ("brand", "Sony"),
+        ("brand", "Sony"),
+        ("maker", "Acme"),
+    ]
+    assert ds.schema.domain.noun == "product"
+    # an id column named for a maker is no name; other columns stay as they were
+    assert set(ds.items.extra) == {"price", "author_id", "category"}
+    no_sony = Predicate(field="brand", op="not contains", value="Sony")
+    assert mask([no_sony], ds).tolist() == [False, False, True, True]

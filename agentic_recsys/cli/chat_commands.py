@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from agentic_recsys.data.fields import Domain
 from agentic_recsys.errors import ArsError
 from agentic_recsys.perception.images import ALLOW_URLS_HINT, is_image_url
 
@@ -61,12 +62,14 @@ NEEDS_ARG = {"resume": "/resume ID (see /threads)"}
 IMAGE_USAGE = "usage: /image PATH_OR_URL [words], e.g. /image poster.jpg more like this"
 # What a pasted word must end with to be taken for a picture (its content decides the rest).
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".svg", ".bmp", ".tif", ".tiff")
+GENERIC = Domain()
 
+# {noun} and {seen} are the catalog's words ("book", "read"): see `help_lines`.
 HELP = [
-    CommandHelp("/like N", 'you liked item N of the last list (also: "I loved the second one")'),
-    CommandHelp("/dislike N", "you did not like item N; it is not shown again"),
-    CommandHelp("/seen N", "you have seen item N; it is not shown again"),
-    CommandHelp("/why N", "why item N was recommended"),
+    CommandHelp("/like N", 'you liked {noun} N of the last list (also: "I loved the second one")'),
+    CommandHelp("/dislike N", "you did not like {noun} N; it is not shown again"),
+    CommandHelp("/{seen} N", "you have {seen} {noun} N; it is not shown again"),
+    CommandHelp("/why N", "why {noun} N was recommended"),
     CommandHelp("/more", "more like the last list, none shown before"),
     CommandHelp("/image PATH [words]", "send a picture (a poster, a cover) with your words"),
     CommandHelp("/memory", "what is remembered about you across conversations"),
@@ -79,6 +82,12 @@ HELP = [
 ]
 
 
+def help_lines(domain: Domain = GENERIC) -> list[CommandHelp]:
+    """The commands in the catalog's words: `/read N` on a books catalog (`/seen` works too)."""
+    words = {"noun": domain.noun, "seen": domain.seen}
+    return [CommandHelp(h.usage.format(**words), h.meaning.format(**words)) for h in HELP]
+
+
 _UNDECODED = re.compile("[\udc80-\udcff]")  # how undecodable bytes arrive
 
 
@@ -87,11 +96,13 @@ def readable(line: str) -> str:
     return _UNDECODED.sub("\ufffd", line)
 
 
-def parse_line(line: str) -> Say | Local:
+def parse_line(line: str, domain: Domain = GENERIC, shown: int | None = None) -> Say | Local:
     """Read one input line: a message, or a slash command (CommandError if misused).
 
-    Bytes that were not UTF-8 reach here as lone surrogates (stdin's "surrogateescape"):
-    such a line is refused whole rather than sent with the bytes guessed at.
+    `domain` gives the catalog's words (`/read 2` is `/seen 2` on a books catalog);
+    `shown`, when known, is how many items the last list has: `/why 9` on a list of five
+    is refused here. Bytes that were not UTF-8 reach here as lone surrogates (stdin's
+    "surrogateescape"): such a line is refused whole rather than sent with the bytes guessed at.
     """
     if _UNDECODED.search(line):
         raise CommandError("this line is not valid UTF-8; nothing was sent")
@@ -99,12 +110,14 @@ def parse_line(line: str) -> Say | Local:
     if not text.startswith("/") or text.startswith("//"):
         return Say(text[1:] if text.startswith("//") else text)  # "//" sends a literal slash
     word, _, arg = text[1:].partition(" ")
-    name = ALIASES.get(word.lower(), word.lower())
+    aliases = {domain.seen: "seen", **ALIASES}
+    name = aliases.get(word.lower(), word.lower())
     arg = arg.strip()
     if name in ("image", "picture"):
         return _picture(arg)
     if name in ITEM_PHRASES:
-        return Say(ITEM_PHRASES[name].format(positions=_positions(name, arg)))
+        positions = _positions(word.lower(), arg, domain, shown)
+        return Say(ITEM_PHRASES[name].format(positions=positions))
     if name in PHRASES:
         return Say(PHRASES[name] + (f" {arg}" if arg else ""))
     if name in LOCAL:
@@ -114,10 +127,19 @@ def parse_line(line: str) -> Say | Local:
     raise CommandError(f"unknown command /{word}; /help lists the commands")
 
 
-def _positions(name: str, arg: str) -> str:
+def _positions(name: str, arg: str, domain: Domain, shown: int | None) -> str:
     numbers = arg.replace(",", " ").replace("#", " ").split()
     if not numbers or not all(n.isdigit() and int(n) >= 1 for n in numbers):
-        raise CommandError(f"usage: /{name} N, where N is the item's number in the last list")
+        raise CommandError(
+            f"usage: /{name} N, where N is the {domain.noun}'s number in the last list"
+        )
+    if shown == 0:
+        raise CommandError(f"no {domain.plural} shown yet: ask for some first")
+    if shown is not None and max(int(n) for n in numbers) > shown:
+        listed = (
+            f"1 {domain.noun} (#1)" if shown == 1 else f"{shown} {domain.plural} (#1 to #{shown})"
+        )
+        raise CommandError(f"the last list has only {listed}")
     tags = [f"#{int(n)}" for n in numbers]
     return tags[0] if len(tags) == 1 else ", ".join(tags[:-1]) + " and " + tags[-1]
 

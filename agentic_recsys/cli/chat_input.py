@@ -17,8 +17,6 @@ from prompt_toolkit.completion import WordCompleter
 from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.history import FileHistory
 
-from agentic_recsys.cli.chat_commands import HELP
-
 PROMPT = "you › "
 HISTORY_DIR = "chat_histories"  # in the dataset's state folder; one file per user
 
@@ -34,9 +32,8 @@ class LineReader(Protocol):
 class TerminalReader:
     """Line editing, persistent history and command completion with prompt_toolkit."""
 
-    def __init__(self, history_file: Path) -> None:
+    def __init__(self, history_file: Path, commands: list[str]) -> None:
         history_file.parent.mkdir(parents=True, exist_ok=True)
-        commands = [entry.usage.split()[0] for entry in HELP]
         self._session: PromptSession[str] = PromptSession(
             history=FileHistory(str(history_file)),
             completer=WordCompleter(commands, sentence=True),
@@ -65,8 +62,8 @@ def user_history(state_dir: Path, user_id: str) -> Path:
     return state_dir / HISTORY_DIR / f"{digest}.txt"
 
 
-def line_reader(history_file: Path) -> LineReader:
-    """Return the best reader this stdin allows."""
+def line_reader(history_file: Path, commands: list[str]) -> LineReader:
+    """Return the best reader this stdin allows; on a terminal `commands` complete."""
     if sys.stdin.isatty() and sys.stdout.isatty():
-        return TerminalReader(history_file)
+        return TerminalReader(history_file, commands)
     return PlainReader()

@@ -49,7 +49,8 @@ def run_json(app: App, session: Session, lines: Iterable[str | bytes], out: IO[s
             continue
         record: dict[str, Any]
         try:
-            command = parse_line(line)
+            shown = len(session.values().get("shown", []))
+            command = parse_line(line, app.dataset.schema.domain, shown)
             if isinstance(command, Local):
                 if command.name == "quit":
                     return

@@ -8,9 +8,11 @@ model is put on screen through `screen_text.shown`: literally, never as markup o
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypedDict
 
+import numpy as np
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
 from rich.panel import Panel
@@ -18,9 +20,10 @@ from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
-from agentic_recsys.cli.chat_commands import HELP
+from agentic_recsys.cli.chat_commands import help_lines
 from agentic_recsys.cli.screen_text import shown
 from agentic_recsys.data.dataset import Dataset, Items
+from agentic_recsys.data.fields import Domain
 from agentic_recsys.llm import ROLES, sees
 from agentic_recsys.turn.context import Context
 from agentic_recsys.turn.state import ModelUse
@@ -42,7 +45,6 @@ FIRST_ACTIVITY = "understanding"
 FALLBACKS = {"vision": "your words"}  # what serves a turn whose role fell back ("rules")
 LINE_DELAY_S = 0.03  # the pace a rules-written reply is printed at, line by line
 TITLE_WIDTH, GENRES_WIDTH, WHY_MIN_WIDTH = 32, 22, 30
-PROMPT_HINT = 'Ask for something ("a funny 90s movie", "like Toy Story but darker"); /help'
 
 
 def role_models(context: Context) -> dict[str, str]:
@@ -78,10 +80,28 @@ def banner(dataset: Dataset, context: Context, user_id: str, thread: str, resume
                 shown(thread, "bold"),
                 " (resumed)" if resumed else " (new)",
             ),
-            Text(PROMPT_HINT, style="dim"),
+            shown(prompt_hint(dataset), style="dim"),
         ]
     )
     return Panel(lines, title="agentic-recsys", title_align="left", expand=False)
+
+
+def prompt_hint(dataset: Dataset) -> str:
+    """What to ask, from the catalog itself: a genre it has, its most chosen title.
+
+    'Ask for something ("a fantasy book", "like The Hobbit"); /help' on a books catalog.
+    """
+    items, domain = dataset.items, dataset.schema.domain
+    usable = np.flatnonzero(items.usable)
+    examples = []
+    genres = Counter(g for i in usable for g in items.genres[i])
+    if genres:
+        examples.append(f"a {genres.most_common(1)[0][0].casefold()} {domain.noun}")
+    if len(usable):
+        chosen = np.bincount(dataset.interactions.items, minlength=len(items))[usable]
+        examples.append(f"like {items.titles[usable[int(chosen.argmax())]]}")
+    said = ", ".join(f'"{e}"' for e in examples)
+    return f"Ask for something ({said}); /help" if said else "Ask for something; /help"
 
 
 class ItemFact(TypedDict):
@@ -159,12 +179,12 @@ def models_line(models: Iterable[ModelUse], seconds: float | None = None) -> Tex
     return shown(" · ".join(parts), style="dim")
 
 
-def help_table() -> Table:
-    """Tabulate the commands, for `/help`."""
+def help_table(domain: Domain) -> Table:
+    """Tabulate the commands, in the catalog's words, for `/help`."""
     table = Table(show_header=False, show_edge=False, box=None, padding=(0, 2, 0, 0))
     table.add_column(style="bold")
     table.add_column()
-    for entry in HELP:
+    for entry in help_lines(domain):
         table.add_row(Text(entry.usage), Text(entry.meaning))
     return table
 

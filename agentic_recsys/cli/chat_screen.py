@@ -65,7 +65,7 @@ class ChatScreen:
             if not line.strip():
                 continue
             try:
-                command = parse_line(line)
+                command = parse_line(line, self.app.dataset.schema.domain, self._shown())
                 if isinstance(command, Local):
                     if not self._handlers[command.name](command.arg):
                         break
@@ -131,8 +131,12 @@ class ChatScreen:
             paced=False,
         )
 
+    def _shown(self) -> int:
+        """How many items the last list has: what `/why N` and `/like N` may name."""
+        return len(self.session.values().get("shown", []))
+
     def _help(self, _: str) -> bool:
-        self.console.print(help_table())
+        self.console.print(help_table(self.app.dataset.schema.domain))
         self.console.print(
             '[dim]Or just say it: "I loved the second one", "why #3", "something older".[/]'
         )

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from agentic_recsys import app as apps
 from agentic_recsys.app import App
+from agentic_recsys.cli.chat_commands import help_lines
 from agentic_recsys.cli.chat_input import line_reader, user_history
 from agentic_recsys.cli.chat_json import run_json
 from agentic_recsys.cli.chat_render import banner
@@ -112,9 +113,9 @@ def run_screen(console: Console, app: App, session: Session) -> None:
     """Run the interactive chat: the banner, the last reply of a resumed conversation, the loop."""
     resumed = bool(session.values().get("reply"))
     console.print(banner(app.dataset, session.context, session.user_id, session.thread_id, resumed))
-    screen = ChatScreen(
-        console, app, session, line_reader(user_history(app.dataset.state_dir, session.user_id))
-    )
+    history = user_history(app.dataset.state_dir, session.user_id)
+    commands = [h.usage.split()[0] for h in help_lines(app.dataset.schema.domain)]
+    screen = ChatScreen(console, app, session, line_reader(history, commands))
     if resumed:
         screen.show_last_reply()
     screen.run()

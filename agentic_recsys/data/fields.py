@@ -123,6 +123,11 @@ class Domain(BaseModel):
     verb: str = "chose"  # past tense: "people who watched X also watched it"
     verb_base: str = "choose"  # "what would you like to watch?"
 
+    @property
+    def seen(self) -> str:
+        """How one says an item was had already: "seen" a movie (or an item), "read" a book."""
+        return "seen" if self.verb in ("watched", "chose") else self.verb
+
 
 class CatalogSchema(BaseModel):
     """Every field's profile, and the domain's words."""
@@ -231,8 +236,10 @@ def profile_column(name: str, values: Sequence[str]) -> FieldProfile:
 
 
 def is_name_column(name: str, values: Sequence[str]) -> bool:
-    """Whether a column names people or makers: its header says so (`author`, `book_brand`)
-    and its values are short names, not numbers or prose (`author_id`, `cast_size` are not).
+    """Whether a column names people or makers (author, brand, cast: `NAME_FIELDS`).
+
+    Its header's last word says so (`author`, `book_brand`; not `author_id`, `cast_size`)
+    and its values are short names, not numbers or prose.
 
     The header decides, not the look of the values: a language or a country is written
     like a name too, and "books by English" would be nonsense.
