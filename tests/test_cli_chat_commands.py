@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -9,14 +10,17 @@ from pathlib import Path
 import pytest
 
 from agentic_recsys.cli.chat_commands import (
-    HELP,
     CommandError,
     Local,
     Say,
+    help_lines,
     parse_line,
     pasted_pictures,
 )
 from agentic_recsys.cli.chat_turns import Event, TurnWorker
+from agentic_recsys.data.fields import DOMAINS
+
+BOOKS, MOVIES = DOMAINS["book"], DOMAINS["movie"]
 
 
 @pytest.mark.parametrize(
@@ -81,10 +85,38 @@ def test_pictures_pasted_in_a_message(tmp_path: Path) -> None:
     assert pasted_pictures(Say("see https://example.com/page"), allow_urls=True)[0].images == []
 
 
-def test_every_command_in_help_parses() -> None:
-    for entry in HELP:
+@pytest.mark.parametrize("domain", list(DOMAINS))
+def test_every_command_in_help_parses(domain: str) -> None:
+    for entry in help_lines(DOMAINS[domain]):
         usage = entry.usage.replace("[provider:model]", "").replace(" N", " 1")
-        assert parse_line(usage.replace("ID", "t1")) is not None
+        assert parse_line(usage.replace("ID", "t1"), DOMAINS[domain]) is not None
+
+
+def test_a_books_catalog_says_read_and_takes_read_for_seen() -> None:
+    lines = {h.usage: h.meaning for h in help_lines(BOOKS)}
+    assert lines["/read N"] == "you have read book N; it is not shown again"
+    assert "/seen N" in {h.usage for h in help_lines(MOVIES)}
+    for line in ("/read 2", "/seen 2", "/READ #2"):
+        assert parse_line(line, BOOKS) == Say("I have already seen #2")
+    with pytest.raises(CommandError, match="/read N, where N is the book's number"):
+        parse_line("/read", BOOKS)
+    with pytest.raises(CommandError, match="unknown command /read"):
+        parse_line("/read 2", MOVIES)
+
+
+@pytest.mark.parametrize(
+    ("line", "shown", "says"),
+    [
+        ("/why 9", 5, "the last list has only 5 books (#1 to #5)"),
+        ("/like 1 7", 5, "the last list has only 5 books"),
+        ("/why 2", 1, "the last list has only 1 book (#1)"),
+        ("/read 1", 0, "no books shown yet"),
+    ],
+)
+def test_a_number_past_the_last_list_says_how_long_it_is(line: str, shown: int, says: str) -> None:
+    with pytest.raises(CommandError, match=re.escape(says)):
+        parse_line(line, BOOKS, shown)
+    assert parse_line("/why 5", BOOKS, 5) == Say("why #5")
 
 
 class SlowSession:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.console import Console
 
 from agentic_recsys.cli.chat_render import (
@@ -9,10 +11,12 @@ from agentic_recsys.cli.chat_render import (
     item_facts,
     items_table,
     models_line,
+    prompt_hint,
     reply_prose,
     show_reply,
 )
 from agentic_recsys.data.dataset import Dataset
+from agentic_recsys.data.importer import import_dataset
 from agentic_recsys.session import TurnResult
 from agentic_recsys.turn.state import ModelUse
 
@@ -107,3 +111,14 @@ def test_streamed_text_shows_only_while_it_is_written() -> None:
         console.print(view)
         shown = console.export_text()
         assert "understanding" in shown and (text in shown) is visible
+
+
+def test_the_prompt_hint_is_made_of_the_catalog(ml100k: Dataset, tmp_path: Path) -> None:
+    assert prompt_hint(ml100k) == 'Ask for something ("a drama movie", "like Star Wars"); /help'
+    books = "id,title,genres,pages\nb1,Dune,Science Fiction,412\nb2,Emma,Romance,474\n"
+    (tmp_path / "books.csv").write_text(books + "b3,Foundation,Science Fiction,255\n")
+    ratings = "user,item\nr1,b2\nr2,b2\nr1,b1\n"
+    (tmp_path / "ratings.csv").write_text(ratings)
+    out = import_dataset(tmp_path / "books.csv", tmp_path / "ratings.csv", tmp_path / "d").path
+    hint = prompt_hint(Dataset.open(out))
+    assert hint == 'Ask for something ("a science fiction book", "like Emma"); /help'

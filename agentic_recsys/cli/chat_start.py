@@ -22,7 +22,7 @@ from agentic_recsys.cli.chat_json import run_json
 from agentic_recsys.cli.chat_render import banner
 from agentic_recsys.cli.chat_screen import ChatScreen
 from agentic_recsys.cli.chat_turns import load_models, open_session
-from agentic_recsys.data.dataset import META_FILE
+from agentic_recsys.data.dataset import META_FILE, STATE_DIR
 from agentic_recsys.errors import ArsError, UserIdError, require_user_id
 from agentic_recsys.llm import parse_spec
 from agentic_recsys.perception.images import urls_allowed
@@ -51,7 +51,6 @@ def start_chat(
         context.vision_model = parse_spec(vision_model).text
     load_models(context, console)  # first: a missing API key should not wait for an index
     app = open_app(data, console)
-    log_to_file(app.dataset.state_dir / LOG_FILE)
     session = open_session(app, user, thread, context, allow_image_urls or urls_allowed())
     if json_mode:
         run_json(app, session, sys.stdin.buffer, sys.stdout)  # bytes: bad UTF-8 is one line
@@ -71,12 +70,14 @@ def open_app(data: Path, console: Console) -> App:
     """Open the dataset, with a progress bar on a terminal while indexes are built.
 
     Elsewhere (`--json`, stderr piped) no bar: rich ends even a transient one with a line.
+    What the engines warn of while building goes to the chat log, like every later warning.
     """
     if not (data / META_FILE).is_file():
         raise ArsError(
             f"no dataset in {data}: prepare MovieLens-100K with "
             f"`ars data movielens-100k --out {data}`, or pass --data DIR"
         )
+    log_to_file(data / STATE_DIR / LOG_FILE)
     if not console.is_terminal:
         return apps.open(data)
     columns = (
