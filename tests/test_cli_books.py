@@ -67,7 +67,7 @@ def test_json_turns_in_the_catalogs_words(env: dict[str, str]) -> None:
     assert {i["title"] for i in tolkien["items"]} == {"The Hobbit", "The Two Towers"}
     assert "J.R.R. Tolkien" in tolkien["reply"]
     assert why["error"] == "the last list has only 2 books (#1 to #2)"
-    assert read["message"] == "I have already seen #1"
+    assert read["message"] == "I have already read #1"
     assert tolkien["items"][0]["title"] in read["reply"]
 
 

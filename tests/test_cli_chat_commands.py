@@ -97,7 +97,7 @@ def test_a_books_catalog_says_read_and_takes_read_for_seen() -> None:
     assert lines["/read N"] == "you have read book N; it is not shown again"
     assert "/seen N" in {h.usage for h in help_lines(MOVIES)}
     for line in ("/read 2", "/seen 2", "/READ #2"):
-        assert parse_line(line, BOOKS) == Say("I have already seen #2")
+        assert parse_line(line, BOOKS) == Say("I have already read #2")
     with pytest.raises(CommandError, match="/read N, where N is the book's number"):
         parse_line("/read", BOOKS)
     with pytest.raises(CommandError, match="unknown command /read"):

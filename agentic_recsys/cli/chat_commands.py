@@ -52,7 +52,7 @@ class CommandHelp:
 ITEM_PHRASES = {
     "like": "I liked {positions}",
     "dislike": "I did not like {positions}",
-    "seen": "I have already seen {positions}",
+    "seen": "I have already {seen} {positions}",
     "why": "why {positions}",
 }
 PHRASES = {"more": "more"}
@@ -117,7 +117,7 @@ def parse_line(line: str, domain: Domain = GENERIC, shown: int | None = None) ->
         return _picture(arg)
     if name in ITEM_PHRASES:
         positions = _positions(word.lower(), arg, domain, shown)
-        return Say(ITEM_PHRASES[name].format(positions=positions))
+        return Say(ITEM_PHRASES[name].format(positions=positions, seen=domain.seen))
     if name in PHRASES:
         return Say(PHRASES[name] + (f" {arg}" if arg else ""))
     if name in LOCAL:

@@ -175,7 +175,8 @@ def describe(p: Predicate, schema: CatalogSchema) -> str:
     label = f.label if f else p.field
     if p.op in NUMERIC_OPS:
         low, high = p.bounds
-        return f"{label} {describe_bounds(f, low, high)}"
+        bounds = describe_bounds(f, low, high)
+        return bounds if f is not None and f.label == f.unit else f"{label} {bounds}"  # pages
     values = " or ".join(p.values) if p.op != "contains" else " and ".join(p.values)
     if f is not None and f.kind == "text" and not p.negative:  # "'Alone' in the title"
         return f"{' and '.join(repr(v) for v in p.values)} in the {label}"
