@@ -248,7 +248,11 @@ def cites_picture(app: Resources, e: EvidenceNote) -> bool:
 
 
 def heading(app: Resources, plan: Plan, n: int) -> str:
-    """The opening line: what was asked for, anything relaxed, and what nothing meets."""
+    """The opening line: what was asked for, anything relaxed, and what nothing meets.
+
+    When what meets it all was shown already (or the user knows it), the line says so:
+    "no item here has it" would be false.
+    """
     c, schema = plan.constraints, app.dataset.schema
     what = "1 pick" if n == 1 else f"{n} picks"
     if c.genres_in:
@@ -262,11 +266,14 @@ def heading(app: Resources, plan: Plan, n: int) -> str:
         what += f", no {', '.join(c.genres_out)}"
     notes = f" (I {'; '.join(plan.notes)}.)" if plan.notes else ""
     if plan.unmet:
-        domain = schema.domain
-        return (
-            f"No {domain.noun} here has {' and '.join(plan.unmet)} along with the rest of what "
-            f"you asked. The closest {'one' if n == 1 else n}, without that: {what}:{notes}"
+        noun, unmet = schema.domain.noun, " and ".join(plan.unmet)
+        said = (
+            f"Every {noun} here with {unmet} along with the rest of what you asked is one "
+            "I have shown you or you know already"
+            if plan.spent
+            else f"No {noun} here has {unmet} along with the rest of what you asked"
         )
+        return f"{said}. The closest {'one' if n == 1 else n}, without that: {what}:{notes}"
     return f"Here {'is' if n == 1 else 'are'} {what}:{notes}"
 
 

@@ -1,9 +1,10 @@
 """Planner agent: the intent (and any critique) becomes a `Plan` of retrieval tool calls.
 
-The policy: carry the active request across turns (refinements change it), add what
-long-term memory says to avoid, pick tools for what the user gave (a title, a mood, a
-history), and on a critique relax step by step (widen the years, then drop the genre
-wish; never a "no horror"). With a capable LLM, a plan for moods and themes, or a re-plan
+The policy: carry the active request across turns (refinements change it; a message that
+names titles the request does not fit starts a new one), add what long-term memory says
+to avoid, pick tools for what the user gave (a title, a mood, a history), and on a
+critique relax step by step (widen the years, then drop the genre wish; never a "no
+horror"), what the user said before this message first: the newest statement wins. With a capable LLM, a plan for moods and themes, or a re-plan
 after a critique, is the LLM's calls of the retrieval tools, checked (`agents.tool_plan`).
 """
 
@@ -37,10 +38,14 @@ def planner_agent(state: State, runtime: Runtime[Context]) -> dict[str, object]:
     assert intent is not None, "the intent agent runs first"
     request = state.get("request") or Request()
     if state.get("revisions", 0) == 0:  # first plan of the turn: update the active request
-        request = next_request(request, intent, app, state.get("shown", []))
+        answering = bool(state.get("follow_up"))
+        request = next_request(request, intent, app, state.get("shown", []), answering)
+    now = stated_now(intent)
     constraints, notes = effective_constraints(request.constraints, state.get("taste") or Taste())
-    constraints, relaxed = relax(constraints, state.get("revisions", 0))
-    constraints, unmet = drop_unmeetable(constraints, app, known_to_user(state, app))
+    constraints, relaxed = relax(constraints, state.get("revisions", 0), now)
+    constraints, unmet, spent = drop_unmeetable(
+        constraints, app, known_to_user(state, app), request.said, now
+    )
     count = intent.constraints.count or request.constraints.count or ctx.default_count
     has_history = bool(
         state["user_id"] in app.dataset.interactions.user_index
@@ -75,21 +80,30 @@ def planner_agent(state: State, runtime: Runtime[Context]) -> dict[str, object]:
         popularity=request.popularity,
         year_near=request.year_near,
         unmet=unmet,
+        spent=spent,
         wish=wish_of(state["message"]),
     )
     return {"plan": plan, "request": request, "models": [*state.get("models", []), use]}
 
 
-def next_request(prev: Request, intent: Intent, app: Resources, shown: list[str]) -> Request:
-    """The request this turn serves: a new one, or the last one refined."""
+def next_request(
+    prev: Request, intent: Intent, app: Resources, shown: list[str], answering: bool = False
+) -> Request:
+    """The request this turn serves: a new one, or the last one refined.
+
+    `answering`: the message answers the question asked with the last list, so it adds to
+    the request whatever it names.
+    """
     items = app.dataset.items
-    if intent.kind == "recommend" and not intent.reject_shown:  # a fresh request
+    now = stated_now(intent)
+    if starts_anew(prev, intent, app, answering):
         return Request(
             constraints=intent.constraints,
             query=intent.query,
             like_items=intent.like_items,
             boost_genres=mood_leans(intent.query, items),
             year_near=intent.year_near,
+            said=sorted(now),
         )
     c = prev.constraints.model_copy(deep=True)
     new = intent.constraints
@@ -97,7 +111,9 @@ def next_request(prev: Request, intent: Intent, app: Resources, shown: list[str]
     # them as the filter, and they stay as a lean.
     earlier = [g for g in c.genres_in if g not in new.genres_in] if new.genres_in else []
     c.genres_in = new.genres_in or c.genres_in
-    c.genres_out = list(dict.fromkeys(c.genres_out + new.genres_out))
+    # the newer statement wins: "horror after all" lifts an earlier "no horror"
+    kept_out = [g for g in c.genres_out if g not in new.genres_in]
+    c.genres_out = list(dict.fromkeys(kept_out + new.genres_out))
     c.genres_in = [g for g in c.genres_in if g not in c.genres_out]
     c.year_min = new.year_min if new.year_min is not None else c.year_min
     c.year_max = new.year_max if new.year_max is not None else c.year_max
@@ -113,21 +129,59 @@ def next_request(prev: Request, intent: Intent, app: Resources, shown: list[str]
         # a new period replaces the old one, and its centre with it
         year_near=intent.year_near if new.year_min or new.year_max else prev.year_near,
         asked=prev.asked,
+        said=[*(k for k in prev.said if k not in now), *sorted(now)],
     )
     if intent.kind == "feedback" and any(f.verdict == "liked" for f in intent.feedback):
         request.like_items = [f.item for f in intent.feedback if f.verdict == "liked"]
     return apply_refinements(request, intent, app, shown)
 
 
+def starts_anew(prev: Request, intent: Intent, app: Resources, answering: bool) -> bool:
+    """Whether the message is a request of its own, not a change to the one being served.
+
+    A "recommend" is. So is a refinement that names titles none of which fits the request
+    (none meets its genre, year, people or other field wishes): after "something for my
+    kids", "I loved Heat, anything like it?" asks for what Heat is like, not for more
+    children's films. A refinement word ("darker", "more"), a title we lack, or an answer
+    to the question asked with the last list keeps the request.
+    """
+    if intent.kind == "recommend":
+        return not intent.reject_shown
+    if intent.kind != "refine" or answering or intent.refinements or not intent.like_items:
+        return False
+    wishes = [p for p in prev.constraints.all_predicates() if not p.negative]
+    index = app.dataset.items.index
+    rows = [index[i] for i in intent.like_items if i in index]
+    return bool(wishes and rows) and not mask(wishes, app.dataset)[rows].any()
+
+
+def key_of(p: Predicate) -> str:
+    """Which wish a constraint states, to tell how old it is: its field, and if it excludes."""
+    return f"{p.field} not" if p.negative else p.field
+
+
+def stated_now(intent: Intent) -> set[str]:
+    """The keys of the constraints this message states ("older" states the years)."""
+    keys = {key_of(p) for p in intent.constraints.all_predicates()}
+    if {"older", "newer"} & set(intent.refinements):
+        keys.add("year")
+    return keys
+
+
 def merge_predicates(old: list[Predicate], new: list[Predicate]) -> list[Predicate]:
     """A refinement's predicates join the request's; a new wish on a field replaces the old one.
 
     "Also on Netflix" adds a predicate; "under 90 minutes" after "under 120" replaces it;
-    exclusions pile up ("not on Hulu" then "not on Max" keeps both out).
+    exclusions pile up ("not on Hulu" then "not on Max" keeps both out); a statement of the
+    opposite undoes one ("nothing by King" after "by King").
     """
 
     def same_wish(a: Predicate, b: Predicate) -> bool:
-        if a.field != b.field or a.negative or b.negative:
+        if a.field != b.field:
+            return False
+        if a.negative != b.negative:
+            return bool(set(a.values) & set(b.values))
+        if a.negative:
             return False
         return a.op == b.op or "between" in (a.op, b.op) or a.op not in ("<=", ">=")
 
@@ -179,29 +233,38 @@ def effective_constraints(c: Constraints, taste: Taste) -> tuple[Constraints, li
 
 
 def drop_unmeetable(
-    c: Constraints, app: Resources, known: set[str]
-) -> tuple[Constraints, list[str]]:
+    c: Constraints, app: Resources, known: set[str], said: list[str], now: set[str]
+) -> tuple[Constraints, list[str], bool]:
     """When no new item meets every hard constraint, drop the fewest that make it possible.
 
     What is dropped is returned in words, so the reply says the list does not meet it
-    (never a relaxed list presented as the request). Exclusions are dropped last.
+    (never a relaxed list presented as the request), with whether items meeting it all
+    exist but are known to the user (shown, seen, rejected): then "nothing here has it"
+    would be false. What this message said (`now`) is dropped only when nothing older is
+    left to drop; then wishes before exclusions, ones whose loss is enough, the oldest
+    statement (`said`, oldest first), the loss that leaves the most items.
     """
     dataset = app.dataset
     fresh = np.ones(len(dataset.items), dtype=bool)
     fresh[[dataset.items.index[i] for i in known if i in dataset.items.index]] = False
     predicates = c.all_predicates()
-    if not predicates or (mask(predicates, dataset) & fresh).any():
-        return c, []
+    meeting = mask(predicates, dataset)
+    if not predicates or (meeting & fresh).any():
+        return c, [], False
     dropped: list[Predicate] = []
     left = list(predicates)
     while left and not (mask(left, dataset) & fresh).any():
-        # drop the one whose loss leaves the most items; wishes before exclusions
-        best = max(
-            left, key=lambda p: (not p.negative, (mask(_without(left, p), dataset) & fresh).sum())
-        )
+
+        def cost(p: Predicate) -> tuple[bool, bool, bool, int, int]:
+            remaining = (mask(_without(left, p), dataset) & fresh).sum()
+            age = said.index(key_of(p)) if key_of(p) in said else -1
+            return key_of(p) not in now, not p.negative, remaining > 0, -age, remaining
+
+        best = max(left, key=cost)
         dropped.append(best)
         left = _without(left, best)
-    return _constraints_of(c, left), [describe(p, dataset.schema) for p in dropped]
+    words = [describe(p, dataset.schema) for p in dropped]
+    return _constraints_of(c, left), words, bool(meeting.any())
 
 
 def _without(predicates: list[Predicate], p: Predicate) -> list[Predicate]:
@@ -220,21 +283,30 @@ def _constraints_of(c: Constraints, kept: list[Predicate]) -> Constraints:
     return out
 
 
-def relax(c: Constraints, revision: int) -> tuple[Constraints, list[str]]:
-    """Loosen soft constraints by revision: widen the years, then drop the genre wish."""
+def relax(c: Constraints, revision: int, now: set[str]) -> tuple[Constraints, list[str]]:
+    """Loosen soft constraints by revision: widen the years, then drop the genre wish.
+
+    What this message said (`now`: "before 1900" after "a funny fantasy book") is loosened
+    only when nothing said before is: the newest statement wins, so an older genre wish
+    goes first, and at once, as the years cannot be widened.
+    """
     if revision == 0:
         return c, []
+    years = c.year_min is not None or c.year_max is not None
+    said = [k for k, on in (("year", years), ("genres", bool(c.genres_in))) if on]
+    loosen = [k for k in said if k not in now] or said
     out, notes = c.model_copy(deep=True), []
-    if revision == 1 and (c.year_min is not None or c.year_max is not None):
+    if revision == 1 and "year" in loosen:
         out.year_min = c.year_min - YEAR_STEP if c.year_min is not None else None
         out.year_max = c.year_max + YEAR_STEP if c.year_max is not None else None
         notes.append(f"widened the years to {_years(out)}")
-    elif revision >= 2:
-        if c.genres_in:
+    elif revision >= 2 or years and "year" not in loosen:
+        if "genres" in loosen:
             notes.append(f"included picks outside {', '.join(c.genres_in)}")
-        if c.year_min is not None or c.year_max is not None:
+            out.genres_in = []
+        if "year" in loosen:
             notes.append("dropped the year range")
-        out.genres_in, out.year_min, out.year_max = [], None, None
+            out.year_min = out.year_max = None
     return out, notes
 
 

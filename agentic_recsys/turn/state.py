@@ -47,6 +47,8 @@ class Plan(BaseModel):
     popularity: float = 0.0  # soft lean to popular (>0) or lesser-known (<0) items
     year_near: int | None = None  # soft lean to years near this one ("around 1993")
     unmet: list[str] = Field(default_factory=list)  # constraints nothing meets, said as such
+    # ... and the items that meet them all are known to the user already (shown, seen, ...)
+    spent: bool = False
     wish: str = ""  # the request in the user's words, cited by items a model named for it
 
 
@@ -94,6 +96,8 @@ class Request(BaseModel):
     popularity: float = 0.0  # >0 leans to popular items, <0 to lesser-known ones
     year_near: int | None = None  # "around 1993": within the range, nearer is better
     asked: list[str] = Field(default_factory=list)  # follow-up topics asked about it, once each
+    # constraint keys (`agents.planner.key_of`) oldest statement first: relaxed in that order
+    said: list[str] = Field(default_factory=list)
 
 
 class Taste(BaseModel):
