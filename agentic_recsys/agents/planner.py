@@ -4,8 +4,9 @@ The policy: carry the active request across turns (refinements change it; a mess
 names titles the request does not fit starts a new one), add what long-term memory says
 to avoid, pick tools for what the user gave (a title, a mood, a history), and on a
 critique relax step by step (widen the years, then drop the genre wish; never a "no
-horror"), what the user said before this message first: the newest statement wins. With a capable LLM, a plan for moods and themes, or a re-plan
-after a critique, is the LLM's calls of the retrieval tools, checked (`agents.tool_plan`).
+horror"), what the user said before this message first: the newest statement wins. With
+a capable LLM, a plan for moods and themes, or a re-plan after a critique, is the LLM's
+calls of the retrieval tools, checked (`agents.tool_plan`).
 """
 
 from __future__ import annotations
@@ -253,14 +254,15 @@ def drop_unmeetable(
         return c, [], False
     dropped: list[Predicate] = []
     left = list(predicates)
+
+    def cost(p: Predicate, left: list[Predicate]) -> tuple[bool, bool, bool, int, int]:
+        remaining = int((mask(_without(left, p), dataset) & fresh).sum())
+        age = said.index(key_of(p)) if key_of(p) in said else -1  # -1: older than any said
+        return key_of(p) not in now, not p.negative, remaining > 0, -age, remaining
+
     while left and not (mask(left, dataset) & fresh).any():
-
-        def cost(p: Predicate) -> tuple[bool, bool, bool, int, int]:
-            remaining = (mask(_without(left, p), dataset) & fresh).sum()
-            age = said.index(key_of(p)) if key_of(p) in said else -1
-            return key_of(p) not in now, not p.negative, remaining > 0, -age, remaining
-
-        best = max(left, key=cost)
+        costs = {p: cost(p, left) for p in left}
+        best = max(left, key=costs.__getitem__)
         dropped.append(best)
         left = _without(left, best)
     words = [describe(p, dataset.schema) for p in dropped]
