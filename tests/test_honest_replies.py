@@ -1,6 +1,8 @@
 """What a turn's request is made of, and what its reply may claim: a new request does not
-inherit an unrelated one, the newest statement wins when something must go, and "nothing
-here has it" is said only when it is true (not when the user has merely seen all of it)."""
+inherit an unrelated one, the newest statement wins when something must go, "nothing here
+has it" is said only when it is true (not when the user has merely seen all of it), and
+"what is it about?" is answered from the catalog, or with the plain fact that it says
+nothing about it."""
 
 from __future__ import annotations
 
@@ -41,8 +43,11 @@ b21,The Old Man and the Sea,Ernest Hemingway,1952,127,Classic
 def books(tmp_path_factory: pytest.TempPathFactory) -> App:
     """21 books whose authors are relations, read by twelve readers."""
     folder = tmp_path_factory.mktemp("books")
-    (folder / "books.csv").write_text(BOOKS)
     rows = BOOKS.splitlines()[1:]
+    described = [f'{r},"{ABOUT.get(r.split(",")[0], "")}"' for r in rows]
+    (folder / "books.csv").write_text(
+        "\n".join([BOOKS.splitlines()[0] + ",description", *described])
+    )
     (folder / "links.csv").write_text(
         "item,relation,entity\n"
         + "".join(f"{r.split(',')[0]},author,{r.split(',')[2]}\n" for r in rows)
@@ -62,6 +67,12 @@ def books(tmp_path_factory: pytest.TempPathFactory) -> App:
         relations_path=folder / "links.csv",
     )
     return ars.open(report.path)
+
+
+ABOUT = {  # some books have a description, the rest none
+    "b05": "Death takes on an apprentice, who soon bends the rules of the job.",
+    "b08": "A young hatter, cursed to be old, finds work in a walking castle.",
+}
 
 
 @pytest.fixture(scope="module")
@@ -145,3 +156,4 @@ def test_an_earlier_field_wish_is_dropped_before_the_one_just_said(books: App) -
     r = s.send("something by Neal Stephenson")
     assert r.unmet == ["pages at most 300 pages"]
     assert r.items and all(field(books, i, "author") == "Neal Stephenson" for i in r.items)
+
