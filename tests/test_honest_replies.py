@@ -118,10 +118,11 @@ def test_titles_that_do_not_fit_the_request_start_a_new_one(books: App) -> None:
 def test_a_title_that_fits_the_request_refines_it(movies: App) -> None:
     items = movies.dataset.items
     s = movies.session(user_id="new-user-31")
-    s.send("a western please")
-    r = s.send("maybe something along the lines of Unforgiven")
-    assert len(r.items) == 5
-    assert all("Western" in items.genres[items.index[i]] for i in r.items)
+    s.send("a thriller from the 1990s please")
+    r = s.send("maybe something along the lines of Vertigo")  # a thriller, though of 1958
+    assert len(r.items) == 5 and r.text.startswith("Here are 5 picks in Thriller from 1990")
+    assert all("Thriller" in items.genres[items.index[i]] for i in r.items)
+    assert all(1990 <= items.years[items.index[i]] <= 1999 for i in r.items)
 
 
 def test_liked_films_outside_the_kids_request_are_not_served_as_childrens(movies: App) -> None:

@@ -104,7 +104,7 @@ def next_request(
             like_items=intent.like_items,
             boost_genres=mood_leans(intent.query, items),
             year_near=intent.year_near,
-            said=sorted(now),
+            said=dict.fromkeys(now, 0),
         )
     c = prev.constraints.model_copy(deep=True)
     new = intent.constraints
@@ -130,7 +130,7 @@ def next_request(
         # a new period replaces the old one, and its centre with it
         year_near=intent.year_near if new.year_min or new.year_max else prev.year_near,
         asked=prev.asked,
-        said=[*(k for k in prev.said if k not in now), *sorted(now)],
+        said={**prev.said, **dict.fromkeys(now, max(prev.said.values(), default=-1) + 1)},
     )
     if intent.kind == "feedback" and any(f.verdict == "liked" for f in intent.feedback):
         request.like_items = [f.item for f in intent.feedback if f.verdict == "liked"]
@@ -141,16 +141,17 @@ def starts_anew(prev: Request, intent: Intent, app: Resources, answering: bool) 
     """Whether the message is a request of its own, not a change to the one being served.
 
     A "recommend" is. So is a refinement that names titles none of which fits the request
-    (none meets its genre, year, people or other field wishes): after "something for my
-    kids", "I loved Heat, anything like it?" asks for what Heat is like, not for more
-    children's films. A refinement word ("darker", "more"), a title we lack, or an answer
-    to the question asked with the last list keeps the request.
+    (none meets its genre, people or other field wishes): after "something for my kids",
+    "I loved Heat, anything like it?" asks for what Heat is like, not for more children's
+    films. The years are no test: "like Cuckoo's Nest" after "a drama after 1980" names
+    the kind of drama, not its era. A refinement word ("darker", "more"), a title we lack,
+    or an answer to the question asked with the last list keeps the request.
     """
     if intent.kind == "recommend":
         return not intent.reject_shown
     if intent.kind != "refine" or answering or intent.refinements or not intent.like_items:
         return False
-    wishes = [p for p in prev.constraints.all_predicates() if not p.negative]
+    wishes = [p for p in prev.constraints.all_predicates() if not p.negative and p.field != "year"]
     index = app.dataset.items.index
     rows = [index[i] for i in intent.like_items if i in index]
     return bool(wishes and rows) and not mask(wishes, app.dataset)[rows].any()
@@ -234,7 +235,7 @@ def effective_constraints(c: Constraints, taste: Taste) -> tuple[Constraints, li
 
 
 def drop_unmeetable(
-    c: Constraints, app: Resources, known: set[str], said: list[str], now: set[str]
+    c: Constraints, app: Resources, known: set[str], said: dict[str, int], now: set[str]
 ) -> tuple[Constraints, list[str], bool]:
     """When no new item meets every hard constraint, drop the fewest that make it possible.
 
@@ -243,7 +244,7 @@ def drop_unmeetable(
     exist but are known to the user (shown, seen, rejected): then "nothing here has it"
     would be false. What this message said (`now`) is dropped only when nothing older is
     left to drop; then wishes before exclusions, ones whose loss is enough, the oldest
-    statement (`said`, oldest first), the loss that leaves the most items.
+    statement (`said`: key -> when), the loss that leaves the most items.
     """
     dataset = app.dataset
     fresh = np.ones(len(dataset.items), dtype=bool)
@@ -257,7 +258,7 @@ def drop_unmeetable(
 
     def cost(p: Predicate, left: list[Predicate]) -> tuple[bool, bool, bool, int, int]:
         remaining = int((mask(_without(left, p), dataset) & fresh).sum())
-        age = said.index(key_of(p)) if key_of(p) in said else -1  # -1: older than any said
+        age = said.get(key_of(p), -1)  # -1: older than anything said
         return key_of(p) not in now, not p.negative, remaining > 0, -age, remaining
 
     while left and not (mask(left, dataset) & fresh).any():

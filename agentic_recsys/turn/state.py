@@ -96,8 +96,9 @@ class Request(BaseModel):
     popularity: float = 0.0  # >0 leans to popular items, <0 to lesser-known ones
     year_near: int | None = None  # "around 1993": within the range, nearer is better
     asked: list[str] = Field(default_factory=list)  # follow-up topics asked about it, once each
-    # constraint keys (`agents.planner.key_of`) oldest statement first: relaxed in that order
-    said: list[str] = Field(default_factory=list)
+    # when each constraint (`agents.planner.key_of`) was last stated, counted in statements:
+    # the older ones are relaxed first
+    said: dict[str, int] = Field(default_factory=dict)
 
 
 class Taste(BaseModel):
