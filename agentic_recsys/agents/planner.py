@@ -44,9 +44,11 @@ def planner_agent(state: State, runtime: Runtime[Context]) -> dict[str, object]:
     now = stated_now(intent)
     constraints, notes = effective_constraints(request.constraints, state.get("taste") or Taste())
     constraints, relaxed = relax(constraints, state.get("revisions", 0), now)
-    constraints, unmet, spent = drop_unmeetable(
+    constraints, dropped, spent = drop_unmeetable(
         constraints, app, known_to_user(state, app), request.said, now
     )
+    unmet = [describe(p, app.dataset.schema) for p in dropped]
+    request = given_up(request, [p for p in dropped if key_of(p) not in now])
     count = intent.constraints.count or request.constraints.count or ctx.default_count
     has_history = bool(
         state["user_id"] in app.dataset.interactions.user_index
@@ -236,11 +238,11 @@ def effective_constraints(c: Constraints, taste: Taste) -> tuple[Constraints, li
 
 def drop_unmeetable(
     c: Constraints, app: Resources, known: set[str], said: dict[str, int], now: set[str]
-) -> tuple[Constraints, list[str], bool]:
+) -> tuple[Constraints, list[Predicate], bool]:
     """When no new item meets every hard constraint, drop the fewest that make it possible.
 
-    What is dropped is returned in words, so the reply says the list does not meet it
-    (never a relaxed list presented as the request), with whether items meeting it all
+    What is dropped is returned, so the reply says the list does not meet it (never a
+    relaxed list presented as the request), with whether items meeting it all
     exist but are known to the user (shown, seen, rejected): then "nothing here has it"
     would be false. What this message said (`now`) is dropped only when nothing older is
     left to drop; then wishes before exclusions, ones whose loss is enough, the oldest
@@ -266,8 +268,20 @@ def drop_unmeetable(
         best = max(left, key=costs.__getitem__)
         dropped.append(best)
         left = _without(left, best)
-    words = [describe(p, dataset.schema) for p in dropped]
-    return _constraints_of(c, left), words, bool(meeting.any())
+    return _constraints_of(c, left), dropped, bool(meeting.any())
+
+
+def given_up(request: Request, dropped: list[Predicate]) -> Request:
+    """The request without the earlier wishes a newer one could not be met with.
+
+    Said once ("no book here has X along with ..."), an earlier wish the newest statement
+    beat leaves the request: kept, it would be dropped and said again on every later turn.
+    """
+    if not dropped:
+        return request
+    c = request.constraints
+    kept = [p for p in c.all_predicates() if p not in dropped]
+    return request.model_copy(update={"constraints": _constraints_of(c, kept)})
 
 
 def _without(predicates: list[Predicate], p: Predicate) -> list[Predicate]:
