@@ -160,3 +160,25 @@ def test_an_earlier_field_wish_is_dropped_before_the_one_just_said(books: App) -
     assert r.unmet == ["pages at most 300 pages"]
     assert r.items and all(field(books, i, "author") == "Neal Stephenson" for i in r.items)
 
+
+def test_what_an_item_is_about_comes_from_the_catalog_not_from_why_it_was_picked(
+    books: App,
+) -> None:
+    items = books.dataset.items
+    s = books.session(user_id="reader-7")
+    listed = s.send("a funny fantasy book").items
+    described = [n for n, i in enumerate(listed, 1) if i in ABOUT]
+    bare = [n for n, i in enumerate(listed, 1) if i not in ABOUT]
+    assert described and bare
+    n, item = described[0], listed[described[0] - 1]
+    label = items.label(items.index[item])
+    assert s.send(f"what's #{n} about?").text.startswith(f"{label}: {ABOUT[item]}")
+    why = s.send(f"why #{n}?").text
+    assert why.startswith(f"{label}: a ") and ABOUT[item] not in why  # the reason, as before
+    n, item = bare[0], listed[bare[0] - 1]
+    row = items.index[item]
+    author, pages = items.extra["author"][row], items.extra["pages"][row]
+    assert s.send(f"tell me about #{n}").text == (
+        f"{items.label(row)}: the catalog has no description of it; it holds: "
+        f"{', '.join(items.genres[row])}; from {items.years[row]}; author {author}; {pages} pages."
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
+import numpy as np
 from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
@@ -24,7 +25,7 @@ from agentic_recsys.turn.context import Context
 from agentic_recsys.turn.resources import RoleModel, app_of, context_of, role_model
 from agentic_recsys.turn.state import BusItem, EvidenceNote, ModelUse, Plan, State
 from agentic_recsys.understanding.intent_rules import cannot_use
-from agentic_recsys.understanding.predicates import describe
+from agentic_recsys.understanding.predicates import describe, number_text, numeric_column
 from agentic_recsys.understanding.schema import Intent
 
 RELATION_NAMES = {
@@ -56,6 +57,7 @@ THANKS = re.compile(r"\b(?:thanks?|thx|ty|cheers|thank\s+you)\b")
 BYE = re.compile(r"\b(?:bye|goodbye|see\s+you|good\s+night)\b")
 EXPLAINER_MAX_TOKENS = 200  # an opening and five short reasons
 DESCRIPTION_CHARS = 200
+ABOUT_CHARS = 600  # "what is #2 about?": the description, up to a short paragraph
 GREETING = (
     "Tell me what you are in the mood for (a genre, an era, a {noun} you liked) and "
     "I will find something."
@@ -313,19 +315,62 @@ def acknowledge(intent: Intent, app: Resources) -> str:
 
 
 def explain(app: Resources, state: State, intent: Intent) -> str:
-    """Why the asked-about items were shown, from the evidence kept on the bus."""
+    """Why the asked-about items were shown, from the evidence kept on the bus.
+
+    Asked what an item is about (`Intent.explain_about`), the answer is what the catalog
+    says it is, never the reason it was picked.
+    """
     items = app.dataset.items
     bus = {c.item: c for c in state.get("candidates", [])}
     plan = state.get("plan")
     lines = []
     for i in intent.explain_items:
         label = items.label(items.index[i]) if i in items.index else i
-        if i in bus and plan is not None:
+        if intent.explain_about and i in items.index:
+            lines.append(about(app, i))
+        elif i in bus and plan is not None:
             lines.append(f"{label}: {reason(app, bus[i], plan)}.")
         elif i in items.index:
             genres = ", ".join(items.genres[items.index[i]]) or "no listed genre"
             lines.append(f"{label} was not in my last list; it is {genres}.")
     return "\n".join(lines) or 'Which one? Say its number, like "why #2".'
+
+
+def about(app: Resources, item: str) -> str:
+    """What the catalog says an item is, for "what is #2 about?".
+
+    Its description; else that the catalog has none, and the facts it does hold (genres,
+    year, people and the other fields): never the reason it was picked instead.
+    """
+    dataset = app.dataset
+    items, row = dataset.items, dataset.items.index[item]
+    description = " ".join(items.descriptions[row].split())
+    if len(description) > ABOUT_CHARS:
+        description = description[:ABOUT_CHARS].rsplit(" ", 1)[0] + "..."
+    people: dict[str, list[str]] = {}  # "author": ["Ursula K. Le Guin"]
+    if dataset.relations_trusted:  # unverified links are never stated as facts
+        relations = dataset.relations
+        for j in np.flatnonzero(relations.items == row):
+            name = relations.relations[j].rsplit(".", 1)[-1]
+            name = RELATION_NAMES.get(name, name.replace("_", " "))
+            people.setdefault(name, []).append(relations.entities[j])
+    said = {label: f"{label} {', '.join(dict.fromkeys(names))}" for label, names in people.items()}
+    for name, values in items.extra.items():
+        f = dataset.schema.field(name)
+        label = f.label if f else name
+        if values[row] and label not in said:
+            counted = f is not None and f.unit in ("minutes", "pages")
+            number = numeric_column(dataset, name)[row] if counted else np.nan
+            said[label] = (
+                f"{label} {values[row]}" if np.isnan(number) else number_text(f, float(number))
+            )
+    facts = [", ".join(items.genres[row])] if items.genres[row] else []
+    facts += [f"from {items.years[row]}"] if items.years[row] else []
+    facts += said.values()
+    if description:
+        return f"{items.label(row)}: {description}" + (f" ({'; '.join(facts)})" if facts else "")
+    holds = f"; it holds: {'; '.join(facts)}" if facts else ""
+    return f"{items.label(row)}: the catalog has no description of it{holds}."
 
 
 def small_talk(state: State, runtime: Runtime[Context], role: RoleModel) -> tuple[str, ModelUse]:
