@@ -161,7 +161,7 @@ def test_what_this_message_asks_is_kept_and_an_earlier_wish_goes(books: App) -> 
 def test_an_earlier_field_wish_is_dropped_before_the_one_just_said(books: App) -> None:
     s = books.session(user_id="reader-6")
     s.send("books under 300 pages")
-    r = s.send("something by Neal Stephenson")
+    r = s.send("and by Neal Stephenson")  # "and": added to the request, not a new one
     assert len(r.unmet) == 1 and r.unmet[0].endswith("at most 300 pages")
     assert r.items and all(field(books, i, "author") == "Neal Stephenson" for i in r.items)
 

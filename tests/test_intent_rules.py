@@ -507,7 +507,7 @@ def test_title_feedback_without_anything_shown(items: Items, titles: TitleIndex)
         ("seen it, something else", dict(kind="refine", reject_shown=True)),
         ("I've seen Fargo", dict(kind="feedback", feedback={"100": "seen"})),
         # explanations
-        ("why #2?", dict(kind="explain", explain_items=["100"])),
+        ("why #2?", dict(kind="explain", explain_items=["100"], explain_about=False)),
         ("why the third one", dict(kind="explain", explain_items=["181"])),
         ("why did you pick the third one", dict(kind="explain", explain_items=["181"])),
         ("why did you recommend number 4?", dict(kind="explain", explain_items=["1"])),
@@ -515,9 +515,13 @@ def test_title_feedback_without_anything_shown(items: Items, titles: TitleIndex)
         ("why Fargo?", dict(kind="explain", explain_items=["100"])),
         ("why?", dict(kind="explain", explain_items=SHOWN)),
         ("why these?", dict(kind="explain", explain_items=SHOWN)),
-        ("what's #3 about?", dict(kind="explain", explain_items=["181"])),
-        ("tell me more about the second one", dict(kind="explain", explain_items=["100"])),
-        ("is #2 any good?", dict(kind="explain", explain_items=["100"])),
+        ("what's #3 about?", dict(kind="explain", explain_items=["181"], explain_about=True)),
+        (
+            "what is the last one like",
+            dict(kind="explain", explain_items=["127"], explain_about=True),
+        ),
+        ("tell me more about the second one", dict(kind="explain", explain_about=True)),
+        ("is #2 any good?", dict(kind="explain", explain_items=["100"], explain_about=False)),
         # more feedback and refinement phrasings
         ("I've seen the first two", dict(kind="feedback", feedback={"50": "seen", "100": "seen"})),
         ("loved the last two", dict(kind="feedback", feedback={"1": "liked", "127": "liked"})),

@@ -314,3 +314,10 @@ def test_a_name_the_catalog_knows_needs_no_cue(books: App) -> None:
         ("author", "not contains", "Ursula K. Le Guin")
     }
     assert preds(read(books, "King of the hill is a fun one")) == set()  # "King" is English
+
+
+def test_a_request_in_the_domains_words_is_a_new_one(books: App) -> None:
+    shown = ("b1", "b2")
+    assert read(books, "books by Tolkien", shown).kind == "recommend"
+    assert read(books, "a fantasy book", shown).kind == "recommend"
+    assert read(books, "under 300 pages", shown).kind == "refine"  # adds to the one served

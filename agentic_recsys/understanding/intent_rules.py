@@ -302,6 +302,7 @@ class _Reading:
     unsupported: list[str] = field(default_factory=list)  # what the catalog says nothing about
     explain_items: list[str] = field(default_factory=list)
     wants_explain: bool = False
+    explain_about: bool = False  # "what is #2 about?", "tell me about it": not "why #2?"
     refinements: list[Refinement] = field(default_factory=list)
     preferences: dict[str, Preference] = field(default_factory=dict)
     liked_genres: list[str] = field(default_factory=list)
@@ -739,6 +740,8 @@ def _read_explain(work: str, r: _Reading, shown: list[str]) -> str:
 
     def explain(m: re.Match[str]) -> None:
         r.wants_explain = True
+        # the second form asks what they are, unless it asks for a verdict ("is #2 any good?")
+        r.explain_about |= bool(m.group(2)) and not re.match(r"(?:is|was)\b", m.group())
         refs = m.group(1) or m.group(2)
         if refs:
             r.explain_items.extend(_refs(refs, shown, r))
@@ -1248,6 +1251,7 @@ def _decide(text: str, r: _Reading, shown_count: int, domain: Domain) -> Intent:
         feedback=[Feedback(item=i, verdict=v) for i, v in r.feedback.items()],
         reject_shown=r.reject_shown,
         explain_items=list(dict.fromkeys(r.explain_items)),
+        explain_about=r.explain_about,
         refinements=list(dict.fromkeys(r.refinements)),
         preferences=list(r.preferences.values()),
         unsupported=list(dict.fromkeys(r.unsupported)),
@@ -1258,6 +1262,7 @@ def _decide(text: str, r: _Reading, shown_count: int, domain: Domain) -> Intent:
     def answer(kind: str, question: str = "") -> Intent:
         return intent.model_copy(update={"kind": kind, "question": question})
 
+    fresh = bool(_FRESH_REQUEST.search(lower) or _names_the_noun(lower, domain))
     follow_up = (
         shown_count > 0
         and not r.starts_over
@@ -1266,11 +1271,11 @@ def _decide(text: str, r: _Reading, shown_count: int, domain: Domain) -> Intent:
             or r.wants_other
             or r.like_from_shown
             or _REFINE_LEAD.search(lower)
-            # a wish that names no genre of its own ("or something like Annabelle", a title
-            # we lack) adds to the request being served
+            # a wish that names no genre or field of its own ("or something like Annabelle",
+            # a title we lack, "under 300 pages") adds to the request being served
             or (asks or r.wish_unresolved)
-            and not (genres_in or r.genres_out)
-            or not _FRESH_REQUEST.search(lower)
+            and not (genres_in or r.genres_out or r.predicates and fresh)
+            or not fresh
         )
     )
     if conflict:
@@ -1307,6 +1312,12 @@ def _decide(text: str, r: _Reading, shown_count: int, domain: Domain) -> Intent:
         said = cannot_use(intent.unsupported)
         return answer("clarify", f"{said[0].upper()}{said[1:]}. {GO_ON_QUESTION}")
     return answer("clarify", VAGUE_QUESTION)
+
+
+def _names_the_noun(text: str, domain: Domain) -> bool:
+    """Whether the text names the domain's noun, as a new request does: "books by Tolkien"."""
+    nouns = "|".join(re.escape(n) for n in (domain.noun, domain.plural))
+    return re.search(rf"\b(?:{nouns})\b", text) is not None
 
 
 def _year_bounds(

@@ -88,6 +88,7 @@ class Intent(BaseModel):
     feedback: list[Feedback] = Field(default_factory=list)
     reject_shown: bool = False  # "none of those"
     explain_items: list[str] = Field(default_factory=list)
+    explain_about: bool = False  # "what is #2 about?": what they are, not why they were picked
     refinements: list[Refinement] = Field(default_factory=list)
     preferences: list[Preference] = Field(default_factory=list)
     question: str = ""  # for clarify: what to ask
