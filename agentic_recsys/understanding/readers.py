@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.data.fields import CatalogSchema, FieldProfile
+from agentic_recsys.understanding.lexicon import NUMBER_WORDS
 from agentic_recsys.understanding.predicates import (
     Op,
     Predicate,
@@ -209,22 +210,7 @@ def _named_field(window: str, fields: Sequence[FieldProfile]) -> FieldProfile | 
     return None
 
 
-_WORD_NUMBERS = {
-    "an": 1,
-    "a": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "a couple of": 2,
-    "a few": 3,
-}
+_WORD_NUMBERS = {"an": 1, "a": 1, **NUMBER_WORDS}  # "an hour", "two hours", "a few stars"
 _SPELLED = re.compile(
     r"\b(?P<n>"
     + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True))
