@@ -28,6 +28,7 @@ from agentic_recsys.understanding.lexicon import (
     MOODS,
     NUMBER_WORDS,
     ORDINALS,
+    SEEN_VERBS,
     STOPWORDS,
     UNSUPPORTED,
     VAGUE,
@@ -112,9 +113,7 @@ _FEEDBACK_VERBS: dict[Verdict, str] = {
     ),
     "seen": r"(?:{seen})(?:\s+already)?",
 }
-# Verbs of having had an item, whatever the domain; the domain's own verb joins them
-# ("read" for books, "bought" for products: see `_seen_verbs`).
-_SEEN = r"seen|watched|saw|finished|already\s+(?:have|own)"
+_SEEN = "|".join((*SEEN_VERBS, r"already\s+(?:have|own)"))  # with the domain's: `_seen_verbs`
 _VERDICT_WORDS: dict[Verdict, str] = {
     "liked": (
         r"(?:great|good|amazing|awesome|perfect|fantastic|brilliant|excellent|"
@@ -377,6 +376,8 @@ def _read(
     work = _sub(_START_OVER, work, lambda m: setattr(r, "starts_over", True))
     work = _blank_titles(work, titles.find_in(work), r, list(shown))
     work = _read_people(work, text, r, entities, titles, grammar)
+    if entities:
+        work = _read_named_entities(work, text, r, entities, titles)
     if dataset is not None:
         rows = [items.index[i] for i in (r.like_items or shown) if i in items.index]
         work, fields = read_fields(work, text, dataset.schema, dataset, rows)
@@ -467,7 +468,7 @@ def _read_people(
             r.unsupported.append(f'"{" ".join(typed[:n])}"')
         end = m.start("name") + words[n - 1].end()
         work = work[: m.start()] + " " * (end - m.start()) + work[end:]
-    return _read_named_entities(work, text, r, entities, titles) if entities else work
+    return work
 
 
 _CAPITALIZED_RUN = re.compile(r"\b[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)*")

@@ -77,6 +77,7 @@ def _example_vectors(domain: Domain) -> dict[str, np.ndarray]:
     }
 
 
+@lru_cache(maxsize=256)  # one parse asks about a sentence more than once (query, rejection)
 def turn_kind(message: str, domain: Domain) -> TurnKind:
     """The kind of turn: request (asks for items), reject (turns a list down), talk, unsure."""
     text = " ".join(message.split())[:300]

@@ -325,6 +325,10 @@ MOODS = frozenset(
     }
 ) | frozenset(MOOD_LEANS)
 
+# Verbs of having had an item, whatever the domain (the domain's own verb joins them:
+# "read" for books, "bought" for products).
+SEEN_VERBS = ("seen", "watched", "saw", "finished")
+
 NUMBER_WORDS: dict[str, int] = {
     "one": 1,
     "two": 2,

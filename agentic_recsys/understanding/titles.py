@@ -21,7 +21,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA, Levenshtein
 
 from agentic_recsys.data.dataset import Items
-from agentic_recsys.understanding.lexicon import STOPWORDS, is_common_word
+from agentic_recsys.understanding.lexicon import SEEN_VERBS, STOPWORDS, is_common_word
 
 Cue = Literal["similar", "liked", "disliked", "seen", "explain", "quoted", "bare"]
 
@@ -74,7 +74,7 @@ CUES: tuple[tuple[Cue, re.Pattern[str]], ...] = (
             re.IGNORECASE,
         ),
     ),
-    ("seen", re.compile(r"\b(?:seen|watched|saw|finished)\s+(?:already\s+)?", re.IGNORECASE)),
+    ("seen", re.compile(rf"\b(?:{'|'.join(SEEN_VERBS)})\s+(?:already\s+)?", re.IGNORECASE)),
     (
         "liked",
         re.compile(
@@ -447,7 +447,7 @@ def _skip_lead_in(words: list[_Word]) -> list[_Word]:
 
 def _cues_with(verbs: Sequence[str]) -> tuple[tuple[Cue, re.Pattern[str]], ...]:
     """The cues, with the domain's verbs of having had an item among the "seen" ones."""
-    own = [v for v in verbs if v.casefold() not in ("seen", "watched", "saw", "finished")]
+    own = [v for v in verbs if v.casefold() not in SEEN_VERBS]
     if not own:
         return CUES
     said = "|".join(re.escape(v) for v in own)
