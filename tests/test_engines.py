@@ -1,6 +1,7 @@
 """The conformance suite every engine passes, on a synthetic dataset with known structure."""
 
 import io
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -66,8 +67,24 @@ def test_state_is_plain_arrays_and_restores_the_same_answers(name, fitted, synth
         Profile(user=2, history=(5, 6, 7, 8), time=1_200_000.0),
     ):
         np.testing.assert_array_equal(restored.score(profile), fitted[name].score(profile))
-        for item in range(len(synthetic.items)):
-            assert restored.explain(profile, item) == fitted[name].explain(profile, item)
+        every = np.arange(len(synthetic.items))
+        assert restored.explain(profile, every) == fitted[name].explain(profile, every)
+
+
+@pytest.mark.parametrize("name", ENGINE_NAMES)
+def test_explains_many_items_as_it_explains_each(name, fitted, synthetic):
+    """One pass over many items gives each item the reason it gets alone, in order."""
+    profile = stranger(synthetic, "i8", "i9", "i10", "i20")
+    items = np.array([22, 3, 9, 11, 0, 21, 30, 3])  # any order, a repeat
+    one_by_one = [fitted[name].explain(profile, np.array([i]))[0] for i in items]
+    together = fitted[name].explain(profile, items)
+    assert [replace(e, score=0.0) if e else None for e in together] == [
+        replace(e, score=0.0) if e else None for e in one_by_one
+    ]
+    scores = [e.score for e in one_by_one if e]
+    assert [e.score for e in together if e] == pytest.approx(scores, rel=1e-5)  # float32 sums
+    assert scores, "some item has a reason"
+    assert fitted[name].explain(profile, np.array([], dtype=np.int64)) == []
 
 
 @pytest.mark.parametrize("name", HISTORY_ENGINES)
@@ -103,7 +120,7 @@ def test_kg_weighs_a_relation_of_the_users_own_catalog(tmp_path):
 
     scores = kg.score(Profile(history=(shop.items.index["s4"],)))
     assert set(np.flatnonzero(scores > 0).tolist()) == {4, 5}
-    evidence = kg.explain(Profile(history=(4,)), 5)
+    [evidence] = kg.explain(Profile(history=(4,)), np.array([5]))
     assert evidence is not None and (evidence.relation, evidence.entity) == ("brand", "brand2")
 
 
@@ -113,7 +130,7 @@ def test_explain_is_grounded(name, fitted, synthetic):
     scores = fitted[name].score(profile)
     scores[list(profile.history)] = -np.inf
     best = int(np.argmax(scores))
-    evidence = fitted[name].explain(profile, best)
+    [evidence] = fitted[name].explain(profile, np.array([best]))
     assert evidence is not None
     assert evidence.source == name
     assert np.isfinite(evidence.score)

@@ -23,8 +23,8 @@ class Noise:
         seed = hash(profile.history) % 2**32
         return np.random.default_rng(seed).random(self.n).astype(np.float32)
 
-    def explain(self, profile: Profile, item: int) -> Evidence | None:
-        return None
+    def explain(self, profile: Profile, items: np.ndarray) -> list[Evidence | None]:
+        return [None] * len(items)
 
 
 def test_standardise_and_fuse_ignore_disallowed_items():

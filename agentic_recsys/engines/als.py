@@ -74,20 +74,23 @@ class ALS:
         """Item factors times the user vector solved from the history; zeros with no history."""
         return self.item_factors @ self._user_vector(profile)
 
-    def explain(self, profile: Profile, item: int) -> Evidence | None:
-        """Name the history item whose factors are closest to the item's."""
+    def explain(self, profile: Profile, items: np.ndarray) -> list[Evidence | None]:
+        """Name, for each item, the history item whose factors are closest to its own."""
         if not profile.history:
-            return None
+            return [None] * len(items)
         history = np.asarray(profile.history, dtype=np.int64)
-        closeness = self.item_factors[history] @ self.item_factors[item]
-        best = int(np.argmax(closeness))
-        score = float(self.item_factors[item] @ self._user_vector(profile))
-        return Evidence(
-            self.name,
-            score,
-            because=int(history[best]),
-            detail="chosen by users with a similar taste profile",
-        )
+        factors = self.item_factors[items]
+        closest = history[np.argmax(factors @ self.item_factors[history].T, axis=1)]
+        scores = factors @ self._user_vector(profile)
+        return [
+            Evidence(
+                self.name,
+                float(score),
+                because=int(liked),
+                detail="chosen by users with a similar taste profile",
+            )
+            for score, liked in zip(scores.tolist(), closest.tolist(), strict=True)
+        ]
 
     def _user_vector(self, profile: Profile) -> np.ndarray:
         """Solve (YtY + Yh' (C - I) Yh + reg I) x = Yh' C 1, implicit-ALS's user step."""

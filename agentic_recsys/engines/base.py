@@ -78,8 +78,12 @@ class Engine(Protocol):
         """Return a float32 score for every catalog row; higher is better, -inf means never."""
         ...
 
-    def explain(self, profile: Profile, item: int) -> Evidence | None:
-        """Why `item` scores well for this profile, or None if this engine has no reason."""
+    def explain(self, profile: Profile, items: np.ndarray) -> list[Evidence | None]:
+        """Why each of `items` (rows) scores well for this profile; None where it has no reason.
+
+        Many items at once: a turn explains every candidate of every tool (hundreds), and
+        what depends only on the profile is worked out once.
+        """
         ...
 
     def state(self) -> State:

@@ -63,23 +63,23 @@ class ItemKNN:
         h = history_vector(profile, self.similar_to.shape[1], self.config.half_life)
         return np.asarray(self.similar_to @ h, dtype=np.float32).ravel()
 
-    def explain(self, profile: Profile, item: int) -> Evidence | None:
-        """Name the history item contributing most, and how many users chose both."""
-        start, end = self.similar_to.indptr[item], self.similar_to.indptr[item + 1]
-        neighbours = self.similar_to.indices[start:end]
+    def explain(self, profile: Profile, items: np.ndarray) -> list[Evidence | None]:
+        """Name, for each item, the history item contributing most, and how many chose both."""
+        if not profile.history or len(items) == 0:
+            return [None] * len(items)
         history = np.asarray(profile.history, dtype=np.int64)
         weights = recency_weights(len(history), self.config.half_life)
-        best, best_value = None, 0.0
-        for pos in np.flatnonzero(np.isin(history, neighbours)):
-            at = start + int(np.searchsorted(neighbours, history[pos]))
-            value = float(weights[pos] * self.similar_to.data[at])
-            if value > best_value:
-                best, best_value = pos, value
-        if best is None:
-            return None
-        liked = int(history[best])
-        both = int(self.co_users[item, liked])
-        return Evidence(self.name, best_value, because=liked, detail=f"{both} users chose both")
+        values = weights * self.similar_to[items][:, history].toarray()
+        best = np.argmax(values, axis=1)
+        top = values[np.arange(len(items)), best].tolist()
+        liked = history[best]
+        both = np.asarray(self.co_users[items, liked]).ravel().astype(int).tolist()
+        return [
+            Evidence(self.name, float(value), because=int(b), detail=f"{n} users chose both")
+            if value > 0
+            else None
+            for value, b, n in zip(top, liked.tolist(), both, strict=True)
+        ]
 
 
 def _top_k_per_row(matrix: sparse.csr_matrix, k: int) -> np.ndarray:

@@ -137,20 +137,33 @@ class KnowledgeGraph:
         per_entity = self.item_entities.T @ h
         return np.asarray(self.item_entities @ per_entity, dtype=np.float32).ravel()
 
-    def explain(self, profile: Profile, item: int) -> Evidence | None:
-        """Name the rarest entity the item shares with the most recent history items."""
-        start, end = self.item_entities.indptr[item], self.item_entities.indptr[item + 1]
-        entities = self.item_entities.indices[start:end]
-        if not profile.history or len(entities) == 0:
-            return None
+    def explain(self, profile: Profile, items: np.ndarray) -> list[Evidence | None]:
+        """Name, for each item, the rarest entity it shares with the most recent history items."""
+        if not profile.history or len(items) == 0:
+            return [None] * len(items)
         history = np.asarray(profile.history, dtype=np.int64)
         weights = recency_weights(len(history), self.config.half_life)
-        shared = self.item_entities[history][:, entities].toarray() > 0
-        value = shared * weights[:, None] * self.item_entities.data[start:end][None, :]
+        links = self.item_entities
+        spans = [(links.indptr[i], links.indptr[i + 1]) for i in items.tolist()]
+        columns = np.unique(np.concatenate([links.indices[a:b] for a, b in spans]))
+        # Which history items link to each entity any of the items has: one slice for all.
+        held = (links[history][:, columns].toarray() > 0) * weights[:, None]
+        return [
+            self._shared(item, history, held[:, np.searchsorted(columns, links.indices[a:b])], a, b)
+            for item, (a, b) in zip(items.tolist(), spans, strict=True)
+        ]
+
+    def _shared(
+        self, item: int, history: np.ndarray, held: np.ndarray, start: int, end: int
+    ) -> Evidence | None:
+        """The best (history item, entity) pair of one item; `held` is history x its entities."""
+        if end == start:
+            return None
+        value = held * self.item_entities.data[start:end][None, :]
         pos, col = np.unravel_index(int(np.argmax(value)), value.shape)
         if value[pos, col] <= 0:
             return None
-        column = int(entities[col])
+        column = int(self.item_entities.indices[start + col])
         relation = self.relation_of.get((item, column), "")
         entity = self.entities[column]
         return Evidence(

@@ -44,9 +44,10 @@ class Popularity:
         """Score items the same for everyone."""
         return np.log1p(self.users_per_item).astype(np.float32)
 
-    def explain(self, profile: Profile, item: int) -> Evidence | None:
-        """How many users chose the item."""
-        count = int(self.users_per_item[item])
-        if count == 0:
-            return None
-        return Evidence(self.name, float(np.log1p(count)), detail=f"chosen by {count} users")
+    def explain(self, profile: Profile, items: np.ndarray) -> list[Evidence | None]:
+        """How many users chose each item."""
+        counts = self.users_per_item[items].astype(int).tolist()
+        return [
+            Evidence(self.name, float(np.log1p(n)), detail=f"chosen by {n} users") if n else None
+            for n in counts
+        ]

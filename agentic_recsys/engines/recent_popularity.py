@@ -63,19 +63,22 @@ class RecentPopularity:
             np.float32
         )
 
-    def explain(self, profile: Profile, item: int) -> Evidence | None:
-        """How many users chose the item in the window."""
-        weights, items = self._window(profile)
-        chosen = items == item
-        count = int(chosen.sum())
-        if count == 0:
-            return None
+    def explain(self, profile: Profile, items: np.ndarray) -> list[Evidence | None]:
+        """How many users chose each item in the window."""
+        weights, chosen = self._window(profile)
+        counts = np.bincount(chosen, minlength=self.n_items)[items].tolist()
+        decayed = np.bincount(chosen, weights=weights, minlength=self.n_items)[items].tolist()
         days = self.config.half_life_days * self.config.window_half_lives
-        return Evidence(
-            self.name,
-            float(np.log1p(weights[chosen].sum())),
-            detail=f"chosen by {count} users in the {days:g} days before",
-        )
+        return [
+            Evidence(
+                self.name,
+                float(np.log1p(w)),
+                detail=f"chosen by {n} users in the {days:g} days before",
+            )
+            if n
+            else None
+            for n, w in zip(counts, decayed, strict=True)
+        ]
 
     def _window(self, profile: Profile) -> tuple[np.ndarray, np.ndarray]:
         if len(self.times) == 0:

@@ -216,9 +216,11 @@ class Recommender:
                 fused += np.float32(part.weight) * standardise(scores, allowed)
                 contributing += reasons
             fused = np.where(allowed, fused, -np.inf).astype(np.float32)
+        rows = top_k(fused, k)
+        evidence = self._evidence(rows, contributing)
         return [
-            Candidate(int(row), float(fused[row]), self._evidence(int(row), contributing))
-            for row in top_k(fused, k)
+            Candidate(int(row), float(fused[row]), found)
+            for row, found in zip(rows.tolist(), evidence, strict=True)
         ]
 
     def _fuse(
@@ -241,13 +243,17 @@ class Recommender:
         reasons = [Reason(name, cited, standardise(s, allowed) > 0) for name, s in scores.items()]
         return fused, reasons
 
-    def _evidence(self, item: int, contributing: Sequence[Reason]) -> list[Evidence]:
-        found: dict[tuple[object, ...], Evidence] = {}
+    def _evidence(self, rows: np.ndarray, contributing: Sequence[Reason]) -> list[list[Evidence]]:
+        """Each row's reasons from the engines that scored it above average, in their order."""
+        found: list[dict[tuple[object, ...], Evidence]] = [{} for _ in rows]
         for r in contributing:
-            if r.above_average[item] and (e := self.engines[r.engine].explain(r.profile, item)):
-                # Blended profiles may share a liked item: one reason, as the first scored it.
-                found.setdefault((e.source, e.because, e.relation, e.entity, e.detail), e)
-        return list(found.values())
+            chosen = np.flatnonzero(r.above_average[rows])
+            explained = self.engines[r.engine].explain(r.profile, rows[chosen])
+            for at, e in zip(chosen.tolist(), explained, strict=True):
+                if e is not None:
+                    # Blended profiles may share a liked item: one reason, as the first scored it.
+                    found[at].setdefault((e.source, e.because, e.relation, e.entity, e.detail), e)
+        return [list(reasons.values()) for reasons in found]
 
     def _weights_for(
         self,

@@ -111,25 +111,30 @@ class Semantic:
             return np.zeros(len(self.vectors), dtype=np.float32)
         return self.vectors @ direction
 
-    def explain(self, profile: Profile, item: int) -> Evidence | None:
-        """Name the query it matches, or the history item whose text is closest."""
+    def explain(self, profile: Profile, items: np.ndarray) -> list[Evidence | None]:
+        """Name the query each item matches, or the history item whose text is closest."""
         direction = self._direction(profile)
         if direction is None:
-            return None
-        score = float(self.vectors[item] @ direction)
+            return [None] * len(items)
+        vectors = self.vectors[items]
+        scores = (vectors @ direction).tolist()
         if profile.query:
-            return Evidence(
-                self.name, score, detail=f'matches "{profile.query}" (cosine {score:.2f})'
-            )
+            return [
+                Evidence(self.name, s, detail=f'matches "{profile.query}" (cosine {s:.2f})')
+                for s in scores
+            ]
         history = np.asarray(profile.history, dtype=np.int64)
-        closeness = self.vectors[history] @ self.vectors[item]
-        best = int(np.argmax(closeness))
-        return Evidence(
-            self.name,
-            score,
-            because=int(history[best]),
-            detail=f"similar description (cosine {closeness[best]:.2f})",
-        )
+        closeness = vectors @ self.vectors[history].T
+        best = np.argmax(closeness, axis=1)
+        return [
+            Evidence(
+                self.name,
+                s,
+                because=int(history[b]),
+                detail=f"similar description (cosine {closeness[row, b]:.2f})",
+            )
+            for row, (s, b) in enumerate(zip(scores, best.tolist(), strict=True))
+        ]
 
     def _direction(self, profile: Profile) -> np.ndarray | None:
         if profile.query:

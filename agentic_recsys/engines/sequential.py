@@ -83,24 +83,27 @@ class Sequential:
         h = np.bincount(recent, weights=weights, minlength=self.follows.shape[1])
         return np.asarray(self.follows @ h.astype(np.float32), dtype=np.float32).ravel()
 
-    def explain(self, profile: Profile, item: int) -> Evidence | None:
-        """Name the recent item it was most often chosen next to."""
+    def explain(self, profile: Profile, items: np.ndarray) -> list[Evidence | None]:
+        """Name, for each item, the recent item it was most often chosen next to."""
         recent, weights = self._recent(profile)
-        if len(recent) == 0:
-            return None
-        row = self.follows[item]
-        values = weights * row[:, recent].toarray().ravel()
-        best = int(np.argmax(values))
-        if values[best] <= 0:
-            return None
-        liked = int(recent[best])
-        times = int(self.counts[item, liked])
-        return Evidence(
-            self.name,
-            float(values[best]),
-            because=liked,
-            detail=f"chosen within {self.config.window} steps of it {times} times",
-        )
+        if len(recent) == 0 or len(items) == 0:
+            return [None] * len(items)
+        values = weights * self.follows[items][:, recent].toarray()
+        best = np.argmax(values, axis=1)
+        top = values[np.arange(len(items)), best].tolist()
+        liked = recent[best]
+        times = np.asarray(self.counts[items, liked]).ravel().astype(int).tolist()
+        return [
+            Evidence(
+                self.name,
+                float(value),
+                because=int(because),
+                detail=f"chosen within {self.config.window} steps of it {n} times",
+            )
+            if value > 0
+            else None
+            for value, because, n in zip(top, liked.tolist(), times, strict=True)
+        ]
 
     def _recent(self, profile: Profile) -> tuple[np.ndarray, np.ndarray]:
         recent = np.asarray(profile.history[-self.config.recent :], dtype=np.int64)

@@ -17,7 +17,7 @@ from typing import Annotated
 import numpy as np
 from langchain_core.tools import BaseTool, InjectedToolArg, StructuredTool
 from PIL import Image
-from pydantic import Field
+from pydantic import Field, PlainSerializer
 
 from agentic_recsys.engines.base import Candidate
 from agentic_recsys.engines.fusion import top_k
@@ -51,7 +51,10 @@ class ToolScope:
     wish: str = ""  # the request in the user's words, cited by suggested items' evidence
 
 
-Scope = Annotated[ToolScope, InjectedToolArg]  # injected by the retrieval agent, unseen by models
+# Injected by the retrieval agent, unseen by models. Not serialised: LangChain dumps a call's
+# validated arguments only to learn their names, and a dump of the scope walked all of
+# `Resources` (17 ms a call, the largest cost of a turn).
+Scope = Annotated[ToolScope, InjectedToolArg, PlainSerializer(lambda _: None)]
 Query = Annotated[str, Field(min_length=1, max_length=200)]
 Title = Annotated[str, Field(min_length=1, max_length=120)]
 MAX_TITLES = 10  # titles one call may start from (a model's choice or the policy's)
