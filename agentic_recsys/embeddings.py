@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ DIM = 384
 MAX_TOKENS = 256
 BATCH = 64
 SPREAD = 1.5  # a batch's longest text has at most this many times the tokens of its shortest
+REMEMBERED = 4096  # vectors of recent short texts kept (1.5 KiB each)
+REMEMBERED_CHARS = 300  # longer texts (item descriptions, episodes) are rarely embedded twice
 
 
 def model_dir() -> Path:
@@ -67,9 +70,33 @@ class MiniLM:
             str(path / "model.onnx"), opts, providers=["CPUExecutionProvider"]
         )
         self._lock = threading.Lock()
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()  # text -> vector, LRU
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        """L2-normalised float32 vectors, one row per text."""
+        """L2-normalised float32 vectors, one row per text.
+
+        Short texts are remembered: a turn embeds its message more than once (the memory
+        recall, the kind of turn, a search of the catalog), and a user's stated wishes recur.
+        """
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        with self._lock:
+            known = {i: self._recent[t] for i, t in enumerate(texts) if t in self._recent}
+            for text in {texts[i] for i in known}:
+                self._recent.move_to_end(text)
+        for i, vector in known.items():
+            out[i] = vector
+        todo = [i for i in range(len(texts)) if i not in known]
+        if todo:
+            out[todo] = self._run([texts[i] for i in todo])
+            with self._lock:
+                for i in todo:
+                    if len(texts[i]) <= REMEMBERED_CHARS:
+                        self._recent[texts[i]] = out[i].copy()
+                while len(self._recent) > REMEMBERED:
+                    self._recent.popitem(last=False)
+        return out
+
+    def _run(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         with self._lock:
             tokens = [e.ids for e in self.tokenizer.encode_batch(texts)]

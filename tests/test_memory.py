@@ -93,7 +93,15 @@ def test_recall_finds_relevant_memories_and_always_the_taste(store: MemoryStore)
     space = store.recall("ann", "rockets and galaxies far away", k=1).memories
     assert space[0].kind == "episode"
     assert space[0].data == {"asked": "a space adventure", "shown": ["50", "1"], "chosen": ["50"]}
+    assert "shown: Star Wars (1977), Toy Story (1995)" in space[0].text  # read back whole
     assert store.recall("nobody", "anything").memories == []
+
+
+def test_an_episode_is_matched_by_what_the_user_asked_and_chose() -> None:
+    """The list shown is the system's words: kept in the text, left out of the vector."""
+    episode = Episode(asked="a space adventure", shown=["50", "1"], chosen=["50"])
+    assert episode.gist(TITLES) == "asked: a space adventure; chose: Star Wars (1977)"
+    assert "Toy Story" in episode.text(TITLES)
 
 
 def test_recall_of_a_small_memory_returns_memories_only(store: MemoryStore) -> None:

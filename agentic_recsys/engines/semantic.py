@@ -8,7 +8,7 @@ exact top-10 in our measurements (ARCHITECTURE.md), and filters are masks, never
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 
 import chromadb
@@ -138,19 +138,13 @@ class Semantic:
 
     def _direction(self, profile: Profile) -> np.ndarray | None:
         if profile.query:
-            return embed_query(profile.query)
+            return embedder().embed([profile.query])[0]
         if not profile.history:
             return None
         history = np.asarray(profile.history, dtype=np.int64)
         weights = recency_weights(len(history), self.config.half_life)
         mean = weights @ self.vectors[history]
         return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
-
-
-@lru_cache(maxsize=256)
-def embed_query(query: str) -> np.ndarray:
-    """Embed a query; cached, since an agent often repeats the query while refining."""
-    return embedder().embed([query])[0]
 
 
 def item_vectors(dataset: Dataset, progress: Callable[[float], None] | None = None) -> np.ndarray:

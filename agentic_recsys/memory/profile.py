@@ -144,6 +144,7 @@ class Profile(BaseModel):
             episode.model_dump(),
             now,
             now,
+            matched_by=episode.gist(titles),
         )
 
     def active_preferences(self) -> list[Preference]:
@@ -193,6 +194,7 @@ def _memory(
     data: dict[str, Any],
     created: float,
     updated: float,
+    matched_by: str = "",
 ) -> Memory:
     return Memory(
         id=record_id,
@@ -202,6 +204,7 @@ def _memory(
         data=data,
         created=datetime.fromtimestamp(created, UTC),
         updated=datetime.fromtimestamp(updated, UTC),
+        matched_by=matched_by,
     )
 
 

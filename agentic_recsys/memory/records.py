@@ -39,6 +39,14 @@ class Episode(BaseModel):
             parts.append("chose: " + ", ".join(titles.get(i, i) for i in self.chosen))
         return "; ".join(parts) or "an empty turn"
 
+    def gist(self, titles: Mapping[str, str]) -> str:
+        """What a later message is matched against: the user's words and choices.
+
+        Not the list shown (the system's words): its titles were most of an episode's
+        tokens, and embedding them most of a turn's memory write.
+        """
+        return Episode(asked=self.asked, chosen=self.chosen).text(titles)
+
 
 @dataclass(frozen=True)
 class Memory:
@@ -51,6 +59,7 @@ class Memory:
     data: dict[str, Any]
     created: datetime
     updated: datetime
+    matched_by: str = ""  # what its vector is made of, when not `text` (never stored)
 
     def to_dict(self) -> dict[str, Any]:
         """Give the JSON-able form, for export."""

@@ -232,7 +232,7 @@ class MemoryStore:
         summary = profile.summary(self.config.summary_items)
         metadatas: list[ChromaMetadata] = [m.metadata() for m in batch]
         metadatas += [{"kind": STATE_KIND, "data": json.dumps(data)} for data in state.values()]
-        vectors = embedder().embed([m.text for m in batch])
+        vectors = embedder().embed([m.matched_by or m.text for m in batch])
         user.upsert(
             ids=[m.id for m in batch] + list(state),
             embeddings=np.vstack([vectors, np.repeat(STATE_VECTOR, len(state), axis=0)]),
