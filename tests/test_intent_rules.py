@@ -33,7 +33,7 @@ def items(ml100k: Dataset) -> Items:
 @pytest.fixture(scope="module")
 def titles(ml100k: Dataset) -> TitleIndex:
     counts = np.bincount(ml100k.interactions.items, minlength=len(ml100k.items))
-    return TitleIndex(ml100k.items, popularity=counts)
+    return TitleIndex(ml100k.items, popularity=counts, nouns=("movie", "movies"))
 
 
 def parse(message: str, items: Items, titles: TitleIndex, shown: list[str] | None = None) -> Intent:
@@ -764,3 +764,36 @@ def test_what_is_said_of_the_list_refines_it(
     items: Items, titles: TitleIndex, message: str, expected: dict[str, Any]
 ) -> None:
     assert_reads(parse(message, items, titles, SHOWN), expected)
+
+
+# ---- phrasings from real-style requests: one rule each, not one phrase -------------------
+@pytest.mark.parametrize(
+    ("message", "shown", "expected"),
+    [
+        # "like that" as a preposition, of a list: more of the same; as a verb, a verdict
+        ("more like that", SHOWN, dict(kind="refine", refinements=["more"], like_items=[])),
+        ("similar ones please", SHOWN, dict(kind="refine", refinements=["more"])),
+        ("I like that", SHOWN, dict(refinements=[])),
+        # a negation covers the whole phrase of era words
+        ("NO OLD BLACK AND WHITE STUFF", SHOWN, dict(year_min=1980, year_max=None)),
+        ("no classics, something fun", [], dict(year_min=1980, year_max=None)),
+        ("old black and white stuff", [], dict(year_min=None, year_max=1979)),
+        # a name used as a kind of item: said, never a rejection of the list
+        (
+            "Clint Eastwood ones ideally",
+            SHOWN,
+            dict(unsupported=['"Clint Eastwood"'], reject_shown=False),
+        ),
+        ("Tom Hanks movies please", [], dict(unsupported=['"Tom Hanks"'])),
+        ("MY DAUGHTER LIKES DISNEY MOVIES", [], dict(unsupported=[])),
+        # a title as typed before the domain's noun: more like it
+        ("Star Wars movies", [], dict(like_items=["50"], genres_in=[])),
+        ("any Toy Story ones?", [], dict(like_items=["1"])),
+        ("Heat movies", [], dict(like_items=[])),  # an English word: no title without a cue
+        ("MY KIDS LOVE STAR WARS MOVIES", [], dict(like_items=[])),  # capitals throughout
+    ],
+)
+def test_reads_phrasings_by_their_grammar(
+    message: str, shown: list[str], expected: dict[str, Any], items: Items, titles: TitleIndex
+) -> None:
+    assert_reads(parse(message, items, titles, shown), expected)

@@ -192,6 +192,11 @@ _SIMILAR_NO_TARGET = re.compile(
     r"\b(?:similar(?:\s+ones)?|like\s+(?:it|that|this)|"
     r"along\s+those\s+lines|in\s+that\s+vein)\b"
 )
+# "Like that" as a preposition, of the list just shown ("I like that" is a verdict).
+_MORE_OF_THESE = re.compile(
+    r"\b(?:more|something|anything|others?|ones?|stuff)\s+(?:just\s+)?like\s+"
+    r"(?:that|this|these|those|them)\b|\bsimilar\b|along\s+those\s+lines|in\s+that\s+vein"
+)
 # A request with nothing else in it ("recommend a movie") still asks for something.
 _REQUEST = re.compile(
     r"\b(?:recommend(?:ations?)?|suggest(?:ions?)?|show\s+me|give\s+me|find\s+me|what\s+should|"
@@ -223,10 +228,11 @@ _DECADE = (
 _PERIOD = rf"(?:the\s+)?(?:{_DECADE}|{_YEAR})"
 # Eras relative to now; after a list, "older" and "more recent" compare with that list.
 _ERA_OLD = r"(?:old|classics?|vintage|golden\s+age|oldies|black\s+and\s+white)"
+_OLD_WORD = rf"(?:{_ERA_OLD}|ancient|dated)"
 _NOT_OLD = re.compile(
     r"\b(?:not|nothing|no)\s+(?:too\s+|very\s+|that\s+|so\s+|super\s+)?"
-    r"(?:old|ancient|dated)\b"
-)  # "not too old": from OLD_BEFORE on
+    rf"{_OLD_WORD}(?:\s+(?:(?:and|or)\s+)?{_OLD_WORD})*\b"
+)  # "not too old", "no old black and white stuff": from OLD_BEFORE on, the whole phrase
 _ERA_RECENT = r"(?:recent|newest|latest|modern|contemporary|new\s+releases?)"
 _ERAS = {
     has_shown: (
@@ -376,6 +382,7 @@ def _read(
     work = _sub(_START_OVER, work, lambda m: setattr(r, "starts_over", True))
     work = _blank_titles(work, titles.find_in(work), r, list(shown))
     work = _read_people(work, text, r, entities, titles, grammar)
+    work = _read_names_as_kinds(work, text, r, entities, titles, grammar, domain)
     if entities:
         work = _read_named_entities(work, text, r, entities, titles)
     if dataset is not None:
@@ -388,7 +395,7 @@ def _read(
     vocabulary = typo_vocabulary(items)
     work = re.sub(r"[a-z][a-z'-]{3,}", lambda m: correct_typo(m.group(), vocabulary), work)
     work = _read_unsupported(work, r, dataset.schema if dataset is not None else None)
-    work = _read_rejection(work, r, list(shown), domain)
+    work = _read_rejection(work, text, r, list(shown), domain)
     work = _read_explain(work, r, list(shown))
     work = _read_feedback(work, r, list(shown), domain)
     work = _read_similar_refs(work, r, list(shown))
@@ -468,6 +475,41 @@ def _read_people(
             r.unsupported.append(f'"{" ".join(typed[:n])}"')
         end = m.start("name") + words[n - 1].end()
         work = work[: m.start()] + " " * (end - m.start()) + work[end:]
+    return work
+
+
+def _read_names_as_kinds(
+    work: str,
+    text: str,
+    r: _Reading,
+    entities: EntityIndex | None,
+    titles: TitleIndex,
+    grammar: _Grammar,
+    domain: Domain,
+) -> str:
+    """A name used as a kind of item, with no cue: "Clint Eastwood ones", "Tom Hanks movies".
+
+    Read like a cued name; only as typed with capitals, and never in a message typed in
+    capitals throughout (every word of it looks like a name).
+    """
+    if len(text) != len(work) or not re.search(r"[a-z]", text):
+        return work
+    pattern = re.compile(
+        r"\b(?P<name>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){1,3})\s+"
+        rf"(?:ones|stuff|{re.escape(domain.plural)}|{re.escape(domain.noun)})\b"
+    )
+    for m in pattern.finditer(text):
+        typed = m.group("name").split()
+        if work[m.start() : m.end("name")] != m.group("name").lower():
+            continue  # read already: a title, a cued name
+        found = entities.lookup([w.lower() for w in typed]) if entities else None
+        if found and found[0] == len(typed):
+            r.predicates.append(found[1])
+        elif _capitalized_name(typed, len(typed), titles, grammar):
+            r.unsupported.append(f'"{m.group("name")}"')
+        else:
+            continue
+        work = work[: m.start()] + " " * (m.end("name") - m.start()) + work[m.end("name") :]
     return work
 
 
@@ -708,7 +750,7 @@ def _read_unsupported(work: str, r: _Reading, schema: CatalogSchema | None) -> s
     return work
 
 
-def _read_rejection(work: str, r: _Reading, shown: list[str], domain: Domain) -> str:
+def _read_rejection(work: str, text: str, r: _Reading, shown: list[str], domain: Domain) -> str:
     """'none of those', 'something else': every shown item is rejected.
 
     Beyond a few plain words, a short sentence that names no shown item turns the list
@@ -725,7 +767,9 @@ def _read_rejection(work: str, r: _Reading, shown: list[str], domain: Domain) ->
             sentence = m.group()
             short = 1 <= len(sentence.split()) <= MAX_REJECT_WORDS and "_" not in sentence
             short = short and not re.search(_REF, sentence)  # "not the first one": one item
-            if short and turn_kind(sentence, domain) == "reject":
+            # judged on the words as typed: "Clint Eastwood ones" is no "ones" once the name is read
+            typed = text[m.start() : m.end()] if len(text) == len(work) else sentence
+            if short and turn_kind(typed, domain) == "reject":
                 r.reject_shown = True
                 work = work[: m.start()] + " " * len(sentence) + work[m.end() :]
 
@@ -832,6 +876,8 @@ def _read_similar_pronoun(work: str, r: _Reading, shown: list[str]) -> None:
     items = liked or (shown[:1] if len(shown) == 1 else [])
     r.like_items.extend(items)
     r.like_from_shown = any(i in shown for i in items)
+    if not items and shown and not r.feedback and _MORE_OF_THESE.search(work):
+        r.refinements.append("more")  # "more like that" after a list: what "more" asks
 
 
 _REFINEMENT_PATTERNS = tuple(

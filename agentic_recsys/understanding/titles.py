@@ -21,6 +21,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA, Levenshtein
 
 from agentic_recsys.data.dataset import Items
+from agentic_recsys.understanding.english import is_english
 from agentic_recsys.understanding.lexicon import SEEN_VERBS, STOPWORDS, is_common_word
 
 Cue = Literal["similar", "liked", "disliked", "seen", "explain", "quoted", "bare"]
@@ -227,6 +228,11 @@ class TitleIndex:
         """Titles the message names after a cue, in quotes, or as the whole message."""
         message = message[:MAX_MESSAGE_CHARS]  # offsets stay valid: a prefix
         mentions: list[TitleMention] = self._yeared_mentions(message)
+        mentions += [
+            k
+            for k in self._kind_mentions(message)
+            if not any(m.start < k.end and k.start < m.end for m in mentions)
+        ]
         spans = _candidate_spans(message, self._cues)[
             :MAX_CANDIDATES
         ]  # "like like like ...": bounded
@@ -285,6 +291,37 @@ class TitleIndex:
                     match,
                 )
             )
+        return mentions
+
+    def _kind_mentions(self, message: str) -> list[TitleMention]:
+        """'Star Wars movies', 'any Harry Potter books': a title as typed, before the noun.
+
+        The domain's noun is the cue (more like that title); only exact titles written with
+        capitals, a lone word only when it is no English word ("Fargo movies", not "Heat
+        movies"), and never in a message typed in capitals throughout.
+        """
+        if not re.search(r"[a-z]", message):
+            return []
+        words = _words(message)
+        mentions = []
+        for at, word in enumerate(words):
+            if at == 0 or (word.key not in self._nouns and word.key != "ones"):
+                continue
+            run: list[_Word] = []
+            for w in reversed(words[max(0, at - MAX_SPAN_TOKENS) : at]):
+                if message[w.end : (run[0].start if run else word.start)].strip(" '-:&,."):
+                    break
+                if not (w.raw[:1].isupper() or w.raw.isdigit() or w.key in CONNECTORS):
+                    break
+                run.insert(0, w)
+            for i in range(len(run)):
+                rows = self._rows.get(title_key_of_words([w.key for w in run[i:]]))
+                lone = len(run) - i == 1 and is_english(run[i].key)
+                if rows and run[i].raw[:1].isupper() and not lone:
+                    start, end = run[i].start, run[-1].end
+                    match = self._match(rows[0], 100.0)
+                    mentions.append(TitleMention(message[start:end], "similar", start, end, match))
+                    break
         return mentions
 
     def _mention_at(
