@@ -786,6 +786,9 @@ def test_what_is_said_of_the_list_refines_it(
         ),
         ("Tom Hanks movies please", [], dict(unsupported=['"Tom Hanks"'])),
         ("MY DAUGHTER LIKES DISNEY MOVIES", [], dict(unsupported=[])),
+        # of two verdicts on one item, the later stands; "it" is the item named before
+        ("#2 sounds good but I've seen it", SHOWN, dict(feedback={"100": "seen"})),
+        ("seen #2 and loved it", SHOWN, dict(feedback={"100": "liked"})),
         # a title as typed before the domain's noun: more like it
         ("Star Wars movies", [], dict(like_items=["50"], genres_in=[])),
         ("any Toy Story ones?", [], dict(like_items=["1"])),

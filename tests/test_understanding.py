@@ -316,6 +316,14 @@ def test_a_name_the_catalog_knows_needs_no_cue(books: App) -> None:
     assert preds(read(books, "King of the hill is a fun one")) == set()  # "King" is English
 
 
+def test_a_known_name_before_the_domains_noun_is_read_however_typed(books: App) -> None:
+    for message in ("le guin books please", "any Le Guin ones?", "frank herbert books"):
+        intent = read(books, message)
+        assert len(preds(intent)) == 1 and intent.query == "", message
+    assert preds(read(books, "fantasy books")) == set()
+    assert read(books, "fantasy books").constraints.genres_in == ["Fantasy"]
+
+
 def test_a_request_in_the_domains_words_is_a_new_one(books: App) -> None:
     shown = ("b1", "b2")
     assert read(books, "books by Tolkien", shown).kind == "recommend"

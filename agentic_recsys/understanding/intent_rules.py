@@ -487,29 +487,32 @@ def _read_names_as_kinds(
     grammar: _Grammar,
     domain: Domain,
 ) -> str:
-    """A name used as a kind of item, with no cue: "Clint Eastwood ones", "Tom Hanks movies".
+    """A name used as a kind of item, with no cue: "Clint Eastwood ones", "stephen king books".
 
-    Read like a cued name; only as typed with capitals, and never in a message typed in
-    capitals throughout (every word of it looks like a name).
+    A name the catalog knows is read however it is typed (a lone word only when it is no
+    English word: "tolkien books", not "king books"); one it lacks only as a Capitalized
+    Name, and never in a message typed in capitals throughout (every word looks like one).
     """
-    if len(text) != len(work) or not re.search(r"[a-z]", text):
-        return work
     pattern = re.compile(
-        r"\b(?P<name>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){1,3})\s+"
+        r"\b(?P<name>[a-z][\w.'-]*(?:\s+[a-z][\w.'-]*){0,3})\s+"
         rf"(?:ones|stuff|{re.escape(domain.plural)}|{re.escape(domain.noun)})\b"
     )
-    for m in pattern.finditer(text):
-        typed = m.group("name").split()
-        if work[m.start() : m.end("name")] != m.group("name").lower():
-            continue  # read already: a title, a cued name
-        found = entities.lookup([w.lower() for w in typed]) if entities else None
-        if found and found[0] == len(typed):
-            r.predicates.append(found[1])
-        elif _capitalized_name(typed, len(typed), titles, grammar):
-            r.unsupported.append(f'"{m.group("name")}"')
-        else:
-            continue
-        work = work[: m.start()] + " " * (m.end("name") - m.start()) + work[m.end("name") :]
+    as_typed = len(text) == len(work) and re.search(r"[a-z]", text) is not None
+    for m in list(pattern.finditer(work)):
+        spans = list(re.finditer(r"\S+", m.group("name")))
+        for i in range(len(spans)):
+            start = m.start("name") + spans[i].start()
+            words = [w.group() for w in spans[i:]]
+            found = entities.lookup(words) if entities else None
+            typed = text[start : m.end("name")].split() if as_typed else []
+            if found and found[0] == len(words) and (len(words) > 1 or not is_english(words[0])):
+                r.predicates.append(found[1])
+            elif typed and _capitalized_name(typed, len(words), titles, grammar):
+                r.unsupported.append(f'"{" ".join(typed)}"')
+            else:
+                continue
+            work = work[:start] + " " * (m.end("name") - start) + work[m.end("name") :]
+            break
     return work
 
 
@@ -833,7 +836,13 @@ def _feedback_patterns(seen: str) -> tuple[tuple[Verdict, re.Pattern[str]], ...]
 
 
 def _read_feedback(work: str, r: _Reading, shown: list[str], domain: Domain) -> str:
-    """'loved #2', 'seen #1 and #3', 'the first one was boring', a bare 'seen it'."""
+    """'loved #2', 'seen #1 and #3', 'the first one was boring', a bare 'seen it'.
+
+    Of two verdicts on one item the later one in the message stands ("#2 sounds good,
+    but I've seen it": seen).
+    """
+    said = work  # each pass blanks what it read; "it" still finds the item named before
+    where: dict[str, int] = {}
     for verdict, pattern in _feedback_patterns(_seen_verbs(domain)):
 
         def record(m: re.Match[str], verdict: Verdict = verdict) -> None:
@@ -841,13 +850,14 @@ def _read_feedback(work: str, r: _Reading, shown: list[str], domain: Domain) -> 
             if verdict in ("seen", "liked") and _NEGATED_BEFORE.search(clause):
                 return  # "I haven't seen #2", "I don't think I've seen it": no verdict
             refs = m.groupdict().get("refs")
-            earlier = list(re.finditer(_REF, m.string[: m.start()]))
+            earlier = list(re.finditer(_REF, said[: m.start()]))
             if refs in ("it", "that", "that one") and earlier:  # "#2 sounds good, seen it"
                 refs = earlier[-1].group()
             # a bare "seen them" or "already seen" covers the list; "seen it" asks which
             targets = _refs(refs, shown, r) if refs is not None else list(shown)
             for item in targets:
-                r.feedback[item] = verdict
+                if where.get(item, -1) < m.start():
+                    r.feedback[item], where[item] = verdict, m.start()
 
         work = _sub(pattern, work, record)
     return work
