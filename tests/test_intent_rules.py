@@ -786,6 +786,7 @@ def test_what_is_said_of_the_list_refines_it(
         ),
         ("Tom Hanks movies please", [], dict(unsupported=['"Tom Hanks"'])),
         ("MY DAUGHTER LIKES DISNEY MOVIES", [], dict(unsupported=[])),
+        ("Hi I like kid movies.", [], dict(unsupported=[], genres_in=["Children's"])),
         # of two verdicts on one item, the later stands; "it" is the item named before
         ("#2 sounds good but I've seen it", SHOWN, dict(feedback={"100": "seen"})),
         ("seen #2 and loved it", SHOWN, dict(feedback={"100": "liked"})),

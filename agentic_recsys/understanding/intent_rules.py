@@ -507,7 +507,7 @@ def _read_names_as_kinds(
             typed = text[start : m.end("name")].split() if as_typed else []
             if found and found[0] == len(words) and (len(words) > 1 or not is_english(words[0])):
                 r.predicates.append(found[1])
-            elif typed and _capitalized_name(typed, len(words), titles, grammar):
+            elif typed and _capitalized_name(typed, len(words), titles, grammar) == len(words):
                 r.unsupported.append(f'"{" ".join(typed)}"')
             else:
                 continue
