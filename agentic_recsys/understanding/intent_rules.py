@@ -188,14 +188,12 @@ _SIMILAR = (
     r"(?:like|similar\s+to|such\s+as|as\s+good\s+as|in\s+the\s+vein\s+of|"
     r"along\s+the\s+lines\s+of|akin\s+to)"
 )
-_SIMILAR_NO_TARGET = re.compile(
-    r"\b(?:similar(?:\s+ones)?|like\s+(?:it|that|this)|"
-    r"along\s+those\s+lines|in\s+that\s+vein)\b"
-)
+_SIMILAR_WORDS = r"similar(?:\s+ones)?|along\s+those\s+lines|in\s+that\s+vein"
+_SIMILAR_NO_TARGET = re.compile(rf"\b(?:{_SIMILAR_WORDS}|like\s+(?:it|that|this))\b")
 # "Like that" as a preposition, of the list just shown ("I like that" is a verdict).
 _MORE_OF_THESE = re.compile(
-    r"\b(?:more|something|anything|others?|ones?|stuff)\s+(?:just\s+)?like\s+"
-    r"(?:that|this|these|those|them)\b|\bsimilar\b|along\s+those\s+lines|in\s+that\s+vein"
+    rf"\b(?:{_SIMILAR_WORDS}|(?:more|something|anything|others?|ones?|stuff)\s+"
+    r"(?:just\s+)?like\s+(?:that|this|these|those|them))\b"
 )
 # A request with nothing else in it ("recommend a movie") still asks for something.
 _REQUEST = re.compile(
