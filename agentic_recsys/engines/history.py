@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 from agentic_recsys.data.dataset import Interactions
 from agentic_recsys.engines.base import Profile
@@ -88,3 +89,23 @@ def history_vector(profile: Profile, n_items: int, half_life: float | None) -> n
     items = np.asarray(profile.history, dtype=np.int64)
     weights = recency_weights(len(items), half_life)
     return np.bincount(items, weights=weights, minlength=n_items).astype(np.float32)
+
+
+def strongest_links(
+    links: sparse.csr_matrix,
+    counts: sparse.csr_matrix,
+    items: np.ndarray,
+    history: np.ndarray,
+    weights: np.ndarray,
+) -> list[tuple[float, int, int]]:
+    """For each item, the history item it is most strongly linked to (links x weights).
+
+    Returns (weighted link, that history item, their raw count) per item: the reason an
+    item-to-item engine gives for it; a link of 0 means none.
+    """
+    values = weights * links[items][:, history].toarray()
+    best = np.argmax(values, axis=1)
+    liked = history[best]
+    raw = np.asarray(counts[items, liked]).ravel().astype(int)
+    top = values[np.arange(len(items)), best]
+    return list(zip(top.tolist(), liked.tolist(), raw.tolist(), strict=True))

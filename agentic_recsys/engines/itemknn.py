@@ -8,7 +8,7 @@ from scipy import sparse
 
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.engines.base import Evidence, Profile
-from agentic_recsys.engines.history import history_vector, recency_weights
+from agentic_recsys.engines.history import history_vector, recency_weights, strongest_links
 from agentic_recsys.engines.state import State, sparse_from_state, sparse_state
 
 
@@ -69,16 +69,13 @@ class ItemKNN:
             return [None] * len(items)
         history = np.asarray(profile.history, dtype=np.int64)
         weights = recency_weights(len(history), self.config.half_life)
-        values = weights * self.similar_to[items][:, history].toarray()
-        best = np.argmax(values, axis=1)
-        top = values[np.arange(len(items)), best].tolist()
-        liked = history[best]
-        both = np.asarray(self.co_users[items, liked]).ravel().astype(int).tolist()
         return [
-            Evidence(self.name, float(value), because=int(b), detail=f"{n} users chose both")
+            Evidence(self.name, value, because=liked, detail=f"{n} users chose both")
             if value > 0
             else None
-            for value, b, n in zip(top, liked.tolist(), both, strict=True)
+            for value, liked, n in strongest_links(
+                self.similar_to, self.co_users, items, history, weights
+            )
         ]
 
 

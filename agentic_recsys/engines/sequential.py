@@ -13,7 +13,7 @@ from scipy import sparse
 
 from agentic_recsys.data.dataset import Dataset
 from agentic_recsys.engines.base import Evidence, Profile
-from agentic_recsys.engines.history import UserHistories, recency_weights
+from agentic_recsys.engines.history import UserHistories, recency_weights, strongest_links
 from agentic_recsys.engines.state import State, sparse_from_state, sparse_state
 
 
@@ -88,21 +88,18 @@ class Sequential:
         recent, weights = self._recent(profile)
         if len(recent) == 0 or len(items) == 0:
             return [None] * len(items)
-        values = weights * self.follows[items][:, recent].toarray()
-        best = np.argmax(values, axis=1)
-        top = values[np.arange(len(items)), best].tolist()
-        liked = recent[best]
-        times = np.asarray(self.counts[items, liked]).ravel().astype(int).tolist()
         return [
             Evidence(
                 self.name,
-                float(value),
-                because=int(because),
+                value,
+                because=liked,
                 detail=f"chosen within {self.config.window} steps of it {n} times",
             )
             if value > 0
             else None
-            for value, because, n in zip(top, liked.tolist(), times, strict=True)
+            for value, liked, n in strongest_links(
+                self.follows, self.counts, items, recent, weights
+            )
         ]
 
     def _recent(self, profile: Profile) -> tuple[np.ndarray, np.ndarray]:
