@@ -171,6 +171,20 @@ class _Word:
     end: int
 
 
+def _typed_title_before(message: str, words: list[_Word], end: int) -> list[_Word]:
+    """The last words before `end` that may be a title as typed: capitalized, numbers, "of".
+
+    Nothing but spaces and title punctuation between them ("Heat (1995)", "Star Wars movies").
+    """
+    run: list[_Word] = []
+    for w in reversed(words[-MAX_SPAN_TOKENS:]):
+        joined = message[w.end : (run[0].start if run else end)].strip(" '-:&,.!")
+        if joined or not (w.raw[:1].isupper() or w.raw.isdigit() or w.key in CONNECTORS):
+            break
+        run.insert(0, w)
+    return run
+
+
 class TitleIndex:
     """Fuzzy title resolution over one catalog.
 
@@ -259,12 +273,7 @@ class TitleIndex:
         mentions = []
         for m in YEAR_IN_PARENS.finditer(message):
             words = _words(message[max(0, m.start() - 120) : m.start()], max(0, m.start() - 120))
-            run: list[_Word] = []
-            for w in reversed(words[-MAX_SPAN_TOKENS:]):
-                joined = message[w.end : (run[0].start if run else m.start())].strip(" '-:&,.!")
-                if joined or not (w.raw[:1].isupper() or w.raw.isdigit() or w.key in CONNECTORS):
-                    break
-                run.insert(0, w)
+            run = _typed_title_before(message, words, m.start())
             while run and run[0].key in CONNECTORS and not run[0].raw[:1].isupper():
                 run.pop(0)
             if not run:
@@ -307,13 +316,7 @@ class TitleIndex:
         for at, word in enumerate(words):
             if at == 0 or (word.key not in self._nouns and word.key != "ones"):
                 continue
-            run: list[_Word] = []
-            for w in reversed(words[max(0, at - MAX_SPAN_TOKENS) : at]):
-                if message[w.end : (run[0].start if run else word.start)].strip(" '-:&,."):
-                    break
-                if not (w.raw[:1].isupper() or w.raw.isdigit() or w.key in CONNECTORS):
-                    break
-                run.insert(0, w)
+            run = _typed_title_before(message, words[:at], word.start)
             for i in range(len(run)):
                 rows = self._rows.get(title_key_of_words([w.key for w in run[i:]]))
                 lone = len(run) - i == 1 and is_english(run[i].key)
