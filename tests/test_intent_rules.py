@@ -790,6 +790,12 @@ def test_what_is_said_of_the_list_refines_it(
         # of two verdicts on one item, the later stands; "it" is the item named before
         ("#2 sounds good but I've seen it", SHOWN, dict(feedback={"100": "seen"})),
         ("seen #2 and loved it", SHOWN, dict(feedback={"100": "liked"})),
+        # mostly titles is no Title Case: the second one, which we lack, is said
+        (
+            "I like Star Wars and Indiana Jones",
+            [],
+            dict(like_items=["50"], unresolved_titles=["Indiana Jones"]),
+        ),
         # a title as typed before the domain's noun: more like it
         ("Star Wars movies", [], dict(like_items=["50"], genres_in=[])),
         ("any Toy Story ones?", [], dict(like_items=["1"])),

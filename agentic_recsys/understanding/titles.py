@@ -551,7 +551,9 @@ def _shouting(message: str) -> bool:
     letters = [c for c in message if c.isalpha()]
     if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):
         return True
-    words = [w for w in message.split() if w[:1].isalpha() and w.lower() not in STOPWORDS]
+    # Title Case leaves only a title's small words in lowercase ("I like Star Wars" is not it)
+    small = {*CONNECTORS, "i"}
+    words = [w for w in message.split() if w[:1].isalpha() and w.lower() not in small]
     return len(words) >= 4 and all(w[0].isupper() for w in words)
 
 
