@@ -141,3 +141,15 @@ def test_whole_turns_through_the_openai_path(smollm2_server: str, ml100k_dir: Pa
         assert intent.model == "rules"  # the parser read both messages surely: no LLM call
         assert 1 <= r.llm_calls <= 8  # at most one retry per role
     assert not set(first.items) & set(second.items)
+
+
+def test_saved_states_are_held_to_the_cache_size_with_their_logits() -> None:
+    """llama.cpp counts a saved state without its logits; ours counts them, and evicts."""
+    model = LlamaCppChatModel(model_path=str(local_gguf("smollm2")), cache_bytes=12 << 20)
+    for n in range(8):  # different prompts: a state saved for each, ~5 MB with its logits
+        model.invoke(f"Name the number {n}, then the number {n * 13}.", max_tokens=2)
+    states = list(model._llama.cache.cache_state.values())
+    held = sum(s.llama_state_size + s.scores.nbytes + s.input_ids.nbytes for s in states)
+    assert held == model._llama.cache.cache_size <= 12 << 20
+    assert 1 <= len(states) < 8  # the oldest went
+    assert all(s.scores.nbytes > s.llama_state_size for s in states)  # what it left out
