@@ -153,11 +153,9 @@ def item_vectors(dataset: Dataset, progress: Callable[[float], None] | None = No
     The collection is named by the dataset's fingerprint; collections of older catalogs are
     dropped, so a changed catalog is re-embedded, never served stale.
     """
-    client = chroma_clients.opened(
-        chromadb.PersistentClient(
-            path=str(Path(dataset.index_dir) / CHROMA_DIR),
-            settings=Settings(anonymized_telemetry=False),
-        )
+    client = chromadb.PersistentClient(
+        path=str(Path(dataset.index_dir) / CHROMA_DIR),
+        settings=Settings(anonymized_telemetry=False),
     )
     try:
         return _stored_vectors(client, dataset, progress)

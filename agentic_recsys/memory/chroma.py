@@ -189,9 +189,7 @@ def _check_folder(path: Path) -> None:
 
 def _persistent_client(path: Path) -> ClientAPI:
     try:
-        return chroma_clients.opened(
-            chromadb.PersistentClient(path=str(path), settings=_settings())
-        )
+        return chromadb.PersistentClient(path=str(path), settings=_settings())
     except Exception as e:  # Chroma raises several types for a file that is not a database
         raise ArsError(_damaged_folder(str(path), f"cannot be opened ({_one_line(e)})")) from e
 
