@@ -212,17 +212,3 @@ def test_a_write_by_another_store_is_seen_at_once(tmp_path: Path) -> None:
     assert [p.key for p in mine.preferences("ann")] == ["genre:Horror"]
     mine.remember_turn("ann", feedback=[Feedback(item="2", verdict="seen")])
     assert other.feedback("ann") == {"1": "disliked", "2": "seen"}
-
-
-def test_many_verdicts_never_hide_the_nearest_memory_of_another_kind(store: MemoryStore) -> None:
-    """Verdicts are searched apart from the rest, and the nearest of both kinds merged."""
-    store.remember_turn(
-        "ann",
-        feedback=[Feedback(item=str(i), verdict="seen") for i in range(1100)],
-        episode=Episode(asked="a comedy for tonight", shown=["1"], chosen=["1"]),
-        titles=TITLES,
-    )
-    funny = store.recall("ann", "something funny to watch tonight", k=2).memories
-    assert funny[0].kind == "episode" and funny[1].kind == "feedback"
-    seen = store.recall("ann", "seen 24", k=2).memories
-    assert [m.text for m in seen][:1] == ["seen 24"]

@@ -17,12 +17,11 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import numpy as np
 from chromadb.api.models.Collection import Collection
 from chromadb.api.types import Metadata as ChromaMetadata
-from chromadb.api.types import Where
 from chromadb.errors import NotFoundError
 from pydantic import BaseModel, Field
 
@@ -146,7 +145,17 @@ class MemoryStore:
             profile, summary = self._profile(user)
             memories: list[Memory] = []
             if query.strip() and k > 0:
-                memories = _nearest(user, query, k)
+                found = user.query(
+                    query_texts=[query], n_results=k, include=["documents", "metadatas"]
+                )
+                memories = _memories(
+                    zip(
+                        found["ids"][0],
+                        (found["documents"] or [[]])[0],
+                        (found["metadatas"] or [[]])[0],
+                        strict=True,
+                    )
+                )
             return Recall(memories, profile.active_preferences(), profile.verdicts(), summary)
 
         return self._read(user_id, read, Recall(summary=NOTHING_YET))
@@ -308,34 +317,6 @@ def _read_profile(user: Collection) -> tuple[Profile, str]:
         return Profile(), NOTHING_YET
     summary = (got["documents"] or [])[got["ids"].index(PROFILE_ID)]
     return Profile.from_state(records), summary or NOTHING_YET
-
-
-# Verdicts are many near-identical lines ("seen 24"); in one search with the rest they could
-# hide it: a fresh process missed the one episode among 1,100 verdicts in about 1 of 12
-# runs, even looking at 100 candidates. Searched apart, each kind finds its nearest.
-_SEARCHED_APART = (cast(Where, {"kind": {"$ne": "feedback"}}), cast(Where, {"kind": "feedback"}))
-
-
-def _nearest(user: Collection, query: str, k: int) -> list[Memory]:
-    """The k memories closest to the query, of every kind."""
-    vector = embedder().embed([query])
-    rows: list[tuple[Any, ...]] = []
-    for where in _SEARCHED_APART:
-        found = user.query(
-            query_embeddings=vector,
-            n_results=k,
-            where=where,
-            include=["documents", "metadatas", "distances"],
-        )
-        rows += zip(
-            (found["distances"] or [[]])[0],
-            found["ids"][0],
-            (found["documents"] or [[]])[0],
-            (found["metadatas"] or [[]])[0],
-            strict=True,
-        )
-    nearest = sorted(rows, key=lambda row: row[0])[:k]
-    return _memories((i, doc, meta) for _, i, doc, meta in nearest)
 
 
 def _memories(rows: Any) -> list[Memory]:
