@@ -264,8 +264,7 @@ def drop_unmeetable(
         return key_of(p) not in now, not p.negative, remaining > 0, -age, remaining
 
     while left and not (mask(left, dataset) & fresh).any():
-        costs = {p: cost(p, left) for p in left}
-        best = max(left, key=costs.__getitem__)
+        best = max(left, key=lambda p: cost(p, left))
         dropped.append(best)
         left = _without(left, best)
     return _constraints_of(c, left), dropped, bool(meeting.any())
